@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { MfnasError } from "./errors.ts";
+
+/**
+ * Parses a service's environment against its schema, once, at start.
+ * Every problem is reported with the variable's name; nothing else in a service reads `process.env`.
+ */
+export function parseEnv<T extends z.ZodObject>(schema: T, source: Readonly<Record<string, string | undefined>>): z.infer<T> {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = issue.path.map(String).join(".") || "(environment)";
+    const received = source[variable];
+    const shown = received === undefined ? "missing" : `got ${JSON.stringify(received)}`;
+    return { variable, message: `${variable}: ${issue.message} (${shown})` };
+  });
+  throw new MfnasError(
+    "config_invalid",
+    `invalid environment:\n  ${problems.map((p) => p.message).join("\n  ")}`,
+    { variables: problems.map((p) => p.variable) },
+  );
+}
+
+/** Reusable variable schemas, so every service spells the same variable the same way. */
+export const envVar = {
+  /** A postgres:// or postgresql:// URL. */
+  postgresUrl: () =>
+    z
+      .string()
+      .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v), "must be a postgres:// or postgresql:// URL"),
+  /** A redis:// or rediss:// URL. */
+  redisUrl: () => z.string().refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), "must be a redis:// or rediss:// URL"),
+  /** A positive integer given as decimal digits. */
+  positiveInt: () =>
+    z
+      .string()
+      .regex(/^[0-9]+$/, "must be a positive integer")
+      .transform(Number)
+      .refine((n) => n >= 1 && Number.isSafeInteger(n), "must be a positive integer"),
+  /** A TCP port. */
+  port: () =>
+    z
+      .string()
+      .regex(/^[0-9]+$/, "must be a port number")
+      .transform(Number)
+      .refine((n) => n >= 0 && n <= 65535, "must be a port number between 0 and 65535"),
+  /** A pino log level. */
+  logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+  /** A queue-key prefix: letters, digits, dashes and underscores. */
+  queuePrefix: () => z.string().regex(/^[A-Za-z0-9_-]+$/, "must be letters, digits, '-' or '_'"),
+};

@@ -1,0 +1,3 @@
+export * from "./errors.ts";
+export * from "./env.ts";
+export * from "./jobs/index.ts";

@@ -1,0 +1,69 @@
+/**
+ * Small path-aware checks shared by the search-space and genome validators. Every failure is an
+ * `MfnasError("invalid_input")` whose message starts with the path of the offending field, e.g.
+ * `blocks[2].branches: unknown branch "k9"`, so a user can find the bad gene without reading a stack trace.
+ */
+import { MfnasError } from "../errors.ts";
+
+/** Path of a child field: `child("blocks", 2)` is `blocks[2]`, `child("blocks[2]", "branches")` is `blocks[2].branches`. */
+export function child(path: string, key: string | number): string {
+  if (typeof key === "number") return `${path}[${key}]`;
+  return path === "" ? key : `${path}.${key}`;
+}
+
+/**
+ * The error for one bad field. `subject` prefixes the message when the path alone would be ambiguous (a search space
+ * and a genome both have fields; genome messages carry no prefix so they read as gene paths).
+ */
+export function invalidAt(
+  path: string,
+  problem: string,
+  extra: Record<string, unknown> = {},
+  subject = "",
+): MfnasError {
+  const where = path === "" ? subject || "value" : subject ? `${subject} ${path}` : path;
+  return new MfnasError("invalid_input", `${where}: ${problem}`, { path, ...extra });
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  if (typeof value === "object") return "an object";
+  return String(value);
+}
+
+/** A plain object whose keys are all in `allowed` and which has every key in `required`. */
+export function expectRecord(
+  value: unknown,
+  path: string,
+  allowed: readonly string[],
+  required: readonly string[],
+  subject = "",
+): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidAt(path, `expected an object, got ${describe(value)}`, {}, subject);
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!allowed.includes(key)) {
+      throw invalidAt(child(path, key), `unknown key (allowed: ${allowed.join(", ")})`, {}, subject);
+    }
+  }
+  for (const key of required) {
+    if (record[key] === undefined) throw invalidAt(child(path, key), "missing", {}, subject);
+  }
+  return record;
+}
+
+export function expectInteger(value: unknown, path: string, min: number, max: number, subject = ""): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidAt(path, `must be an integer in ${min}..${max}, got ${describe(value)}`, { value }, subject);
+  }
+  return value;
+}
+
+export function expectArray(value: unknown, path: string, subject = ""): unknown[] {
+  if (!Array.isArray(value)) throw invalidAt(path, `expected an array, got ${describe(value)}`, {}, subject);
+  return value;
+}

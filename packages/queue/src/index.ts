@@ -1,0 +1,3 @@
+export * from "./connection.ts";
+export * from "./producer.ts";
+export * from "./worker.ts";
