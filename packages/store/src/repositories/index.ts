@@ -1,1 +1,2 @@
-export {};
+export * from "./search.repository.ts";
+export * from "./errors.ts";

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { envVar, errorMessage, parseEnv } from "@mfnas/core";
+
+const schema = z.object({
+  /** Results store. Prisma's `?schema=` parameter selects the Postgres schema (default public). */
+  DATABASE_URL: envVar.postgresUrl(),
+  /** BullMQ's Redis. The default is the local Redis of a single-machine install. */
+  REDIS_URL: envVar.redisUrl().default("redis://127.0.0.1:6379"),
+  /** Key prefix of all queues; deployments sharing one Redis use different prefixes. */
+  QUEUE_PREFIX: envVar.queuePrefix().default("mfnas"),
+  /** Searches run at once by this process; unset = the queue's default (2). Searches mostly wait on other services. */
+  SEARCHER_CONCURRENCY: envVar.positiveInt().optional(),
+  /** Lock time of a running search job; unset = the queue's default. Shorter = faster takeover after a crash. */
+  SEARCHER_LOCK_DURATION_MS: envVar.positiveInt().optional(),
+  /** How often to look for searches whose worker died; unset = the queue's default. */
+  SEARCHER_STALLED_INTERVAL_MS: envVar.positiveInt().optional(),
+  LOG_LEVEL: envVar.logLevel().default("info"),
+});
+
+export type SearcherEnv = z.infer<typeof schema>;
+
+/** Parses the environment once; a bad or missing variable stops the process with a message naming it. */
+export function loadEnv(source: Readonly<Record<string, string | undefined>> = process.env): SearcherEnv {
+  try {
+    return parseEnv(schema, source);
+  } catch (error) {
+    process.stderr.write(`searcher: ${errorMessage(error)}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}

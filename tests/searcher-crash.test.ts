@@ -1,0 +1,100 @@
+import { QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { JOBS, QUEUES } from "@mfnas/core";
+import { JobProducer, createRedis } from "@mfnas/queue";
+import { SearchRepository } from "@mfnas/store";
+import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
+import { TEST_REDIS_URL } from "./support/env.ts";
+import { eventually, startService, type ServiceProcess } from "./support/processes.ts";
+
+describe("searcher killed with SIGKILL mid-search", () => {
+  let database: TestDatabase;
+  let redis: Redis;
+  let prefix: string;
+  const services: ServiceProcess[] = [];
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    redis = createRedis(TEST_REDIS_URL);
+    prefix = uniqueName("mfnas-test");
+  });
+  afterEach(async () => {
+    for (const s of services.splice(0)) if (s.child.exitCode === null) s.child.kill("SIGKILL");
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await database.drop();
+  });
+
+  function searcher(): ServiceProcess {
+    const s = startService("searcher", {
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      // Short lock and stall check so the test does not wait the production minute for takeover.
+      SEARCHER_LOCK_DURATION_MS: "2000",
+      SEARCHER_STALLED_INTERVAL_MS: "1000",
+      LOG_LEVEL: "info",
+    });
+    services.push(s);
+    return s;
+  }
+
+  it("is picked up again by another worker and every generation is written exactly once", async () => {
+    const generations = 150;
+    const searches = new SearchRepository(database.db);
+    const spec = { name: "crash", seed: 7, budget: { generations, population: 48 } };
+    const { id } = await searches.create({ name: spec.name, spec, seed: spec.seed });
+    const producer = new JobProducer({ connection: redis, prefix });
+    const { jobId } = await producer.enqueue(JOBS.searchRun.name, { searchId: id });
+
+    const first = searcher();
+    await first.waitFor(/searcher ready/);
+    // Kill it only once it has written some generations and is still in the middle of the search.
+    await eventually(async () => {
+      const s = await database.db.search.findUnique({ where: { id } });
+      return (s?.lastGeneration ?? -1) >= 3 ? s : undefined;
+    }, 30_000, "generation 3");
+    first.child.kill("SIGKILL");
+    const killed = await first.exited;
+    expect(killed.signal).toBe("SIGKILL");
+    const atKill = await database.db.search.findUniqueOrThrow({ where: { id } });
+    expect(atKill.status).toBe("running");
+    expect(atKill.lastGeneration).toBeLessThan(generations - 1);
+
+    const events = new QueueEvents(QUEUES.search.name, { connection: redis.duplicate(), prefix });
+    await events.waitUntilReady();
+    const second = searcher();
+    const job = (await producer.queue(QUEUES.search.name).getJob(jobId))!;
+    await job.waitUntilFinished(events, 60_000);
+    await events.close();
+    await producer.close();
+
+    expect(second.output()).toMatch(/resuming search/);
+    const done = await database.db.search.findUniqueOrThrow({ where: { id } });
+    expect(done.status).toBe("succeeded");
+    expect(done.lastGeneration).toBe(generations - 1);
+    const rows = await database.sql<{ index: number }>(`SELECT "index" FROM "Generation" WHERE "searchId" = $1 ORDER BY "index"`, [id]);
+    expect(rows.map((r) => r.index)).toEqual(Array.from({ length: generations }, (_, i) => i));
+    // Candidates: one row per distinct genome of the whole search, however often it was sampled or replayed.
+    const populations = await database.db.generation.findMany({ where: { searchId: id }, select: { population: true } });
+    const distinct = new Set(populations.flatMap((g) => (g.population as Array<{ hash: string }>).map((m) => m.hash)));
+    expect(await database.db.candidate.count({ where: { searchId: id } })).toBe(distinct.size);
+    const finished = (await producer.queue(QUEUES.search.name).getJob(jobId)) ?? job;
+    expect(await finished.getState()).toBe("completed");
+  });
+
+  it("a service started with a malformed variable exits non-zero, naming it", async () => {
+    const bad = startService("searcher", { DATABASE_URL: database.url, REDIS_URL: "http://nope", SEARCHER_CONCURRENCY: "two" });
+    services.push(bad);
+    const { code } = await bad.exited;
+    expect(code).toBe(78);
+    expect(bad.output()).toMatch(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/nope"\)/);
+    expect(bad.output()).toMatch(/SEARCHER_CONCURRENCY: must be a positive integer \(got "two"\)/);
+    const missing = startService("searcher", {});
+    services.push(missing);
+    expect((await missing.exited).code).toBe(78);
+    expect(missing.output()).toMatch(/DATABASE_URL: .*\(missing\)/);
+  });
+});
