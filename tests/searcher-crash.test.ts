@@ -52,10 +52,14 @@ describe("searcher killed with SIGKILL mid-search", () => {
     const first = searcher();
     await first.waitFor(/searcher ready/);
     // Kill it only once it has written some generations and is still in the middle of the search.
-    await eventually(async () => {
-      const s = await database.db.search.findUnique({ where: { id } });
-      return (s?.lastGeneration ?? -1) >= 3 ? s : undefined;
-    }, 30_000, "generation 3");
+    await eventually(
+      async () => {
+        const s = await database.db.search.findUnique({ where: { id } });
+        return (s?.lastGeneration ?? -1) >= 3 ? s : undefined;
+      },
+      30_000,
+      "generation 3",
+    );
     first.child.kill("SIGKILL");
     const killed = await first.exited;
     expect(killed.signal).toBe("SIGKILL");
@@ -75,10 +79,16 @@ describe("searcher killed with SIGKILL mid-search", () => {
     const done = await database.db.search.findUniqueOrThrow({ where: { id } });
     expect(done.status).toBe("succeeded");
     expect(done.lastGeneration).toBe(generations - 1);
-    const rows = await database.sql<{ index: number }>(`SELECT "index" FROM "Generation" WHERE "searchId" = $1 ORDER BY "index"`, [id]);
+    const rows = await database.sql<{ index: number }>(
+      `SELECT "index" FROM "Generation" WHERE "searchId" = $1 ORDER BY "index"`,
+      [id],
+    );
     expect(rows.map((r) => r.index)).toEqual(Array.from({ length: generations }, (_, i) => i));
     // Candidates: one row per distinct genome of the whole search, however often it was sampled or replayed.
-    const populations = await database.db.generation.findMany({ where: { searchId: id }, select: { population: true } });
+    const populations = await database.db.generation.findMany({
+      where: { searchId: id },
+      select: { population: true },
+    });
     const distinct = new Set(populations.flatMap((g) => (g.population as Array<{ hash: string }>).map((m) => m.hash)));
     expect(await database.db.candidate.count({ where: { searchId: id } })).toBe(distinct.size);
     const finished = (await producer.queue(QUEUES.search.name).getJob(jobId)) ?? job;
@@ -86,7 +96,11 @@ describe("searcher killed with SIGKILL mid-search", () => {
   });
 
   it("a service started with a malformed variable exits non-zero, naming it", async () => {
-    const bad = startService("searcher", { DATABASE_URL: database.url, REDIS_URL: "http://nope", SEARCHER_CONCURRENCY: "two" });
+    const bad = startService("searcher", {
+      DATABASE_URL: database.url,
+      REDIS_URL: "http://nope",
+      SEARCHER_CONCURRENCY: "two",
+    });
     services.push(bad);
     const { code } = await bad.exited;
     expect(code).toBe(78);

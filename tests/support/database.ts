@@ -41,11 +41,11 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     url,
     schema,
     db,
-    async sql(text, values) {
+    async sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
       const client = await admin.connect();
       try {
         await client.query(`SET search_path TO "${schema}"`);
-        return (await client.query(text, values)).rows;
+        return (await client.query<R>(text, values)).rows;
       } finally {
         client.release();
       }

@@ -13,7 +13,11 @@ async function reachable(url: string, defaultPort: number): Promise<void> {
     });
     const fail = (why: string) => {
       socket.destroy();
-      reject(new Error(`cannot reach ${hostname}:${port || defaultPort} (${url}): ${why}; start it or set MFNAS_TEST_* URLs`));
+      reject(
+        new Error(
+          `cannot reach ${hostname}:${port || defaultPort} (${url}): ${why}; start it or set MFNAS_TEST_* URLs`,
+        ),
+      );
     };
     socket.once("timeout", () => fail("timeout"));
     socket.once("error", (e) => fail(e.message));

@@ -5,7 +5,10 @@ import { MfnasError } from "./errors.ts";
  * Parses a service's environment against its schema, once, at start.
  * Every problem is reported with the variable's name; nothing else in a service reads `process.env`.
  */
-export function parseEnv<T extends z.ZodObject>(schema: T, source: Readonly<Record<string, string | undefined>>): z.infer<T> {
+export function parseEnv<T extends z.ZodObject>(
+  schema: T,
+  source: Readonly<Record<string, string | undefined>>,
+): z.infer<T> {
   const result = schema.safeParse(source);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -14,20 +17,16 @@ export function parseEnv<T extends z.ZodObject>(schema: T, source: Readonly<Reco
     const shown = received === undefined ? "missing" : `got ${JSON.stringify(received)}`;
     return { variable, message: `${variable}: ${issue.message} (${shown})` };
   });
-  throw new MfnasError(
-    "config_invalid",
-    `invalid environment:\n  ${problems.map((p) => p.message).join("\n  ")}`,
-    { variables: problems.map((p) => p.variable) },
-  );
+  throw new MfnasError("config_invalid", `invalid environment:\n  ${problems.map((p) => p.message).join("\n  ")}`, {
+    variables: problems.map((p) => p.variable),
+  });
 }
 
 /** Reusable variable schemas, so every service spells the same variable the same way. */
 export const envVar = {
   /** A postgres:// or postgresql:// URL. */
   postgresUrl: () =>
-    z
-      .string()
-      .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v), "must be a postgres:// or postgresql:// URL"),
+    z.string().refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v), "must be a postgres:// or postgresql:// URL"),
   /** A redis:// or rediss:// URL. */
   redisUrl: () => z.string().refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), "must be a redis:// or rediss:// URL"),
   /** A positive integer given as decimal digits. */

@@ -1,3 +1,5 @@
 export * from "./errors.ts";
 export * from "./env.ts";
 export * from "./jobs/index.ts";
+export * from "./space/index.ts";
+export * from "./search/spec.ts";

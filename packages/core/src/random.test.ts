@@ -18,7 +18,13 @@ describe("Rng", () => {
     const rng = createRng(7);
     draws(rng, 37);
     const snapshot = JSON.parse(JSON.stringify(rng.state())) as ReturnType<Rng["state"]>;
-    const expected = [rng.nextFloat(), rng.int(3, 9), rng.pick(["a", "b", "c"]), rng.bernoulli(0.3), rng.shuffle([1, 2, 3, 4])];
+    const expected = [
+      rng.nextFloat(),
+      rng.int(3, 9),
+      rng.pick(["a", "b", "c"]),
+      rng.bernoulli(0.3),
+      rng.shuffle([1, 2, 3, 4]),
+    ];
     const resumed = Rng.fromState(snapshot);
     const actual = [
       resumed.nextFloat(),

@@ -68,7 +68,7 @@ export class Rng {
       Array.isArray(words) &&
       words.length === 4 &&
       words.every((w) => Number.isInteger(w) && (w as number) >= 0 && (w as number) < TWO_POW_32);
-    if (!ok) throw invalid("rng state: expected { algorithm: \"sfc32\", words: four uint32 }", { path: "state" });
+    if (!ok) throw invalid('rng state: expected { algorithm: "sfc32", words: four uint32 }', { path: "state" });
     return new Rng(words as unknown as [number, number, number, number]);
   }
 

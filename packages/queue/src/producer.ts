@@ -33,7 +33,11 @@ export class JobProducer {
 
   constructor(private readonly options: ProducerOptions) {}
 
-  async enqueue<N extends JobName>(name: N, payload: PayloadOf<N>, extra: { delayMs?: number } = {}): Promise<EnqueuedJob> {
+  async enqueue<N extends JobName>(
+    name: N,
+    payload: PayloadOf<N>,
+    extra: { delayMs?: number } = {},
+  ): Promise<EnqueuedJob> {
     const valid = validatePayload(name, payload);
     const job = jobDefinition(name);
     // The definition is looked up by name, so its functions accept this payload.

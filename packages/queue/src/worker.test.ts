@@ -3,7 +3,14 @@ import { Queue, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MfnasError, QUEUES } from "@mfnas/core";
-import { CatalogWorker, JobProducer, createRedis, throwIfAborted, type JobHandlers, type WorkerLog } from "@mfnas/queue";
+import {
+  CatalogWorker,
+  JobProducer,
+  createRedis,
+  throwIfAborted,
+  type JobHandlers,
+  type WorkerLog,
+} from "@mfnas/queue";
 import { TEST_REDIS_URL } from "../../../tests/support/env.ts";
 import { uniqueName } from "../../../tests/support/database.ts";
 
@@ -18,7 +25,11 @@ describe("catalog queues on real Redis", () => {
   beforeEach(() => {
     redis = createRedis(TEST_REDIS_URL);
     prefix = uniqueName("mfnas-test");
-    producer = new JobProducer({ connection: redis, prefix, retry: { "search.run": { attempts: 3, backoffDelayMs: 300 } } });
+    producer = new JobProducer({
+      connection: redis,
+      prefix,
+      retry: { "search.run": { attempts: 3, backoffDelayMs: 300 } },
+    });
   });
 
   afterEach(async () => {
@@ -30,7 +41,14 @@ describe("catalog queues on real Redis", () => {
   });
 
   async function startWorker(handlers: JobHandlers, extra: { lockDurationMs?: number } = {}): Promise<CatalogWorker> {
-    const worker = new CatalogWorker({ connection: redis, prefix, queue: QUEUES.search, handlers, log: quiet, ...extra });
+    const worker = new CatalogWorker({
+      connection: redis,
+      prefix,
+      queue: QUEUES.search,
+      handlers,
+      log: quiet,
+      ...extra,
+    });
     workers.push(worker);
     await worker.start();
     return worker;
@@ -54,7 +72,9 @@ describe("catalog queues on real Redis", () => {
       code: "invalid_payload",
       message: expect.stringContaining("searchId") as unknown,
     });
-    await expect(producer.enqueue("search.run", { searchId: randomUUID(), extra: 1 } as never)).rejects.toThrow(/extra/);
+    await expect(producer.enqueue("search.run", { searchId: randomUUID(), extra: 1 } as never)).rejects.toThrow(
+      /extra/,
+    );
     const counts = await producer.queue(QUEUES.search.name).getJobCounts();
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(0);
   });
@@ -63,7 +83,11 @@ describe("catalog queues on real Redis", () => {
     let calls = 0;
     const worker = await startWorker({ "search.run": () => Promise.resolve(calls++) });
     const raw = new Queue(QUEUES.search.name, { connection: redis, prefix });
-    const forged = await raw.add("search.run", { searchId: 42 }, { jobId: "forged-1", attempts: 5, backoff: { type: "fixed", delay: 10 } });
+    const forged = await raw.add(
+      "search.run",
+      { searchId: 42 },
+      { jobId: "forged-1", attempts: 5, backoff: { type: "fixed", delay: 10 } },
+    );
     const unknown = await raw.add("search.explode", { searchId: randomUUID() }, { jobId: "forged-2", attempts: 5 });
     const [a, b] = await Promise.all([settled(worker, forged.id ?? ""), settled(worker, unknown.id ?? "")]);
     await raw.close();

@@ -18,7 +18,10 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
     throw new MfnasError("config_invalid", "DATABASE_URL is not a URL", { variable: "DATABASE_URL" }, { cause });
   }
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    throw new MfnasError("config_invalid", `DATABASE_URL must use postgres:// or postgresql://, got ${parsed.protocol}`);
+    throw new MfnasError(
+      "config_invalid",
+      `DATABASE_URL must use postgres:// or postgresql://, got ${parsed.protocol}`,
+    );
   }
   const schema = parsed.searchParams.get("schema") ?? "public";
   if (!SCHEMA_NAME.test(schema)) {

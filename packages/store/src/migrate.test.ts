@@ -19,7 +19,12 @@ describe("migrations", () => {
     expect(first.applied).toEqual(local.map((m) => m.name));
     expect(first.applied.length).toBeGreaterThan(0);
 
-    const rows = await database.sql<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(
+    const rows = await database.sql<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+    }>(
       `SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`,
     );
     for (const [i, m] of local.entries()) {
@@ -62,7 +67,9 @@ describe("migrations", () => {
     const [first] = await readMigrations(dir);
     const file = path.join(dir, first?.name ?? "", "migration.sql");
     await writeFile(file, (await readFile(file, "utf8")) + "\n-- edited\n");
-    await expect(applyMigrations({ databaseUrl: database.url, migrationsDir: dir })).rejects.toThrow(/was modified after it was applied/);
+    await expect(applyMigrations({ databaseUrl: database.url, migrationsDir: dir })).rejects.toThrow(
+      /was modified after it was applied/,
+    );
   });
 
   it("roll back a failing migration whole, recording nothing", async () => {
@@ -74,8 +81,16 @@ describe("migrations", () => {
       path.join(dir, "29990101000000_broken", "migration.sql"),
       `CREATE TABLE "HalfWritten" ("id" TEXT);\nALTER TABLE "NoSuchTable" ADD COLUMN "x" TEXT;\n`,
     );
-    await expect(applyMigrations({ databaseUrl: database.url, migrationsDir: dir })).rejects.toThrow(/29990101000000_broken failed and was rolled back/);
-    expect(await database.sql(`SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'HalfWritten'`, [database.schema])).toEqual([]);
-    expect(await database.sql(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '29990101000000_broken'`)).toEqual([]);
+    await expect(applyMigrations({ databaseUrl: database.url, migrationsDir: dir })).rejects.toThrow(
+      /29990101000000_broken failed and was rolled back/,
+    );
+    expect(
+      await database.sql(`SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'HalfWritten'`, [
+        database.schema,
+      ]),
+    ).toEqual([]);
+    expect(
+      await database.sql(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '29990101000000_broken'`),
+    ).toEqual([]);
   });
 });

@@ -76,9 +76,11 @@ function expectedDefault(field: DmmfField): string | null {
     if (fn === "autoincrement") return "nextval";
     return null;
   }
-  if (field.kind === "enum") return `'${String(value)}'::"${field.type}"`;
-  if (field.type === "String") return `'${String(value)}'::text`;
-  return String(value);
+  // Past the function case, a DMMF default is a literal.
+  const literal = value as string | number | boolean;
+  if (field.kind === "enum") return `'${String(literal)}'::"${field.type}"`;
+  if (field.type === "String") return `'${String(literal)}'::text`;
+  return String(literal);
 }
 
 const REFERENTIAL: Record<string, string> = {
@@ -108,7 +110,10 @@ interface Introspection {
   columns: Map<string, { type: string; nullable: boolean; default: string | null }>;
   enums: Map<string, string[]>;
   indexes: Map<string, { table: string; unique: boolean; primary: boolean; columns: string[] }>;
-  foreignKeys: Map<string, { table: string; columns: string[]; refTable: string; refColumns: string[]; onDelete: string; onUpdate: string }>;
+  foreignKeys: Map<
+    string,
+    { table: string; columns: string[]; refTable: string; refColumns: string[]; onDelete: string; onUpdate: string }
+  >;
 }
 
 async function introspect(client: pg.Client, schema: string): Promise<Introspection> {
@@ -141,7 +146,13 @@ async function introspect(client: pg.Client, schema: string): Promise<Introspect
     [schema],
   );
   const fks = await client.query<{
-    name: string; tbl: string; reftbl: string; cols: string[]; refcols: string[]; deltype: string; updtype: string;
+    name: string;
+    tbl: string;
+    reftbl: string;
+    cols: string[];
+    refcols: string[];
+    deltype: string;
+    updtype: string;
   }>(
     `SELECT con.conname AS name, t.relname AS tbl, r.relname AS reftbl,
             array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
@@ -154,7 +165,13 @@ async function introspect(client: pg.Client, schema: string): Promise<Introspect
      WHERE n.nspname = $1 AND con.contype = 'f'`,
     [schema],
   );
-  const action: Record<string, string> = { a: "NO ACTION", r: "RESTRICT", c: "CASCADE", n: "SET NULL", d: "SET DEFAULT" };
+  const action: Record<string, string> = {
+    a: "NO ACTION",
+    r: "RESTRICT",
+    c: "CASCADE",
+    n: "SET NULL",
+    d: "SET DEFAULT",
+  };
   return {
     tables: new Set(tables.rows.map((r) => r.name)),
     columns: new Map(
@@ -189,9 +206,11 @@ function compare(dmmf: Dmmf, db: Introspection): string[] {
     const labels = db.enums.get(e.name);
     const want = e.values.map((v) => v.name);
     if (!labels) drift.push(`enum ${e.name} is missing`);
-    else if (labels.join(",") !== want.join(",")) drift.push(`enum ${e.name} has [${labels.join(", ")}], schema says [${want.join(", ")}]`);
+    else if (labels.join(",") !== want.join(","))
+      drift.push(`enum ${e.name} has [${labels.join(", ")}], schema says [${want.join(", ")}]`);
   }
-  for (const name of db.enums.keys()) if (!enums.some((e) => e.name === name)) drift.push(`enum ${name} is not in the schema`);
+  for (const name of db.enums.keys())
+    if (!enums.some((e) => e.name === name)) drift.push(`enum ${name} is not in the schema`);
 
   const expectedColumns = new Set<string>();
   for (const model of models) {
@@ -216,15 +235,19 @@ function compare(dmmf: Dmmf, db: Introspection): string[] {
       if (column.type !== type) drift.push(`column ${key} is ${column.type}, schema says ${type}`);
       // Prisma creates scalar lists as nullable columns.
       const nullable = field.isList || !field.isRequired;
-      if (column.nullable !== nullable) drift.push(`column ${key} is ${column.nullable ? "" : "NOT "}NULL, schema says ${nullable ? "" : "NOT "}NULL`);
+      if (column.nullable !== nullable)
+        drift.push(`column ${key} is ${column.nullable ? "" : "NOT "}NULL, schema says ${nullable ? "" : "NOT "}NULL`);
       const def = expectedDefault(field);
       const actual = column.default;
       const matches = def === "nextval" ? actual?.startsWith("nextval(") === true : actual === def;
       if (!matches) drift.push(`column ${key} default is ${actual ?? "none"}, schema says ${def ?? "none"}`);
     }
   }
-  for (const table of db.tables) if (![...tableOf.values()].includes(table)) drift.push(`table ${table} is not in the schema`);
-  for (const key of db.columns.keys()) if (!expectedColumns.has(key) && [...tableOf.values()].includes(key.split(".")[0] ?? "")) drift.push(`column ${key} is not in the schema`);
+  for (const table of db.tables)
+    if (![...tableOf.values()].includes(table)) drift.push(`table ${table} is not in the schema`);
+  for (const key of db.columns.keys())
+    if (!expectedColumns.has(key) && [...tableOf.values()].includes(key.split(".")[0] ?? ""))
+      drift.push(`column ${key} is not in the schema`);
 
   const expectedIndexes = new Set<string>();
   for (const index of indexes) {
@@ -238,22 +261,35 @@ function compare(dmmf: Dmmf, db: Introspection): string[] {
       drift.push(`index ${name} on ${table}(${cols.join(", ")}) is missing`);
       continue;
     }
-    if (found.table !== table || found.columns.join(",") !== cols.join(",")) drift.push(`index ${name} covers ${found.table}(${found.columns.join(", ")}), schema says ${table}(${cols.join(", ")})`);
+    if (found.table !== table || found.columns.join(",") !== cols.join(","))
+      drift.push(
+        `index ${name} covers ${found.table}(${found.columns.join(", ")}), schema says ${table}(${cols.join(", ")})`,
+      );
     if (found.unique !== (index.type !== "normal")) drift.push(`index ${name} uniqueness differs from the schema`);
     if (found.primary !== (index.type === "id")) drift.push(`index ${name} primary-key flag differs from the schema`);
   }
-  for (const name of db.indexes.keys()) if (!expectedIndexes.has(name)) drift.push(`index ${name} is not in the schema`);
+  for (const name of db.indexes.keys())
+    if (!expectedIndexes.has(name)) drift.push(`index ${name} is not in the schema`);
 
   const expectedFks = new Set(
     models.flatMap((m) =>
-      m.fields.filter((f) => f.kind === "object" && f.relationFromFields?.length).map((f) => `${tableOf.get(m.name)}_${(f.relationFromFields ?? []).join("_")}_fkey`),
+      m.fields
+        .filter((f) => f.kind === "object" && f.relationFromFields?.length)
+        .map((f) => `${tableOf.get(m.name)}_${(f.relationFromFields ?? []).join("_")}_fkey`),
     ),
   );
-  for (const name of db.foreignKeys.keys()) if (!expectedFks.has(name)) drift.push(`foreign key ${name} is not in the schema`);
+  for (const name of db.foreignKeys.keys())
+    if (!expectedFks.has(name)) drift.push(`foreign key ${name} is not in the schema`);
   return drift;
 }
 
-function checkForeignKey(field: DmmfField, model: DmmfModel, tableOf: Map<string, string>, db: Introspection, drift: string[]): void {
+function checkForeignKey(
+  field: DmmfField,
+  model: DmmfModel,
+  tableOf: Map<string, string>,
+  db: Introspection,
+  drift: string[],
+): void {
   const from = field.relationFromFields ?? [];
   if (from.length === 0) return; // the other side of the relation holds the key
   const table = tableOf.get(model.name) ?? model.name;

@@ -11,7 +11,6 @@ import {
   parseSearchSpec,
   sampleGenome,
   type SearchSpace,
-  type SearchSpaceOverride,
   type SearchSpec,
 } from "@mfnas/core";
 import { throwIfAborted, type JobContext, type WorkerLog } from "@mfnas/queue";
@@ -32,7 +31,7 @@ export function generationSeed(searchSeed: number, generation: number): number {
 
 function spaceOf(spec: SearchSpec): SearchSpace {
   if (!spec.space) return DEFAULT_SEARCH_SPACE;
-  return narrowSpace(DEFAULT_SEARCH_SPACE, spec.space as SearchSpaceOverride);
+  return narrowSpace(DEFAULT_SEARCH_SPACE, spec.space);
 }
 
 /**

@@ -50,7 +50,10 @@ export const runtimeConfigSchema = z.strictObject({
   delegate: z.enum(["cpu", "xnnpack", "gpu", "nnapi", "hexagon"]),
   precision: z.enum(["fp32", "fp16"]),
   /** Big-core affinity mask, e.g. "f0"; absent = scheduler default. */
-  cpuAffinity: z.string().regex(/^[0-9a-f]{1,4}$/).optional(),
+  cpuAffinity: z
+    .string()
+    .regex(/^[0-9a-f]{1,4}$/)
+    .optional(),
   warmupRuns: z.int().min(0).max(1000),
   runs: z.int().min(1).max(10_000),
 });

@@ -13,9 +13,12 @@ export const searchSpecSchema = z.strictObject({
   seed: z.int().min(0).max(2_147_483_647).default(0),
   /** Narrowing (or widening) of the default search space; validated by the space itself. */
   space: z.record(z.string(), z.unknown()).optional(),
-  /** LR input size the cost figures are computed for. */
+  /** LR input size the cost figures are computed for; multiples of 4 so that every x4-downscaling branch fits. */
   referenceInput: z
-    .strictObject({ height: z.int().min(8).max(2_048), width: z.int().min(8).max(2_048) })
+    .strictObject({
+      height: z.int().min(8).max(2_048).multipleOf(4),
+      width: z.int().min(8).max(2_048).multipleOf(4),
+    })
     .default({ height: 64, width: 64 }),
   budget: z.strictObject({
     generations: z.int().min(1).max(10_000),

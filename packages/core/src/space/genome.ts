@@ -10,7 +10,6 @@ import { createHash } from "node:crypto";
 import { child, describe, expectArray, expectInteger, expectRecord, invalidAt } from "./invalid.ts";
 import {
   BRANCH_KINDS,
-  DEFAULT_SEARCH_SPACE,
   MAX_DEPTH,
   MAX_WIDTH,
   SCALES,
@@ -61,9 +60,13 @@ function checkBranches(value: unknown, path: string, space: SearchSpace | undefi
     const kind = item as BranchKind;
     if (seen.includes(kind)) throw invalidAt(path, `duplicate branch ${describe(kind)}`, { value: kind });
     if (space && !space.branchKinds.includes(kind)) {
-      throw invalidAt(path, `branch ${describe(kind)} is outside the search space (allowed: ${space.branchKinds.join(", ")})`, {
-        value: kind,
-      });
+      throw invalidAt(
+        path,
+        `branch ${describe(kind)} is outside the search space (allowed: ${space.branchKinds.join(", ")})`,
+        {
+          value: kind,
+        },
+      );
     }
     seen.push(kind);
   }
@@ -83,7 +86,11 @@ function checkBlock(value: unknown, path: string, space: SearchSpace | undefined
 
 /** Shared by both validators; `space` undefined checks structure only. Returns the canonical genome. */
 function checkGenome(value: unknown, space: SearchSpace | undefined): Genome {
-  const r = expectRecord(value, "", GENOME_KEYS, GENOME_KEYS, "genome");
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidAt("", `expected an object, got ${describe(value)}`, {}, "genome");
+  }
+  // No subject here: field errors read as bare gene paths ("blocks[2].branches: ...").
+  const r = expectRecord(value, "", GENOME_KEYS, GENOME_KEYS);
 
   if (!SCALES.includes(r.scale as Scale)) {
     throw invalidAt("scale", `unknown scale ${describe(r.scale)} (known: ${SCALES.join(", ")})`, { value: r.scale });
@@ -118,7 +125,7 @@ function checkGenome(value: unknown, space: SearchSpace | undefined): Genome {
  * Check an untrusted value as a genome of `space` and return it canonical. Errors name the gene path,
  * e.g. `blocks[2].branches: unknown branch "k9"`; unknown keys are rejected.
  */
-export function validateGenome(value: unknown, space: SearchSpace = DEFAULT_SEARCH_SPACE): Genome {
+export function validateGenome(value: unknown, space: SearchSpace): Genome {
   return checkGenome(value, space);
 }
 

@@ -25,12 +25,23 @@ export function invalidAt(
   return new MfnasError("invalid_input", `${where}: ${problem}`, { path, ...extra });
 }
 
+/** A short rendering of an offending value for an error message (never a whole object). */
 export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return "an array";
-  if (value === null) return "null";
-  if (typeof value === "object") return "an object";
-  return String(value);
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "object":
+      return value === null ? "null" : Array.isArray(value) ? "an array" : "an object";
+    case "function":
+      return "a function";
+    case "symbol":
+      return value.toString();
+    case "number":
+    case "bigint":
+    case "boolean":
+    case "undefined":
+      return String(value);
+  }
 }
 
 /** A plain object whose keys are all in `allowed` and which has every key in `required`. */

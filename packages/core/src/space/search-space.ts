@@ -2,10 +2,12 @@
  * The search space as data: which values each gene of a SubGenerator genome may take. A search narrows or widens
  * it (`narrowSpace`) instead of editing code, and the supernet is sized from it (its widest trunk and branch widths).
  *
- * Validation is hand-written rather than a schema library so each error names the exact field path.
+ * Validation is hand-written (one source of truth with precise, path-first messages); `searchSpaceSchema` wraps it
+ * for embedding in zod schemas such as a search spec.
  * A parsed space is normalised: every set is de-duplicated-checked and sorted (numbers ascending, names in their
  * canonical order), so two equal spaces are also deep-equal and serialise identically.
  */
+import { z } from "zod";
 import { MfnasError } from "../errors.ts";
 import { child, describe, expectArray, expectInteger, expectRecord, invalidAt } from "./invalid.ts";
 
@@ -80,12 +82,7 @@ export const DEFAULT_SEARCH_SPACE: SearchSpace = deepFreeze({
 });
 
 /** A non-empty array without duplicates whose items pass `item`, returned sorted by `rank`. */
-function parseSet<T>(
-  value: unknown,
-  path: string,
-  item: (v: unknown, p: string) => T,
-  rank: (v: T) => number,
-): T[] {
+function parseSet<T>(value: unknown, path: string, item: (v: unknown, p: string) => T, rank: (v: T) => number): T[] {
   const items = expectArray(value, path, SUBJECT);
   if (items.length === 0) throw invalidAt(path, "must not be empty", {}, SUBJECT);
   const out: T[] = [];
@@ -178,3 +175,20 @@ export function supernetWidths(space: SearchSpace): { trunk: number; branch: num
   }
   return { trunk: Math.max(...space.trunkWidths), branch: Math.max(...space.branchWidths) };
 }
+
+/** `"depth.min"` -> ["depth", "min"], `"trunkWidths[1]"` -> ["trunkWidths", 1], for zod issue paths. */
+function zodPath(path: string): (string | number)[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : (m[1] ?? "")));
+}
+
+/** A zod schema that parses with `parseSearchSpace`; each failure becomes one issue at the offending field. */
+export const searchSpaceSchema = z.unknown().transform((value, ctx): SearchSpace => {
+  try {
+    return parseSearchSpace(value);
+  } catch (error) {
+    if (!(error instanceof MfnasError)) throw error;
+    const path = error.details?.path;
+    ctx.addIssue({ code: "custom", message: error.message, path: typeof path === "string" ? zodPath(path) : [] });
+    return z.NEVER;
+  }
+});

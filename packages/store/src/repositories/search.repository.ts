@@ -59,7 +59,10 @@ export class SearchRepository {
     const { searchId, index, members, costModelVersion, referenceInput } = generation;
     await this.db.$transaction(async (tx) => {
       // The unique (searchId, index) key makes a replayed generation a no-op: if it is already stored, stop here.
-      const existing = await tx.generation.findUnique({ where: { searchId_index: { searchId, index } }, select: { id: true } });
+      const existing = await tx.generation.findUnique({
+        where: { searchId_index: { searchId, index } },
+        select: { id: true },
+      });
       if (existing) return;
       await tx.architecture.createMany({
         data: members.map((m) => ({

@@ -1,0 +1,9 @@
+/** Public API of the search space, genome operators and analytic cost model. */
+export * from "./search-space.ts";
+export * from "./genome.ts";
+export * from "./genome-codec.ts";
+export * from "./genome-ops.ts";
+export * from "./cost-graph.ts";
+export * from "./cost-model.ts";
+export * from "./esrgan-cost.ts";
+export * from "../random.ts";
