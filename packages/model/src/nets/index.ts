@@ -1,0 +1,48 @@
+/**
+ * TensorFlow.js networks of mfnas: the MFA supernet and its SubGenerators, the ESRGAN (RRDBNet) teacher, the
+ * PatchGAN discriminator, their named parameters, and safetensors I/O in PyTorch layout. Every function takes the
+ * `tf` namespace it should use; none picks a backend. Training needs tfjs-core's gradients registered once by the
+ * caller (`import "@tensorflow/tfjs-core/dist/register_all_gradients.js"`): the node entry of tfjs-core has none.
+ */
+export { ParamStore, type ParamInit, type ParamStoreOptions } from "./params.ts";
+export {
+  LEAKY_SLOPE,
+  avgPoolDown,
+  conv2d,
+  conv2dLrelu,
+  leakyRelu,
+  pixelShuffle,
+  pixelUnshuffle,
+  upsampleNearest,
+  type ConvOptions,
+  type ConvWeights,
+} from "./layers.ts";
+export { SubGenerator, mfaConvSpecs, upsamplerName, type ConvSpec, type SubGeneratorInit } from "./mfa-generator.ts";
+export { MfaSupernet, supernetConvSpecs, type MfaSupernetOptions } from "./mfa-supernet.ts";
+export {
+  PatchGanDiscriminator,
+  type DiscriminatorOutput,
+  type PatchGanConfig,
+  type PatchGanOptions,
+  type PatchGanRunOptions,
+} from "./patchgan.ts";
+export { RrdbNet, type RrdbNetConfig, type RrdbNetOptions } from "./rrdbnet.ts";
+export {
+  FLOAT_DTYPES,
+  MAX_HEADER_BYTES,
+  SAFETENSORS_DTYPE_BYTES,
+  readSafetensors,
+  toFloat32,
+  writeSafetensors,
+  type SafetensorsDtype,
+  type SafetensorsFile,
+  type SafetensorsInput,
+  type SafetensorsTensor,
+} from "./safetensors.ts";
+export {
+  loadWeights,
+  saveWeights,
+  type LoadWeightsOptions,
+  type SaveWeightsOptions,
+  type WeightLayout,
+} from "./safetensors-weights.ts";

@@ -1,0 +1,118 @@
+/**
+ * The few ops the generators and the discriminator are built from, all NHWC with HWIO weights, all differentiable
+ * with the gradients tfjs-core registers. Two tfjs gaps are worked around here rather than in each network:
+ * - conv2d has no gradient for dilation > 1, so dilated convs run as space-to-batch -> conv -> batch-to-space
+ *   (how TensorFlow itself implements them: same MACs, exact same result);
+ * - DepthToSpace has no gradient, so pixel (un)shuffle is a reshape/transpose.
+ */
+import { MfnasError } from "@mfnas/core";
+import type { Tensor1D, Tensor4D, Tf } from "../tf.ts";
+
+/** Slope of every LeakyReLU in mfnas (ESRGAN, MFAGAN, pix2pix). */
+export const LEAKY_SLOPE = 0.2;
+
+/** A conv layer's weights: HWIO kernel and per-output-channel bias. */
+export interface ConvWeights {
+  readonly weight: Tensor4D;
+  readonly bias: Tensor1D;
+}
+
+export interface ConvOptions {
+  /** Stride in both directions. Default 1. */
+  stride?: number;
+  /** Dilation in both directions. Default 1. */
+  dilation?: number;
+  /** 'same' (TensorFlow's, asymmetric for even kernels) or an explicit zero padding on every side. Default 'same'. */
+  pad?: "same" | number;
+}
+
+export function leakyRelu(tf: Tf, x: Tensor4D): Tensor4D {
+  return tf.leakyRelu(x, LEAKY_SLOPE);
+}
+
+/** conv2d + bias. */
+export function conv2d(tf: Tf, x: Tensor4D, conv: ConvWeights, options: ConvOptions = {}): Tensor4D {
+  const stride = options.stride ?? 1;
+  const dilation = options.dilation ?? 1;
+  const pad = options.pad ?? "same";
+  if (dilation === 1) return tf.add(tf.conv2d(x, conv.weight, stride, pad), conv.bias);
+  if (stride !== 1 || pad !== "same") {
+    throw new MfnasError("unsupported", "conv2d: dilation > 1 is implemented for stride 1 and 'same' padding only");
+  }
+  return tf.add(dilatedSameConv(tf, x, conv.weight, dilation), conv.bias);
+}
+
+/** conv2d + bias + LeakyReLU(0.2). */
+export function conv2dLrelu(tf: Tf, x: Tensor4D, conv: ConvWeights, options: ConvOptions = {}): Tensor4D {
+  return leakyRelu(tf, conv2d(tf, x, conv, options));
+}
+
+/**
+ * A stride-1 'same' conv with dilation d as space-to-batch d -> 'valid' conv -> batch-to-space d. Each of the d*d
+ * phases of the padded input is convolved with the undilated kernel. Odd sides get extra bottom/right padding so
+ * the padded size divides by d, and that extra is cropped off again.
+ */
+function dilatedSameConv(tf: Tf, x: Tensor4D, weight: Tensor4D, d: number): Tensor4D {
+  const [, h, w] = x.shape;
+  const [kh, kw] = weight.shape;
+  const paddings = [h, w].map((side, axis) => {
+    const total = d * ((axis === 0 ? kh : kw) - 1);
+    const before = Math.floor(total / 2);
+    const extra = (d - ((side + total) % d)) % d;
+    return [before, total - before + extra, extra];
+  }) as [[number, number, number], [number, number, number]];
+  const [ph, pw] = paddings;
+  const phases = tf.spaceToBatchND(
+    x,
+    [d, d],
+    [
+      [ph[0], ph[1]],
+      [pw[0], pw[1]],
+    ],
+  );
+  const y = tf.conv2d(phases, weight, 1, "valid");
+  return tf.batchToSpaceND(
+    y,
+    [d, d],
+    [
+      [0, ph[2]],
+      [0, pw[2]],
+    ],
+  );
+}
+
+/** `avgpool factor x factor, stride factor`; the sides must divide by `factor` (callers check). */
+export function avgPoolDown(tf: Tf, x: Tensor4D, factor: number): Tensor4D {
+  return factor === 1 ? x : tf.avgPool(x, factor, factor, "valid");
+}
+
+/** Nearest-neighbour upsampling by an integer factor (PyTorch `interpolate(mode='nearest')`: pixel (y, x) copies
+ * (floor(y / f), floor(x / f))). */
+export function upsampleNearest(tf: Tf, x: Tensor4D, factor: number): Tensor4D {
+  if (factor === 1) return x;
+  const [, h, w] = x.shape;
+  return tf.image.resizeNearestNeighbor(x, [h * factor, w * factor], false, false);
+}
+
+/**
+ * PyTorch's `nn.PixelShuffle(r)` in NHWC: input channel `c * r * r + i * r + j` becomes output channel `c` at
+ * sub-pixel (i, j). PyTorch's channel order (not tf.depthToSpace's, which is `(i * r + j) * C + c`) so that weights
+ * round-trip with PyTorch models, and so that the first 4C conv outputs are exactly the first C shuffled channels.
+ */
+export function pixelShuffle(tf: Tf, x: Tensor4D, r: number): Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const out = c / (r * r);
+  const split = tf.reshape(x, [n, h, w, out, r, r]);
+  const moved = tf.transpose(split, [0, 1, 4, 2, 5, 3]); // n, h, i, w, j, c
+  return tf.reshape(moved, [n, h * r, w * r, out]);
+}
+
+/** PyTorch's `pixel_unshuffle(x, r)` in NHWC, the inverse of `pixelShuffle`: output channel `c * r * r + i * r + j`. */
+export function pixelUnshuffle(tf: Tf, x: Tensor4D, r: number): Tensor4D {
+  const [n, hr, wr, c] = x.shape;
+  const h = hr / r;
+  const w = wr / r;
+  const split = tf.reshape(x, [n, h, r, w, r, c]);
+  const moved = tf.transpose(split, [0, 1, 3, 5, 2, 4]); // n, h, w, c, i, j
+  return tf.reshape(moved, [n, h, w, c * r * r]);
+}

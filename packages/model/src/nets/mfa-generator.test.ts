@@ -1,0 +1,105 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import {
+  DEFAULT_SEARCH_SPACE,
+  createRng,
+  genomeCost,
+  largestGenome,
+  narrowSpace,
+  sampleGenome,
+  smallestGenome,
+  type Genome,
+} from "@mfnas/core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { SubGenerator, mfaConvSpecs } from "./mfa-generator.ts";
+import { MfaSupernet } from "./mfa-supernet.ts";
+import { ParamStore } from "./params.ts";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+const TINY: Genome = {
+  scale: 2,
+  trunkWidth: 4,
+  blocks: [{ branchWidth: 2, branches: ["conv3", "down2"] }],
+  upsampler: "nearest-conv",
+};
+
+describe("MFA generator layers against the cost model", () => {
+  it("has the cost model's convs, in its order, with its per-layer parameter counts (500 random genomes)", () => {
+    const rng = createRng(42);
+    for (let n = 0; n < 500; n++) {
+      const genome = sampleGenome(DEFAULT_SEARCH_SPACE, rng);
+      const convs = genomeCost(genome, 16, 16).layers.filter((l) => l.op === "conv");
+      const specs = mfaConvSpecs(genome);
+      expect(specs.map((s) => [s.kernel, s.kernel * s.kernel * s.cin * s.cout + s.cout])).toEqual(
+        convs.map((l) => [l.kernel, l.params]),
+      );
+    }
+  });
+
+  it("builds the reference genomes with exactly the README's parameter counts", () => {
+    const largest = SubGenerator.create(tf, largestGenome(DEFAULT_SEARCH_SPACE, 4));
+    expect(largest.paramCount()).toBe(1_029_699);
+    largest.dispose();
+    const smallest = SubGenerator.create(tf, smallestGenome(DEFAULT_SEARCH_SPACE, 4));
+    expect(smallest.paramCount()).toBe(11_467);
+    const sr = smallest.forward(tf, tf.zeros<tf.Rank.R4>([1, 8, 4, 3]));
+    expect(sr.shape).toEqual([1, 32, 16, 3]);
+    smallest.dispose();
+  });
+
+  it("extracts SubGenerators whose parameter count equals genomeCost's (200 random genomes)", () => {
+    const space = narrowSpace(DEFAULT_SEARCH_SPACE, {
+      trunkWidths: [8, 16, 24],
+      branchWidths: [2, 4, 8],
+      depth: { min: 1, max: 5 },
+    });
+    const supernet = new MfaSupernet(tf, space, { seed: 1 });
+    const rng = createRng(9);
+    for (let n = 0; n < 200; n++) {
+      const genome = sampleGenome(space, rng);
+      const sub = supernet.extract(genome);
+      expect(sub.paramCount()).toBe(genomeCost(genome, 8, 8).params);
+      sub.dispose();
+    }
+    supernet.dispose();
+  });
+});
+
+describe("SubGenerator", () => {
+  it("is reproducible from its seed", () => {
+    const lr = tf.randomUniform<tf.Rank.R4>([1, 4, 4, 3], 0, 1, "float32", 3);
+    const run = (seed: number) => {
+      const g = SubGenerator.create(tf, TINY, { seed });
+      const out = Array.from(g.forward(tf, lr).dataSync());
+      g.dispose();
+      return out;
+    };
+    expect(run(5)).toEqual(run(5));
+    expect(run(5)).not.toEqual(run(6));
+  });
+
+  it("only wraps a parameter store that holds exactly the genome's layers", () => {
+    const params = () => {
+      const p = new ParamStore(tf);
+      for (const s of mfaConvSpecs(TINY)) p.conv(s.name, s.kernel, s.cin, s.cout, { kind: "zeros" });
+      return p;
+    };
+    const extra = params();
+    extra.create("conv_extra.weight", [1], { kind: "zeros" });
+    expect(() => new SubGenerator(TINY, extra)).toThrow(/^conv_extra\.weight: not a parameter of this genome/);
+    const wrongShape = new ParamStore(tf);
+    wrongShape.conv("conv_first", 3, 3, 8, { kind: "zeros" });
+    expect(() => new SubGenerator(TINY, wrongShape)).toThrow(
+      "conv_first.weight: expected shape [3, 3, 3, 4], got [3, 3, 3, 8]",
+    );
+    const missing = new ParamStore(tf);
+    missing.conv("conv_first", 3, 3, 4, { kind: "zeros" });
+    expect(() => new SubGenerator(TINY, missing)).toThrow(/^body\.0\.conv3\.weight: missing parameter/);
+    const exact = new SubGenerator(TINY, params());
+    expect(exact.paramCount()).toBe(genomeCost(TINY, 4, 4).params);
+    for (const store of [extra, wrongShape, missing, exact.params]) store.dispose();
+  });
+});
