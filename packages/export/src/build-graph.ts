@@ -1,0 +1,177 @@
+/**
+ * Builds the export graph of a genome, describing exactly the computation of `mfaForward` in @mfnas/model, op for
+ * op:
+ *
+ * conv_first -> per block: per branch [avgPool] -> conv -> LReLU -> [nearest resize]; concat; fuse conv; x0.2; add
+ * -> conv_body -> add f0 -> per upsampler stage (nearest x2 -> conv -> LReLU | conv -> depth-to-space -> LReLU)
+ * -> conv_hr -> LReLU -> conv_last.
+ */
+import {
+  BRANCH_DOWNSCALE,
+  MfnasError,
+  RESIDUAL_SCALE,
+  checkInputSize,
+  validateGenomeStructure,
+  type Genome,
+} from "@mfnas/core";
+import { LEAKY_ALPHA, type ExportGraph, type ExportNode, type InputSize, type Nhwc } from "./export-graph.ts";
+import { checkExportGraph } from "./graph-check.ts";
+import { checkWeight, weightEntries, type ConvParams, type WeightMap } from "./weights.ts";
+
+/** One conv layer a genome needs: name prefix and HWIO sizes (the model's `mfaConvSpecs`, same order). */
+export interface ConvLayerSpec {
+  readonly name: string;
+  readonly kernel: number;
+  readonly cin: number;
+  readonly cout: number;
+}
+
+function upsamplerParam(genome: Genome, stage: number): string {
+  return genome.upsampler === "nearest-conv" ? `upsample_nc.${stage}` : `upsample_ps.${stage}`;
+}
+
+/** The conv layers of a (structurally valid) genome's generator in execution order. */
+export function convLayerSpecs(genome: Genome): ConvLayerSpec[] {
+  const c = genome.trunkWidth;
+  const specs: ConvLayerSpec[] = [{ name: "conv_first", kernel: 3, cin: 3, cout: c }];
+  genome.blocks.forEach((block, i) => {
+    for (const kind of block.branches)
+      specs.push({ name: `body.${i}.${kind}`, kernel: 3, cin: c, cout: block.branchWidth });
+    specs.push({ name: `body.${i}.fuse`, kernel: 1, cin: block.branches.length * block.branchWidth, cout: c });
+  });
+  specs.push({ name: "conv_body", kernel: 3, cin: c, cout: c });
+  for (let s = 0; s < Math.log2(genome.scale); s++) {
+    const cout = genome.upsampler === "nearest-conv" ? c : 4 * c;
+    specs.push({ name: upsamplerParam(genome, s), kernel: 3, cin: c, cout });
+  }
+  specs.push({ name: "conv_hr", kernel: 3, cin: c, cout: c });
+  specs.push({ name: "conv_last", kernel: 3, cin: c, cout: 3 });
+  return specs;
+}
+
+/** Checks presence, shape and values of every weight the genome needs, and that there are no others. */
+function checkWeights(genome: Genome, weights: WeightMap): Map<string, ConvParams> {
+  const given = weightEntries(weights);
+  const params = new Map<string, ConvParams>();
+  for (const s of convLayerSpecs(genome)) {
+    const weight = checkWeight(`${s.name}.weight`, given.get(`${s.name}.weight`), [s.kernel, s.kernel, s.cin, s.cout]);
+    const bias = checkWeight(`${s.name}.bias`, given.get(`${s.name}.bias`), [s.cout]);
+    params.set(s.name, { weight, bias });
+  }
+  for (const name of given.keys()) {
+    const prefix = name.replace(/\.(weight|bias)$/, "");
+    if (!params.has(prefix) || prefix === name) {
+      throw new MfnasError("invalid_input", `${name}: not a parameter of this genome`, { tensor: name });
+    }
+  }
+  return params;
+}
+
+/** An export node without its shape (the builder computes it); distributes over the node union. */
+type UnshapedNode = ExportNode extends infer N ? (N extends ExportNode ? Omit<N, "shape"> : never) : never;
+
+/** Appends nodes while tracking tensor shapes, so every node records the shape the checker will recompute. */
+class GraphBuilder {
+  readonly nodes: ExportNode[] = [];
+  readonly #shapes = new Map<string, Nhwc>();
+
+  constructor(
+    input: string,
+    shape: Nhwc,
+    private readonly params: ReadonlyMap<string, ConvParams>,
+  ) {
+    this.#shapes.set(input, shape);
+  }
+
+  shape(name: string): Nhwc {
+    return this.#shapes.get(name) as Nhwc;
+  }
+
+  #push(node: UnshapedNode, shape: Nhwc): string {
+    this.nodes.push({ ...node, shape });
+    this.#shapes.set(node.output, shape);
+    return node.output;
+  }
+
+  conv(output: string, input: string, param: string, dilation = 1): string {
+    const [kh, , , cout] = (this.params.get(param) as ConvParams).weight.shape as [number, number, number, number];
+    const [n, h, w] = this.shape(input);
+    return this.#push({ op: "conv2d", inputs: [input], output, param, kernel: kh, dilation }, [n, h, w, cout]);
+  }
+
+  leakyRelu(output: string, input: string): string {
+    return this.#push({ op: "leakyRelu", inputs: [input], output, alpha: LEAKY_ALPHA }, this.shape(input));
+  }
+
+  avgPool(output: string, input: string, size: number): string {
+    const [n, h, w, c] = this.shape(input);
+    return this.#push({ op: "avgPool", inputs: [input], output, size }, [n, h / size, w / size, c]);
+  }
+
+  resizeNearest(output: string, input: string, factor: number): string {
+    const [n, h, w, c] = this.shape(input);
+    return this.#push({ op: "resizeNearest", inputs: [input], output, factor }, [n, h * factor, w * factor, c]);
+  }
+
+  concat(output: string, inputs: readonly string[]): string {
+    const [n, h, w] = this.shape(inputs[0] as string);
+    const c = inputs.reduce((sum, name) => sum + this.shape(name)[3], 0);
+    return this.#push({ op: "concat", inputs, output }, [n, h, w, c]);
+  }
+
+  add(output: string, a: string, b: string): string {
+    return this.#push({ op: "add", inputs: [a, b], output }, this.shape(a));
+  }
+
+  mulScalar(output: string, input: string, scalar: number): string {
+    return this.#push({ op: "mulScalar", inputs: [input], output, scalar }, this.shape(input));
+  }
+
+  depthToSpace(output: string, input: string, blockSize: number): string {
+    const [n, h, w, c] = this.shape(input);
+    const shape: Nhwc = [n, h * blockSize, w * blockSize, c / (blockSize * blockSize)];
+    return this.#push({ op: "depthToSpace", inputs: [input], output, blockSize }, shape);
+  }
+}
+
+/**
+ * The export graph of a SubGenerator: validates the genome's structure, the LR input size for it, and every
+ * weight's presence, shape and values, before anything is encoded. Errors are `MfnasError("invalid_input")` naming
+ * the gene path, the input side or the tensor.
+ */
+export function buildExportGraph(genome: Genome, weights: WeightMap, input: InputSize): ExportGraph {
+  const g = validateGenomeStructure(genome);
+  checkInputSize(g, input.height, input.width);
+  const params = checkWeights(g, weights);
+  const b = new GraphBuilder("lr", [1, input.height, input.width, 3], params);
+
+  const f0 = b.conv("conv_first", "lr", "conv_first");
+  let x = f0;
+  g.blocks.forEach((block, i) => {
+    const outs = block.branches.map((kind) => {
+      const name = `body.${i}.${kind}`;
+      const factor = BRANCH_DOWNSCALE[kind];
+      let t = factor > 1 ? b.avgPool(`${name}.pool`, x, factor) : x;
+      t = b.leakyRelu(`${name}.lrelu`, b.conv(`${name}.conv`, t, name, kind === "dil2" ? 2 : 1));
+      return factor > 1 ? b.resizeNearest(`${name}.up`, t, factor) : t;
+    });
+    const joined = outs.length === 1 ? (outs[0] as string) : b.concat(`body.${i}.concat`, outs);
+    const fused = b.conv(`body.${i}.fuse`, joined, `body.${i}.fuse`);
+    x = b.add(`body.${i}.out`, x, b.mulScalar(`body.${i}.scaled`, fused, RESIDUAL_SCALE));
+  });
+  let y = b.add("trunk.out", f0, b.conv("conv_body", x, "conv_body"));
+  for (let s = 0; s < Math.log2(g.scale); s++) {
+    const param = upsamplerParam(g, s);
+    if (g.upsampler === "nearest-conv") {
+      y = b.leakyRelu(`${param}.lrelu`, b.conv(`${param}.conv`, b.resizeNearest(`${param}.up`, y, 2), param));
+    } else {
+      y = b.leakyRelu(`${param}.lrelu`, b.depthToSpace(`${param}.shuffle`, b.conv(`${param}.conv`, y, param), 2));
+    }
+  }
+  const hr = b.leakyRelu("conv_hr.lrelu", b.conv("conv_hr", y, "conv_hr"));
+  const output = b.conv("sr", hr, "conv_last");
+
+  const graph: ExportGraph = { genome: g, input: { name: "lr", shape: b.shape("lr") }, output, nodes: b.nodes, params };
+  checkExportGraph(graph);
+  return graph;
+}

@@ -1,0 +1,4 @@
+export * from "./tf.ts";
+export * from "./nets/index.ts";
+export * from "./data/index.ts";
+export * from "./metrics/index.ts";
