@@ -73,7 +73,7 @@ export class LocalArtifactStore {
             uri: this.uriOf(sha256),
             sizeBytes: BigInt(artifact.bytes.byteLength),
             mediaType: artifact.mediaType ?? null,
-            metadata: (artifact.metadata ?? {}) as object,
+            metadata: (artifact.metadata ?? {}),
           },
         ],
         skipDuplicates: true,
