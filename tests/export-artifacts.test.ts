@@ -83,7 +83,7 @@ describe("exported SubGenerators in the artifact store", () => {
     const { artifact } = await exportAndStore("onnx", "float16");
     const file = path.join(root, artifact.sha256.slice(0, 2), artifact.sha256);
     const bytes = await readFile(file);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
     await writeFile(file, bytes);
     await expect(store.get(artifact.sha256)).rejects.toMatchObject({ code: "conflict" });
     await expect(store.get("../../etc/passwd")).rejects.toMatchObject({ code: "invalid_input" });

@@ -2,3 +2,4 @@ export * from "./tf.ts";
 export * from "./nets/index.ts";
 export * from "./data/index.ts";
 export * from "./metrics/index.ts";
+export * from "./backend/index.ts";

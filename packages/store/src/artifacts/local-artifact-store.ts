@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { MfnasError } from "@mfnas/core";
 import type { Db } from "../client.ts";
-import type { ArtifactKind } from "../generated/prisma/client.ts";
+import type { ArtifactKind, Prisma } from "../generated/prisma/client.ts";
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -11,8 +11,8 @@ export interface PutArtifact {
   readonly bytes: Uint8Array;
   readonly kind: ArtifactKind;
   readonly mediaType?: string;
-  /** Genome hash, input shape, precision, exporter version, ... */
-  readonly metadata?: Record<string, unknown>;
+  /** Genome hash, input shape, precision, exporter version, ... (JSON). */
+  readonly metadata?: Prisma.InputJsonObject;
 }
 
 export interface StoredArtifact {
@@ -73,7 +73,7 @@ export class LocalArtifactStore {
             uri: this.uriOf(sha256),
             sizeBytes: BigInt(artifact.bytes.byteLength),
             mediaType: artifact.mediaType ?? null,
-            metadata: (artifact.metadata ?? {}),
+            metadata: artifact.metadata ?? {},
           },
         ],
         skipDuplicates: true,
