@@ -73,8 +73,8 @@ async function tfjsRun(backend: BackendName, genome: Genome, steps: number, with
   const optD = tf.train.adam(1e-4, 0.9, 0.99);
   const gVars = g.params.entries().map(([, v]) => v);
   const dVars = d.params.entries().map(([, v]) => v);
-  const lr = tf.randomUniform([BATCH, LR, LR, 3]) as tf.Tensor4D;
-  const hr = tf.randomUniform([BATCH, LR * genome.scale, LR * genome.scale, 3]) as tf.Tensor4D;
+  const lr = tf.randomUniform<tf.Rank.R4>([BATCH, LR, LR, 3]);
+  const hr = tf.randomUniform<tf.Rank.R4>([BATCH, LR * genome.scale, LR * genome.scale, 3]);
   const step = async () => {
     const sr = tf.tidy(() => g.forward(tf, lr));
     const dLoss = optD.minimize(() => ragan(d.forward(tf, hr).logits, d.forward(tf, sr).logits, false), true, dVars);

@@ -3,3 +3,4 @@ export * from "./env.ts";
 export * from "./jobs/index.ts";
 export * from "./space/index.ts";
 export * from "./search/spec.ts";
+export * from "./training/config.ts";

@@ -5,4 +5,4 @@ import type * as tfc from "@tensorflow/tfjs-core";
  * imports tfjs for its ops: services choose the backend (tfjs-node-gpu, tfjs-node, wasm, cpu) and pass `tf` in.
  */
 export type Tf = typeof tfc;
-export type { Tensor, Tensor1D, Tensor3D, Tensor4D, Variable, Rank } from "@tensorflow/tfjs-core";
+export type { Scalar, Tensor, Tensor1D, Tensor3D, Tensor4D, Variable, Rank } from "@tensorflow/tfjs-core";

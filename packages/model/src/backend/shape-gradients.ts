@@ -1,4 +1,5 @@
 import type {
+  BatchToSpaceNDAttrs,
   ConcatAttrs,
   GatherV2Attrs,
   GradConfig,
@@ -8,6 +9,7 @@ import type {
   PackAttrs,
   PadV2Attrs,
   SliceAttrs,
+  SpaceToBatchNDAttrs,
   SplitVAttrs,
   SumAttrs,
   Tensor,
@@ -42,6 +44,13 @@ export function shapeGradients(tf: Tf): GradConfig[] {
     reshapeBack("BroadcastTo", "x"),
     singleOutputGrad<TransposeAttrs>("Transpose", {}, (dy, _saved, { perm }) => ({
       x: () => tf.transpose(dy, inversePermutation(perm)),
+    })),
+    // The dil2 branch's dilated conv is space-to-batch -> conv -> batch-to-space; each is the other's adjoint.
+    singleOutputGrad<SpaceToBatchNDAttrs>("SpaceToBatchND", {}, (dy, _saved, { blockShape, paddings }) => ({
+      x: () => tf.batchToSpaceND(dy, blockShape, paddings),
+    })),
+    singleOutputGrad<BatchToSpaceNDAttrs>("BatchToSpaceND", {}, (dy, _saved, { blockShape, crops }) => ({
+      x: () => tf.spaceToBatchND(dy, blockShape, crops),
     })),
     {
       kernelName: "Concat",

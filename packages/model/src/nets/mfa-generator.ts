@@ -104,8 +104,18 @@ function branchForward(tf: Tf, x: Tensor4D, kind: BranchKind, conv: ConvWeights)
   return upsampleNearest(tf, y, factor);
 }
 
-/** The generator's forward pass for a (validated) genome, reading each conv's weights from `source`. */
-export function mfaForward(tf: Tf, genome: Genome, lr: Tensor4D, source: ConvSource): Tensor4D {
+/**
+ * The generator's forward pass for a (validated) genome, reading each conv's weights from `source`. When
+ * `blockOutputs` is given, each MFA block's output (trunk features at LR resolution) is pushed onto it, for
+ * feature distillation.
+ */
+export function mfaForward(
+  tf: Tf,
+  genome: Genome,
+  lr: Tensor4D,
+  source: ConvSource,
+  blockOutputs?: Tensor4D[],
+): Tensor4D {
   const f0 = conv2d(tf, lr, source("conv_first"));
   let x = f0;
   genome.blocks.forEach((block, i) => {
@@ -113,6 +123,7 @@ export function mfaForward(tf: Tf, genome: Genome, lr: Tensor4D, source: ConvSou
     const joined = outs.length === 1 ? (outs[0] as Tensor4D) : tf.concat(outs, 3);
     const fused = conv2d(tf, joined, source(`body.${i}.fuse`));
     x = tf.add(x, tf.mul(fused, RESIDUAL_SCALE));
+    blockOutputs?.push(x);
   });
   let y: Tensor4D = tf.add(f0, conv2d(tf, x, source("conv_body")));
   for (let s = 0; s < Math.log2(genome.scale); s++) {

@@ -79,6 +79,20 @@ export class MfaSupernet {
     return tf.tidy(() => mfaForward(tf, g, lr, this.#slicer(tf, g)));
   }
 
+  /**
+   * `forward` that also returns each MFA block's output ([N, H, W, trunkWidth], LR resolution), for feature
+   * distillation; all differentiable w.r.t. `params`.
+   */
+  forwardWithFeatures(tf: Tf, genome: Genome, lr: Tensor4D): { sr: Tensor4D; blocks: Tensor4D[] } {
+    const g = this.checkGenome(genome);
+    checkLrBatch(lr, g);
+    return tf.tidy(() => {
+      const blocks: Tensor4D[] = [];
+      const sr = mfaForward(tf, g, lr, this.#slicer(tf, g), blocks);
+      return { sr, blocks };
+    });
+  }
+
   /** A standalone SubGenerator holding copies of the genome's weight slices; its output equals `forward`'s. */
   extract(genome: Genome): SubGenerator {
     const tf = this.#tf;

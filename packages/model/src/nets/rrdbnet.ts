@@ -84,6 +84,20 @@ export class RrdbNet {
 
   /** SR output [N, scale*H, scale*W, 3] for an LR batch [N, H, W, 3] (even sides for scale 2). */
   forward(tf: Tf, lr: Tensor4D): Tensor4D {
+    return this.#run(tf, lr, []).sr;
+  }
+
+  /**
+   * `forward` that also returns the outputs of the RRDB blocks listed in `blocks` (0-based; default all), in that
+   * order, for feature distillation. They are at LR resolution for x4 and at LR / 2 for x2 (pixel-unshuffled input).
+   */
+  forwardWithFeatures(tf: Tf, lr: Tensor4D, blocks?: readonly number[]): { sr: Tensor4D; blocks: Tensor4D[] } {
+    const wanted = blocks ?? Array.from({ length: this.config.blocks }, (_, i) => i);
+    for (const b of wanted) positiveInt(b + 1, "blocks", this.config.blocks);
+    return this.#run(tf, lr, wanted);
+  }
+
+  #run(tf: Tf, lr: Tensor4D, wanted: readonly number[]): { sr: Tensor4D; blocks: Tensor4D[] } {
     if (lr.rank !== 4 || lr.shape[3] !== 3 || lr.dtype !== "float32") {
       throw new MfnasError(
         "invalid_input",
@@ -108,6 +122,7 @@ export class RrdbNet {
       const input = this.config.scale === 2 ? pixelUnshuffle(tf, lr, 2) : lr;
       const feat = conv2d(tf, input, w("conv_first"));
       let body = feat;
+      const outputs = new Map<number, Tensor4D>();
       for (let b = 0; b < this.config.blocks; b++) {
         // One tidy per block frees its dense features as soon as the block is done (23 blocks x 15 tensors).
         const x = body;
@@ -116,11 +131,14 @@ export class RrdbNet {
           for (let r = 1; r <= 3; r++) y = residualDenseBlock(tf, y, (k) => w(`body.${b}.rdb${r}.conv${k}`));
           return tf.add(x, tf.mul(y, RESIDUAL_SCALE));
         });
+        if (wanted.includes(b)) outputs.set(b, body);
       }
       let y: Tensor4D = tf.add(feat, conv2d(tf, body, w("conv_body")));
       y = conv2dLrelu(tf, upsampleNearest(tf, y, 2), w("conv_up1"));
       y = conv2dLrelu(tf, upsampleNearest(tf, y, 2), w("conv_up2"));
-      return conv2d(tf, conv2dLrelu(tf, y, w("conv_hr")), w("conv_last"));
+      const sr = conv2d(tf, conv2dLrelu(tf, y, w("conv_hr")), w("conv_last"));
+      // tidy keeps tensors returned in a plain object, so the block outputs survive it.
+      return { sr, blocks: wanted.map((b) => outputs.get(b) as Tensor4D) };
     });
   }
 

@@ -71,6 +71,20 @@ function fail(): never {
 }
 
 describe("toFloat32", () => {
+  it("reads F32 tensors out of a Node Buffer (as readFile returns) without picking up the rest of the file", () => {
+    const file = writeSafetensors([
+      { name: "a", shape: [2], data: Float32Array.of(1, 2) },
+      { name: "b", shape: [3], data: Float32Array.of(3, 4, 5) },
+    ]);
+    // A Buffer sharing a larger pool, with the file at a non-zero offset, like fs.readFile can return.
+    const pool = Buffer.alloc(file.byteLength + 64);
+    pool.set(file, 16);
+    const bytes = pool.subarray(16, 16 + file.byteLength);
+    const { tensors } = readSafetensors(bytes);
+    expect([...toFloat32(tensors.get("a")!)]).toEqual([1, 2]);
+    expect([...toFloat32(tensors.get("b")!)]).toEqual([3, 4, 5]);
+  });
+
   it("converts F16 (normals, subnormals, infinities, NaN), BF16 and F64 to float32", () => {
     // 1, -2.5, 65504 (max half), 2^-24 (min subnormal), -inf, NaN
     const halves = [0x3c00, 0xc100, 0x7bff, 0x0001, 0xfc00, 0x7e00];

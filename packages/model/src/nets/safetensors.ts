@@ -205,7 +205,8 @@ export function toFloat32(tensor: SafetensorsTensor): Float32Array {
   const out = new Float32Array(n);
   switch (dtype) {
     case "F32":
-      if (LITTLE_ENDIAN_HOST) return new Float32Array(bytes.slice().buffer);
+      // Copy through Uint8Array's own constructor: a Node Buffer's slice() is a view of its whole pool, not a copy.
+      if (LITTLE_ENDIAN_HOST) return new Float32Array(new Uint8Array(bytes).buffer);
       for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
       return out;
     case "F16":

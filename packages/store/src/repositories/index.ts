@@ -1,2 +1,3 @@
 export * from "./search.repository.ts";
 export * from "./errors.ts";
+export * from "./supernet.repository.ts";

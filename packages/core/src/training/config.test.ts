@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { learningRateAt, parseTrainingConfig } from "./config.ts";
+
+const teacher = { weights: "a".repeat(64) };
+const base = { teacher, data: { train: "bundled", val: "/data/val" }, steps: 10 };
+
+describe("training config", () => {
+  it("fills in the documented defaults", () => {
+    const c = parseTrainingConfig(base);
+    expect(c.teacher).toEqual({ weights: "a".repeat(64), blocks: 23, channels: 64, growth: 32 });
+    expect(c.scale).toBe(4);
+    expect(c.patchSize).toBe(128);
+    expect(c.optimizer.betas).toEqual([0.9, 0.99]);
+    expect(c.sampling).toEqual({ rule: "sandwich", random: 2 });
+    expect(c.losses.adversarial).toBe(0.005);
+    expect(c.vggWeights).toBeUndefined();
+  });
+
+  it.each([
+    [{ optimizer: { lr: -1 } }, "optimizer.lr"],
+    [{ data: { train: "relative/path", val: "bundled" } }, "data.train"],
+    [{ teacher: { weights: "nope" } }, "teacher.weights"],
+    [{ patchSize: 40 }, "patchSize: must be a multiple of 4 x scale = 16"],
+    [{ patchSize: 16, discriminator: { layers: 3 } }, "patchSize: must be at least 24"],
+    [{ discriminator: { teacherBaseWidth: 8, studentBaseWidth: 16 } }, "discriminator.studentBaseWidth"],
+    [{ losses: { pixel: -0.5 } }, "losses.pixel"],
+    [{ schedule: { kind: "step" } }, "schedule.everySteps"],
+    [{ surprise: 1 }, "surprise"],
+    [
+      {
+        sampling: {
+          rule: "progressive",
+          phases: [
+            { untilStep: 5, space: {} },
+            { untilStep: 5, space: {} },
+          ],
+        },
+      },
+      "sampling.phases.1.untilStep",
+    ],
+  ])("rejects %j naming %s", (patch, field) => {
+    expect(() => parseTrainingConfig({ ...base, ...patch })).toThrow(field);
+  });
+
+  it("computes warmup, step decay and cosine rates", () => {
+    expect(learningRateAt(1, { kind: "constant", warmupSteps: 4 }, 0, 100)).toBe(0.25);
+    expect(learningRateAt(1, { kind: "constant", warmupSteps: 4 }, 50, 100)).toBe(1);
+    expect(learningRateAt(1, { kind: "step", warmupSteps: 0, everySteps: 10, gamma: 0.5 }, 25, 100)).toBe(0.25);
+    const cosine = { kind: "cosine", warmupSteps: 0, minLr: 0 } as const;
+    expect(learningRateAt(1, cosine, 0, 100)).toBe(1);
+    expect(learningRateAt(1, cosine, 50, 100)).toBeCloseTo(0.5);
+    expect(learningRateAt(1, cosine, 100, 100)).toBeCloseTo(0);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SEARCH_SPACE, largestGenome, narrowSpace, smallestGenome } from "@mfnas/core";
+import { MfaSupernet, imresize, openSampleDatasets, psnrY } from "@mfnas/model";
+import { restoreCheckpoint } from "./checkpoint.ts";
+import { validationPsnr } from "./evaluate.ts";
+import { prepareRun } from "./prepare.ts";
+import { createTrainSupernetHandler } from "./train-supernet.job.ts";
+import { TrainingState } from "./training-state.ts";
+import {
+  MemoryArtifacts,
+  MemoryStore,
+  jobContext,
+  quiet,
+  sha256,
+  teacherBytes,
+  tinyConfig,
+  trainingTf,
+} from "./test-support.ts";
+
+const STEPS = 150;
+
+describe("supernet training on the bundled images (acceptance)", () => {
+  it("improves both the largest and the smallest SubGenerator's validation Y-PSNR", async () => {
+    const tf = await trainingTf();
+    const artifacts = new MemoryArtifacts();
+    const teacher = await teacherBytes();
+    await artifacts.put({ bytes: teacher });
+    const config = tinyConfig(sha256(teacher), { steps: STEPS, checkpointEvery: STEPS, logEvery: 50 });
+    const store = new MemoryStore(config);
+    await createTrainSupernetHandler({ tf, store, artifacts, log: quiet })(jobContext("s1"));
+    expect(store.status).toBe("ready");
+
+    const run = await prepareRun(tf, config, artifacts);
+    const space = narrowSpace(DEFAULT_SEARCH_SPACE, run.config.space ?? {});
+    const [largest, smallest] = [largestGenome(space, 4), smallestGenome(space, 4)];
+    const initial = new MfaSupernet(tf, space, { seed: run.config.seed });
+    const state = new TrainingState(tf, space, run.config, run.teacher, undefined);
+    const last = store.checkpoints.at(-1);
+    restoreCheckpoint(tf, state, await artifacts.get(last?.artifactSha256 ?? ""), run.configHash);
+
+    const { val } = await openSampleDatasets({ scale: 4 });
+    let bicubic = 0;
+    for (let i = 0; i < val.entries.length; i++) {
+      const pair = await val.load(i);
+      bicubic += psnrY(imresize(pair.lr, { scale: 4 }), pair.hr, { cropBorder: 4 }) / val.entries.length;
+    }
+    const figures = {
+      largest: {
+        initial: await validationPsnr(tf, initial, largest, val),
+        trained: await validationPsnr(tf, state.supernet, largest, val),
+      },
+      smallest: {
+        initial: await validationPsnr(tf, initial, smallest, val),
+        trained: await validationPsnr(tf, state.supernet, smallest, val),
+      },
+      bicubic,
+    };
+    console.log(`acceptance Y-PSNR after ${STEPS} steps: ${JSON.stringify(figures)}`);
+    expect(figures.largest.trained).toBeGreaterThan(figures.largest.initial + 3);
+    expect(figures.smallest.trained).toBeGreaterThan(figures.smallest.initial + 3);
+    state.dispose();
+    initial.dispose();
+    run.teacher.dispose();
+  }, 180_000);
+});

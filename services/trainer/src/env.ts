@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { BACKEND_NAMES } from "@mfnas/model";
+import { envVar, errorMessage, parseEnv } from "@mfnas/core";
+
+const schema = z.object({
+  /** Results store. Prisma's `?schema=` parameter selects the Postgres schema (default public). */
+  DATABASE_URL: envVar.postgresUrl(),
+  /** BullMQ's Redis. The default is the local Redis of a single-machine install. */
+  REDIS_URL: envVar.redisUrl().default("redis://127.0.0.1:6379"),
+  /** Key prefix of all queues; deployments sharing one Redis use different prefixes. */
+  QUEUE_PREFIX: envVar.queuePrefix().default("mfnas"),
+  /** Root of the content-addressed artifact store (teacher weights in, checkpoints out). Relative = to the cwd. */
+  ARTIFACT_DIR: z.string().min(1).default(".mfnas/artifacts"),
+  /** Supernets trained at once by this process. Default 1: one job per GPU, a second would only share it. */
+  TRAINER_CONCURRENCY: envVar.positiveInt().default(1),
+  /** Use exactly this tfjs backend (fail if it does not load); unset = the fastest that loads (GPU, native, wasm). */
+  TRAINER_BACKEND: z.enum(BACKEND_NAMES).optional(),
+  /** Lock time of a running training job; unset = the queue's default. Shorter = faster takeover after a crash. */
+  TRAINER_LOCK_DURATION_MS: envVar.positiveInt().optional(),
+  /** How often to look for training jobs whose worker died; unset = the queue's default. */
+  TRAINER_STALLED_INTERVAL_MS: envVar.positiveInt().optional(),
+  LOG_LEVEL: envVar.logLevel().default("info"),
+});
+
+export type TrainerEnv = z.infer<typeof schema>;
+
+/** Parses the environment once; a bad or missing variable stops the process with a message naming it. */
+export function loadEnv(source: Readonly<Record<string, string | undefined>> = process.env): TrainerEnv {
+  try {
+    return parseEnv(schema, source);
+  } catch (error) {
+    process.stderr.write(`trainer: ${errorMessage(error)}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}

@@ -1,0 +1,61 @@
+import path from "node:path";
+import * as tfCore from "@tensorflow/tfjs-core";
+import { QUEUES, errorMessage } from "@mfnas/core";
+import { selectBackend } from "@mfnas/model";
+import { CatalogWorker, createRedis } from "@mfnas/queue";
+import { LocalArtifactStore, SupernetRepository, createDb } from "@mfnas/store";
+import { loadEnv } from "./env.ts";
+import { createLogger, workerLog } from "./logger.ts";
+import { createTrainSupernetHandler } from "./train-supernet.job.ts";
+
+const env = loadEnv();
+const logger = createLogger(env.LOG_LEVEL);
+const log = workerLog(logger);
+// tfjs-node-gpu when installed, else the fastest CPU backend; training gradients registered either way.
+const backend = await selectBackend(tfCore, {
+  ...(env.TRAINER_BACKEND !== undefined ? { prefer: env.TRAINER_BACKEND } : {}),
+  log: (line) => logger.info(line),
+});
+const db = createDb(env.DATABASE_URL);
+const redis = createRedis(env.REDIS_URL, "trainer");
+const artifacts = new LocalArtifactStore(path.resolve(env.ARTIFACT_DIR), db);
+
+const worker = new CatalogWorker({
+  connection: redis,
+  prefix: env.QUEUE_PREFIX,
+  queue: QUEUES.train,
+  handlers: {
+    "trainer.train-supernet": createTrainSupernetHandler({
+      tf: backend.tf,
+      store: new SupernetRepository(db),
+      artifacts,
+      log,
+    }),
+  },
+  log,
+  name: `trainer-${process.pid}`,
+  concurrency: env.TRAINER_CONCURRENCY,
+  ...(env.TRAINER_LOCK_DURATION_MS !== undefined ? { lockDurationMs: env.TRAINER_LOCK_DURATION_MS } : {}),
+  ...(env.TRAINER_STALLED_INTERVAL_MS !== undefined ? { stalledIntervalMs: env.TRAINER_STALLED_INTERVAL_MS } : {}),
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down: running training checkpoints and goes back to the queue");
+  try {
+    await worker.close();
+    await db.$disconnect();
+    redis.disconnect();
+    process.exit(0);
+  } catch (error) {
+    logger.error({ error: errorMessage(error) }, "unclean shutdown");
+    process.exit(1);
+  }
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+
+await worker.start();
+logger.info({ queue: QUEUES.train.name, prefix: env.QUEUE_PREFIX, backend: backend.name }, "trainer ready");

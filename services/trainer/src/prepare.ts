@@ -1,0 +1,112 @@
+/**
+ * Everything a training run needs, validated before anything is written: the config, the space, both image
+ * folders, the teacher weights (present, and of the configured shape) and the optional VGG19 weights. Each error
+ * is an `invalid_input` / `not_found` MfnasError whose message starts with the config field at fault.
+ */
+import { createHash } from "node:crypto";
+import { stat } from "node:fs/promises";
+import {
+  DEFAULT_SEARCH_SPACE,
+  MfnasError,
+  errorMessage,
+  narrowSpace,
+  parseTrainingConfig,
+  type SearchSpace,
+  type TrainingConfig,
+} from "@mfnas/core";
+import {
+  RrdbNet,
+  Vgg19Features,
+  loadWeights,
+  openImageFolderDataset,
+  sampleImageDirs,
+  type SrDataset,
+  type Tf,
+} from "@mfnas/model";
+import type { ArtifactPort } from "./trainer-store.ts";
+
+export interface PreparedRun {
+  readonly config: TrainingConfig;
+  /** sha256 of the validated config: a checkpoint is only resumed under the config that wrote it. */
+  readonly configHash: string;
+  readonly space: SearchSpace;
+  readonly train: SrDataset;
+  readonly val: SrDataset;
+  readonly teacher: RrdbNet;
+  /** Absent when no VGG19 weights are configured: the perceptual loss is then off. */
+  readonly vgg: Vgg19Features | undefined;
+}
+
+/** Re-throws `error` as a permanent error whose message names `field`. */
+function at(field: string, error: unknown): never {
+  const code = error instanceof MfnasError && error.code === "not_found" ? "not_found" : "invalid_input";
+  throw new MfnasError(code, `${field}: ${errorMessage(error)}`, { path: field }, { cause: error });
+}
+
+async function openFolder(field: string, folder: string, scale: 2 | 4): Promise<SrDataset> {
+  const dirs = sampleImageDirs();
+  const root = folder === "bundled" ? (field === "data.train" ? dirs.train : dirs.val) : folder;
+  try {
+    if (!(await stat(root)).isDirectory()) throw new Error(`${root} is not a folder`);
+  } catch (error) {
+    at(field, error instanceof Error && "code" in error ? `folder ${root} does not exist` : error);
+  }
+  try {
+    return await openImageFolderDataset(root, { scale });
+  } catch (error) {
+    return at(field, error);
+  }
+}
+
+async function loadArtifact(field: string, artifacts: ArtifactPort, sha256: string): Promise<Uint8Array> {
+  try {
+    return await artifacts.get(sha256);
+  } catch (error) {
+    if (error instanceof MfnasError && (error.code === "not_found" || error.code === "conflict")) at(field, error);
+    throw error; // anything else (a disk hiccup) is transient
+  }
+}
+
+export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: ArtifactPort): Promise<PreparedRun> {
+  const config = parseTrainingConfig(rawConfig);
+  let space: SearchSpace;
+  try {
+    space = config.space ? narrowSpace(DEFAULT_SEARCH_SPACE, config.space) : DEFAULT_SEARCH_SPACE;
+  } catch (error) {
+    at("space", error);
+  }
+  if (!space.scales.includes(config.scale)) {
+    at("scale", `${config.scale} is not a scale of the space (${space.scales.join(", ")})`);
+  }
+  const [train, val] = [
+    await openFolder("data.train", config.data.train, config.scale),
+    await openFolder("data.val", config.data.val, config.scale),
+  ];
+  const teacherBytes = await loadArtifact("teacher.weights", artifacts, config.teacher.weights);
+  const vggBytes = config.vggWeights ? await loadArtifact("vggWeights", artifacts, config.vggWeights) : undefined;
+  const { blocks, channels, growth } = config.teacher;
+  const teacher = new RrdbNet(tf, { blocks, channels, growth, scale: config.scale });
+  let vgg: Vgg19Features | undefined;
+  try {
+    try {
+      // loadWeights checks every tensor's presence and shape before assigning, naming the first wrong one.
+      loadWeights(tf, teacher.params, teacherBytes);
+    } catch (error) {
+      at("teacher.weights", error);
+    }
+    if (vggBytes) {
+      vgg = new Vgg19Features(tf);
+      try {
+        vgg.load(tf, vggBytes);
+      } catch (error) {
+        at("vggWeights", error);
+      }
+    }
+  } catch (error) {
+    teacher.dispose();
+    vgg?.dispose();
+    throw error;
+  }
+  const configHash = createHash("sha256").update(JSON.stringify(config)).digest("hex");
+  return { config, configHash, space, train, val, teacher, vgg };
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { parseTrainingConfig } from "@mfnas/core";
+import { createTrainSupernetHandler } from "./train-supernet.job.ts";
+import {
+  MemoryArtifacts,
+  MemoryStore,
+  jobContext,
+  quiet,
+  sha256,
+  teacherBytes,
+  tinyConfig,
+  trainingTf,
+} from "./test-support.ts";
+
+async function setup(patch: Parameters<typeof tinyConfig>[1] = {}) {
+  const tf = await trainingTf();
+  const artifacts = new MemoryArtifacts();
+  const teacher = await teacherBytes();
+  await artifacts.put({ bytes: teacher });
+  const store = new MemoryStore(tinyConfig(sha256(teacher), patch));
+  const handler = createTrainSupernetHandler({ tf, store, artifacts, log: quiet });
+  return { tf, artifacts, store, handler };
+}
+
+describe("trainer.train-supernet handler", () => {
+  it("resumes from a checkpoint with exactly the losses of an uninterrupted run", async () => {
+    const straight = await setup({ steps: 6, checkpointEvery: 3 });
+    await straight.handler(jobContext("s1"));
+    expect(straight.store.status).toBe("ready");
+    expect(straight.store.checkpoints.map((c) => c.step)).toEqual([3, 6]);
+
+    // Interrupted after step 4 (shutdown signal): a checkpoint at 4 is written, then the job rethrows.
+    const interrupted = await setup({ steps: 6, checkpointEvery: 3 });
+    const abort = new AbortController();
+    interrupted.store.onProgress = (p) => {
+      if (p.step === 4) abort.abort(new Error("shutdown"));
+    };
+    await expect(interrupted.handler(jobContext("s1", abort.signal))).rejects.toThrow("shutdown");
+    expect(interrupted.store.checkpoints.map((c) => c.step)).toEqual([3, 4]);
+    interrupted.store.onProgress = () => undefined;
+    await interrupted.handler(jobContext("s1"));
+    expect(interrupted.store.status).toBe("ready");
+    const a = straight.store.progress.map((p) => p.losses);
+    const b = interrupted.store.progress.map((p) => p.losses);
+    expect(b).toHaveLength(6);
+    expect(b).toEqual(a);
+  });
+
+  it("stops within one step of a cancellation, keeps the checkpoints and stays cancelled", async () => {
+    const { store, handler } = await setup({ steps: 20, checkpointEvery: 2 });
+    store.onProgress = (p) => {
+      if (p.step === 3) store.status = "cancelled";
+    };
+    expect(await handler(jobContext("s1"))).toEqual({ step: 3 });
+    expect(store.status).toBe("cancelled");
+    expect(store.progress.at(-1)?.step).toBe(3);
+    expect(store.checkpoints.map((c) => c.step)).toEqual([2, 3]);
+  });
+
+  it.each([
+    [{ optimizer: { lr: -1 } }, "optimizer.lr"],
+    [
+      { data: { train: "/nonexistent/images", val: "bundled" } },
+      "data.train: folder /nonexistent/images does not exist",
+    ],
+    [{ teacher: { weights: "0".repeat(64), blocks: 2, channels: 16, growth: 8 } }, "teacher.weights: artifact"],
+    [
+      { teacher: { weights: "", blocks: 2, channels: 32, growth: 8 } },
+      'teacher.weights: safetensors: tensor "conv_first.weight"',
+    ],
+  ])("fails permanently at once on a bad config %j, naming %s, writing nothing", async (patch, message) => {
+    const { store, artifacts } = await setup();
+    const config = store.trainingConfig as { teacher: { weights: string } };
+    const bad = { ...config, ...patch } as { teacher: { weights: string } };
+    if (bad.teacher.weights === "") bad.teacher.weights = config.teacher.weights;
+    const failing = new MemoryStore(bad);
+    const run = createTrainSupernetHandler({ tf: await trainingTf(), store: failing, artifacts, log: quiet });
+    await expect(run(jobContext("s1"))).rejects.toThrow(message);
+    await expect(run(jobContext("s1"))).resolves.toEqual({ step: 0 });
+    expect(failing.status).toBe("failed");
+    expect(failing.error).toContain(message);
+    expect(failing.checkpoints).toEqual([]);
+    expect(failing.progress).toEqual([]);
+    expect(artifacts.files.size).toBe(1); // the teacher only
+    expect(() => parseTrainingConfig(store.trainingConfig)).not.toThrow();
+  });
+});

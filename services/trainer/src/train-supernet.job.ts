@@ -1,0 +1,193 @@
+import {
+  MfnasError,
+  Rng,
+  createRng,
+  errorMessage,
+  isPermanent,
+  largestGenome,
+  learningRateAt,
+  smallestGenome,
+} from "@mfnas/core";
+import { batchToTensors, createPatchSampler, type PatchSampler, type Tf } from "@mfnas/model";
+import { throwIfAborted, type JobContext, type WorkerLog } from "@mfnas/queue";
+import { encodeCheckpoint, restoreCheckpoint, type CheckpointMeta } from "./checkpoint.ts";
+import { validationPsnr } from "./evaluate.ts";
+import { prepareRun, type PreparedRun } from "./prepare.ts";
+import { genomesForStep } from "./sampling.ts";
+import type { ArtifactPort, SupernetStore } from "./trainer-store.ts";
+import { TrainingState, type StepLosses } from "./training-state.ts";
+
+export interface TrainSupernetResources {
+  /** The tf namespace of the selected backend (selectBackend's `tf`), with training gradients registered. */
+  readonly tf: Tf;
+  readonly store: SupernetStore;
+  readonly artifacts: ArtifactPort;
+  readonly log: WorkerLog;
+}
+
+/** Seed of the subnet-sampling stream, apart from the patch sampler's (which uses the config seed itself). */
+const GENOME_STREAM = 0x5eed;
+
+/**
+ * `trainer.train-supernet`: trains a weight-sharing MFA supernet with the sandwich rule and distillation from an
+ * ESRGAN teacher. Everything is validated before anything is written (a bad config fails the supernet for good);
+ * training resumes from the latest checkpoint, which holds every weight, optimizer moment and random stream, so
+ * a run killed at any moment continues exactly as if it had not been. On shutdown it checkpoints and rethrows (the
+ * job goes back to the queue); when the supernet is cancelled it checkpoints and stops within one step.
+ */
+export function createTrainSupernetHandler(resources: TrainSupernetResources) {
+  const { tf, store, artifacts, log } = resources;
+  return async function trainSupernet(ctx: JobContext<"trainer.train-supernet">): Promise<{ step: number }> {
+    const { supernetId } = ctx.payload;
+    const row = await store.getSupernet(supernetId);
+    if (!row) throw new MfnasError("not_found", `supernet ${supernetId} does not exist`, { supernetId });
+    if (row.status === "ready" || row.status === "failed" || row.status === "cancelled") {
+      log.info("supernet already finished; nothing to do", { supernetId, status: row.status });
+      return { step: (await store.latestCheckpoint(supernetId))?.step ?? 0 };
+    }
+    let run: PreparedRun;
+    try {
+      run = await prepareRun(tf, row.trainingConfig, artifacts);
+    } catch (error) {
+      if (isPermanent(error)) await store.finish(supernetId, { status: "failed", error: errorMessage(error) });
+      throw error;
+    }
+    const state = new TrainingState(tf, run.space, run.config, run.teacher, run.vgg);
+    try {
+      return await train(ctx, run, state);
+    } finally {
+      state.dispose();
+      run.teacher.dispose();
+      run.vgg?.dispose();
+    }
+  };
+
+  async function train(
+    ctx: JobContext<"trainer.train-supernet">,
+    run: PreparedRun,
+    state: TrainingState,
+  ): Promise<{ step: number }> {
+    const { supernetId } = ctx.payload;
+    const { config } = run;
+    await store.markTraining(supernetId);
+    if (!run.vgg) log.warn("perceptual loss off: no vggWeights artifact in the training config", { supernetId });
+    let step = 0;
+    let sampler: PatchSampler;
+    let genomeRng: Rng;
+    const latest = await store.latestCheckpoint(supernetId);
+    if (latest) {
+      const meta = restoreCheckpoint(tf, state, await artifacts.get(latest.artifactSha256), run.configHash);
+      step = meta.step;
+      sampler = createPatchSampler(run.train, {
+        patchSize: config.patchSize,
+        batchSize: config.batch,
+        resumeFrom: meta.sampler,
+      });
+      genomeRng = Rng.fromState(meta.genomeRng);
+      log.info("resuming supernet training from checkpoint", { supernetId, step });
+    } else {
+      sampler = createPatchSampler(run.train, {
+        patchSize: config.patchSize,
+        batchSize: config.batch,
+        seed: config.seed,
+      });
+      genomeRng = createRng((config.seed ^ GENOME_STREAM) >>> 0);
+      log.info("starting supernet training", {
+        supernetId,
+        steps: config.steps,
+        genomesPerStep: 2 + config.sampling.random,
+      });
+    }
+    let savedStep = latest?.step ?? -1;
+    let metrics: Record<string, number> = {};
+
+    const checkpoint = async (why: string) => {
+      if (step === savedStep) return;
+      const o = state.optimizers;
+      const meta: CheckpointMeta = {
+        format: 1,
+        step,
+        configHash: run.configHash,
+        iterations: {
+          generator: o.generator.iteration,
+          dTeacher: o.dTeacher.iteration,
+          dStudent: o.dStudent.iteration,
+        },
+        sampler: sampler.state(),
+        genomeRng: genomeRng.state(),
+      };
+      const bytes = await encodeCheckpoint(state, meta);
+      const { sha256 } = await artifacts.put({
+        bytes,
+        kind: "checkpoint",
+        mediaType: "application/vnd.safetensors",
+        metadata: { supernetId, step, configHash: run.configHash },
+      });
+      await store.recordCheckpoint({ supernetId, step, artifactSha256: sha256, metrics });
+      savedStep = step;
+      log.info("checkpoint saved", { supernetId, step, why, sha256 });
+    };
+
+    let windowStart = performance.now();
+    let windowSteps = 0;
+    while (step < config.steps) {
+      if (ctx.signal.aborted) {
+        await checkpoint("shutdown");
+        throwIfAborted(ctx.signal);
+      }
+      if ((await store.getStatus(supernetId)) === "cancelled") {
+        await checkpoint("cancelled");
+        log.info("supernet cancelled; training stopped", { supernetId, step });
+        return { step };
+      }
+      const batch = await sampler.next();
+      const genomes = genomesForStep(run.space, config.sampling, config.scale, step, genomeRng);
+      const { lr, hr } = batchToTensors(tf, batch);
+      let losses: StepLosses;
+      try {
+        losses = state.step(genomes, lr, hr, {
+          g: learningRateAt(config.optimizer.lr, config.schedule, step, config.steps),
+          d: learningRateAt(
+            config.optimizer.discriminatorLr ?? config.optimizer.lr,
+            config.schedule,
+            step,
+            config.steps,
+          ),
+        });
+      } finally {
+        tf.dispose([lr, hr]);
+      }
+      step += 1;
+      windowSteps += 1;
+      if (step % config.logEvery === 0 || step === config.steps) {
+        const seconds = (performance.now() - windowStart) / 1000;
+        const imagesPerSecond = (windowSteps * config.batch) / seconds;
+        const etaSeconds = ((config.steps - step) * seconds) / windowSteps;
+        await store.recordProgress({ supernetId, step, losses, imagesPerSecond });
+        await ctx.progress({ step, of: config.steps, losses, imagesPerSecond, etaSeconds: Math.round(etaSeconds) });
+        log.info(
+          `step ${step}/${config.steps} ${Object.entries(losses)
+            .map(([k, v]) => `${k}=${v.toPrecision(4)}`)
+            .join(" ")} ${imagesPerSecond.toFixed(1)} img/s eta ${Math.round(etaSeconds)}s`,
+          { supernetId, step },
+        );
+        windowStart = performance.now();
+        windowSteps = 0;
+      }
+      if (step % config.evalEvery === 0 || step === config.steps) {
+        const largest = largestGenome(run.space, config.scale);
+        const smallest = smallestGenome(run.space, config.scale);
+        metrics = {
+          psnrYLargest: await validationPsnr(tf, state.supernet, largest, run.val),
+          psnrYSmallest: await validationPsnr(tf, state.supernet, smallest, run.val),
+        };
+        log.info("validation", { supernetId, step, ...metrics });
+      }
+      if (step % config.checkpointEvery === 0) await checkpoint("interval");
+    }
+    await checkpoint("finished");
+    await store.finish(supernetId, { status: "ready" });
+    log.info("supernet training finished", { supernetId, steps: step, ...metrics });
+    return { step };
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The networks and optimizers of one supernet training run, and one training step of the sandwich rule:
+ * for each sampled SubGenerator, generator losses against the HR patch and the teacher; then one Adam step of the
+ * generator on the gradients averaged over the subnets; then one step of each discriminator on the subnets' fakes.
+ */
+import type { Genome, SearchSpace, TrainingConfig } from "@mfnas/core";
+import {
+  FeatureAdapters,
+  MfaSupernet,
+  PatchGanDiscriminator,
+  discriminatorDistillLoss,
+  distillationPairs,
+  featureDistillLoss,
+  l1Loss,
+  outputDistillLoss,
+  perceptualLoss,
+  relativisticDiscriminatorLoss,
+  relativisticGeneratorLoss,
+  type RrdbNet,
+  type Scalar,
+  type Tensor,
+  type Tensor4D,
+  type Tf,
+  type Variable,
+  type Vgg19Features,
+} from "@mfnas/model";
+import { Adam } from "./adam.ts";
+
+/** Loss values of one step, averaged over the sampled subnets. */
+export type StepLosses = Record<string, number>;
+
+function named(prefix: string, entries: [string, Variable][]): [string, Variable][] {
+  return entries.map(([name, v]) => [`${prefix}/${name}`, v]);
+}
+
+export class TrainingState {
+  readonly supernet: MfaSupernet;
+  readonly adapters: FeatureAdapters;
+  /** The teacher discriminator (full width) and the student (a narrower slice of the same layout). */
+  readonly dTeacher: PatchGanDiscriminator;
+  readonly dStudent: PatchGanDiscriminator;
+  readonly generatorOptimizer: Adam;
+  readonly dTeacherOptimizer: Adam;
+  readonly dStudentOptimizer: Adam;
+
+  constructor(
+    private readonly tf: Tf,
+    space: SearchSpace,
+    private readonly config: TrainingConfig,
+    private readonly teacher: RrdbNet,
+    private readonly vgg: Vgg19Features | undefined,
+  ) {
+    const { seed, discriminator: d, optimizer } = config;
+    this.supernet = new MfaSupernet(tf, space, { seed });
+    this.adapters = new FeatureAdapters(tf, space.depth.max, this.supernet.widths.trunk, teacher.config.channels, {
+      seed: seed + 1,
+    });
+    this.dTeacher = new PatchGanDiscriminator(tf, { baseWidth: d.teacherBaseWidth, layers: d.layers, seed: seed + 2 });
+    // The student starts as the teacher's slice, so distillation begins from agreement on the shared channels.
+    this.dStudent = this.dTeacher.extract(d.studentBaseWidth);
+    const adam = { beta1: optimizer.betas[0], beta2: optimizer.betas[1], epsilon: optimizer.epsilon };
+    this.generatorOptimizer = new Adam(
+      tf,
+      new Map([
+        ...named("supernet", this.supernet.params.entries()),
+        ...named("adapters", this.adapters.params.entries()),
+      ]),
+      adam,
+    );
+    this.dTeacherOptimizer = new Adam(tf, new Map(named("d_teacher", this.dTeacher.params.entries())), adam);
+    this.dStudentOptimizer = new Adam(tf, new Map(named("d_student", this.dStudent.params.entries())), adam);
+  }
+
+  get optimizers(): Record<"generator" | "dTeacher" | "dStudent", Adam> {
+    return { generator: this.generatorOptimizer, dTeacher: this.dTeacherOptimizer, dStudent: this.dStudentOptimizer };
+  }
+
+  /** One training step on a batch; returns the losses. `lr`/`dLr` are this step's learning rates. */
+  step(genomes: readonly Genome[], lr: Tensor4D, hr: Tensor4D, rates: { g: number; d: number }): StepLosses {
+    const { tf, config } = this;
+    const w = config.losses;
+    const sums: StepLosses = {};
+    const add = (name: string, value: Scalar | undefined) => {
+      if (value) sums[name] = (sums[name] ?? 0) + (value.dataSync()[0] ?? NaN) / genomes.length;
+    };
+    const teacherOut = this.teacher.forwardWithFeatures(tf, lr);
+    const realStudent = tf.tidy(() => this.dStudent.forward(tf, hr).logits);
+    const fakes: Tensor4D[] = [];
+    const gVars = this.generatorOptimizer.variables;
+    const gradSums = new Map<string, Tensor>();
+    try {
+      for (const genome of genomes) {
+        const terms: Partial<Record<string, Scalar>> = {};
+        const { value, grads } = tf.variableGrads(() => {
+          const { sr, blocks } = this.supernet.forwardWithFeatures(tf, genome, lr);
+          fakes.push(tf.keep(sr));
+          const pairs = distillationPairs(blocks.length, this.teacher.config.blocks);
+          terms.pixel = tf.keep(l1Loss(tf, sr, hr));
+          terms.outputDistill = tf.keep(outputDistillLoss(tf, sr, teacherOut.sr));
+          terms.featureDistill = tf.keep(
+            featureDistillLoss(
+              tf,
+              this.adapters,
+              blocks,
+              pairs.map((p) => teacherOut.blocks[p] as Tensor4D),
+            ),
+          );
+          terms.adversarial = tf.keep(relativisticGeneratorLoss(tf, realStudent, this.dStudent.forward(tf, sr).logits));
+          if (this.vgg && w.perceptual > 0) terms.perceptual = tf.keep(perceptualLoss(tf, this.vgg, sr, hr));
+          const weighted = Object.entries(terms).map(([name, t]) => tf.mul(t as Scalar, w[name as keyof typeof w]));
+          return tf.addN(weighted) as Scalar;
+        }, [...gVars.values()]);
+        for (const [name, t] of Object.entries(terms)) add(name, t);
+        add("generator", value);
+        tf.dispose([value, ...Object.values(terms).filter((t): t is Scalar => t !== undefined)]);
+        this.#accumulate(this.generatorOptimizer, gradSums, grads);
+      }
+      this.#applyMean(this.generatorOptimizer, gradSums, genomes.length, rates.g);
+      this.#discriminatorSteps(fakes, hr, rates.d, add);
+    } finally {
+      tf.dispose([teacherOut.sr, ...teacherOut.blocks, realStudent, ...fakes, ...gradSums.values()]);
+    }
+    return sums;
+  }
+
+  #discriminatorSteps(fakes: Tensor4D[], hr: Tensor4D, rate: number, add: (n: string, v: Scalar) => void): void {
+    const { tf } = this;
+    const distillWeight = this.config.losses.discriminatorDistill;
+    // Teacher outputs are targets of the student's distillation: computed before the teacher moves, held constant.
+    const teacherOnReal = this.dTeacher.forward(tf, hr);
+    const sumsT = new Map<string, Tensor>();
+    const sumsS = new Map<string, Tensor>();
+    try {
+      for (const fake of fakes) {
+        const teacherOnFake = this.dTeacher.forward(tf, fake);
+        const t = tf.variableGrads(
+          () =>
+            relativisticDiscriminatorLoss(
+              tf,
+              this.dTeacher.forward(tf, hr).logits,
+              this.dTeacher.forward(tf, fake).logits,
+            ),
+          [...this.dTeacherOptimizer.variables.values()],
+        );
+        let distill: Scalar | undefined;
+        const s = tf.variableGrads(() => {
+          const real = this.dStudent.forward(tf, hr);
+          const fakeOut = this.dStudent.forward(tf, fake);
+          const gan = relativisticDiscriminatorLoss(tf, real.logits, fakeOut.logits);
+          distill = tf.keep(
+            tf.mul(
+              tf.add(
+                discriminatorDistillLoss(tf, real, teacherOnReal),
+                discriminatorDistillLoss(tf, fakeOut, teacherOnFake),
+              ),
+              0.5,
+            ),
+          );
+          return tf.add(gan, tf.mul(distill, distillWeight));
+        }, [...this.dStudentOptimizer.variables.values()]);
+        add("discriminatorTeacher", t.value);
+        add("discriminator", s.value);
+        if (distill) add("discriminatorDistill", distill);
+        this.#accumulate(this.dTeacherOptimizer, sumsT, t.grads);
+        this.#accumulate(this.dStudentOptimizer, sumsS, s.grads);
+        tf.dispose([t.value, s.value, ...(distill ? [distill] : []), teacherOnFake.logits, ...teacherOnFake.features]);
+      }
+      this.#applyMean(this.dTeacherOptimizer, sumsT, fakes.length, rate);
+      this.#applyMean(this.dStudentOptimizer, sumsS, fakes.length, rate);
+    } finally {
+      tf.dispose([teacherOnReal.logits, ...teacherOnReal.features, ...sumsT.values(), ...sumsS.values()]);
+    }
+  }
+
+  /** Adds `grads` (keyed by tfjs's own variable names) into `sums` (keyed by ours), then frees them. */
+  #accumulate(optimizer: Adam, sums: Map<string, Tensor>, grads: Record<string, Tensor>): void {
+    const { tf } = this;
+    for (const [name, v] of optimizer.variables) {
+      const g = grads[v.name];
+      if (!g) continue;
+      const before = sums.get(name);
+      sums.set(name, before ? tf.tidy(() => tf.add(before, g)) : tf.keep(tf.clone(g)));
+      before?.dispose();
+    }
+    tf.dispose(Object.values(grads));
+  }
+
+  #applyMean(optimizer: Adam, sums: Map<string, Tensor>, count: number, lr: number): void {
+    const { tf } = this;
+    const means = new Map([...sums].map(([name, t]) => [name, tf.div(t, count)] as [string, Tensor]));
+    try {
+      optimizer.step(means, lr);
+    } finally {
+      tf.dispose([...means.values()]);
+    }
+  }
+
+  /** Every tensor of the training state under a stable name: weights, then each optimizer's moments. */
+  tensors(): [string, Variable][] {
+    const o = this.optimizers;
+    return [
+      ...o.generator.variables,
+      ...o.dTeacher.variables,
+      ...o.dStudent.variables,
+      ...named("adam.generator", o.generator.moments()),
+      ...named("adam.d_teacher", o.dTeacher.moments()),
+      ...named("adam.d_student", o.dStudent.moments()),
+    ];
+  }
+
+  dispose(): void {
+    for (const o of Object.values(this.optimizers)) o.dispose();
+    this.supernet.dispose();
+    this.adapters.dispose();
+    this.dTeacher.dispose();
+    this.dStudent.dispose();
+  }
+}
