@@ -2,7 +2,7 @@
 // 70x70 PatchGAN, LR 32x32, batch 16, on tfjs wasm and tfjs cpu, and the same networks and step in PyTorch on
 // this CPU (bench/reference/torch_train_step.py, 2 threads), in one run. Prints measured figures only.
 //
-//   npx tsx bench/model-train-step.ts [--cpu-steps N] [--steps N] [--skip-cpu]
+//   npx tsx bench/model-train-step.ts [--steps N] [--cpu-steps N] [--skip-cpu] [--cpu-step]
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -145,9 +145,12 @@ for (const [label, genome] of [
   const wasm = await tfjsRun("wasm", genome, STEPS);
   add("tfjs wasm (1 thread, SIMD)", wasm);
   console.log(`${label}: wasm step / pytorch step = ${(wasm.stepMs / torch.stepMs).toFixed(2)}x`);
-  // tfjs's cpu backend computes weight gradients naively (bench/conv-kernels.ts: ~100 s for one 64->64 conv at
-  // batch 16, 32x32): a step of the largest would take hours, so on cpu only the smallest one trains here.
-  if (!args.includes("--skip-cpu")) add("tfjs cpu", await tfjsRun("cpu", genome, CPU_STEPS, label === "smallest"));
+  // tfjs's cpu backend computes weight gradients naively (bench/conv-kernels.ts: 25 s for one 64->64 conv at
+  // batch 4, 32x32, ~100 s at batch 16), and the PatchGAN alone has five convs on 128x128 inputs: a cpu training
+  // step takes hours. On cpu the forward pass is timed; --cpu-step also times a step of the smallest generator.
+  if (!args.includes("--skip-cpu")) {
+    add("tfjs cpu", await tfjsRun("cpu", genome, CPU_STEPS, args.includes("--cpu-step") && label === "smallest"));
+  }
 }
 console.log(`LR ${LR}x${LR}, batch ${BATCH}, PatchGAN base ${D.baseWidth} with ${D.layers} layers, median of ${STEPS}`);
 console.table(rows);
