@@ -2,7 +2,19 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/generated/**", "**/dist/**", "coverage/**", ".tmp/**", ".scratch/**", ".mfnas/**", "**/*.mjs", "eslint.config.js"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/generated/**",
+      "**/dist/**",
+      "coverage/**",
+      ".tmp/**",
+      ".scratch/**",
+      ".mfnas/**",
+      "**/*.mjs",
+      "eslint.config.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
