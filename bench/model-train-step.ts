@@ -107,7 +107,7 @@ async function tfjsRun(backend: BackendName, genome: Genome, steps: number, with
     }
     return median(ts);
   };
-  const forwardMs = await time(forward, Math.max(steps, 3));
+  const forwardMs = await time(forward, steps);
   const stepMs = withStep ? await time(step, steps) : NaN;
   tf.dispose([lr, hr]);
   g.dispose();
@@ -131,15 +131,18 @@ for (const [label, genome] of [
   ["smallest", smallestGenome(DEFAULT_SEARCH_SPACE, 4)],
 ] as const) {
   const flops = stepFlops(genome);
-  const add = (runtime: string, r: { forwardMs: number; stepMs: number }) =>
-    rows.push({
+  const add = (runtime: string, r: { forwardMs: number; stepMs: number }) => {
+    const row = {
       genome: label,
       runtime,
       "forward img/s": +((BATCH * 1000) / r.forwardMs).toFixed(1),
       "G+D step ms": Number.isNaN(r.stepMs) ? "not run" : Math.round(r.stepMs),
       "forward GFLOP/s": +(flops.forward / r.forwardMs / 1e6).toFixed(2),
       "step GFLOP/s": Number.isNaN(r.stepMs) ? "-" : +(flops.step / r.stepMs / 1e6).toFixed(2),
-    });
+    };
+    console.log(JSON.stringify(row)); // as measured, so a long run shows its figures before the table
+    rows.push(row);
+  };
   const torch = torchRun(genome, STEPS);
   add(`pytorch ${torch.torch} (${torch.threads} threads)`, torch);
   const wasm = await tfjsRun("wasm", genome, STEPS);

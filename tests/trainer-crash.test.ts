@@ -1,0 +1,147 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { JOBS, QUEUES, type TrainingConfigInput } from "@mfnas/core";
+import { JobProducer, createRedis } from "@mfnas/queue";
+import { LocalArtifactStore, SupernetRepository } from "@mfnas/store";
+import { ROOT, createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
+import { TEST_REDIS_URL } from "./support/env.ts";
+import { eventually, startService, type ServiceProcess } from "./support/processes.ts";
+
+const STEPS = 40;
+
+/** A tiny x4 run on the bundled images with the committed tiny teacher; losses logged at every step. */
+function config(teacherSha: string): TrainingConfigInput {
+  return {
+    space: { scales: [4], trunkWidths: [8, 16], branchWidths: [8], depth: { min: 1, max: 2 } },
+    teacher: { weights: teacherSha, blocks: 2, channels: 16, growth: 8 },
+    data: { train: "bundled", val: "bundled" },
+    scale: 4,
+    steps: STEPS,
+    batch: 4,
+    patchSize: 32,
+    optimizer: { lr: 2e-3 },
+    losses: { adversarial: 0.001, featureDistill: 0.1 },
+    discriminator: { layers: 2, teacherBaseWidth: 8, studentBaseWidth: 4 },
+    sampling: { rule: "sandwich", random: 1 },
+    checkpointEvery: 8,
+    evalEvery: 1_000_000,
+    logEvery: 1,
+    seed: 11,
+  };
+}
+
+describe("trainer killed with SIGKILL mid-run", () => {
+  let database: TestDatabase;
+  let redis: Redis;
+  let prefix: string;
+  let artifactDir: string;
+  const services: ServiceProcess[] = [];
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    redis = createRedis(TEST_REDIS_URL);
+    prefix = uniqueName("mfnas-test");
+    artifactDir = await mkdtemp(path.join(os.tmpdir(), "mfnas-trainer-"));
+  });
+  afterEach(async () => {
+    for (const s of services.splice(0)) if (s.child.exitCode === null) s.child.kill("SIGKILL");
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await database.drop();
+  });
+
+  function trainer(): ServiceProcess {
+    const s = startService("trainer", {
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      ARTIFACT_DIR: artifactDir,
+      TRAINER_BACKEND: "wasm",
+      TRAINER_LOCK_DURATION_MS: "3000",
+      TRAINER_STALLED_INTERVAL_MS: "1000",
+      LOG_LEVEL: "info",
+    });
+    services.push(s);
+    return s;
+  }
+
+  async function losses(supernetId: string): Promise<Array<{ step: number; losses: Record<string, number> }>> {
+    const rows = await database.db.supernetProgress.findMany({ where: { supernetId }, orderBy: { step: "asc" } });
+    return rows.map((r) => ({ step: r.step, losses: r.losses as Record<string, number> }));
+  }
+
+  it("resumes from the last checkpoint on another worker, with the loss curve of an uninterrupted run", async () => {
+    const teacher = new Uint8Array(
+      await readFile(path.join(ROOT, "services/trainer/fixtures/tiny-teacher-x4.safetensors")),
+    );
+    const { sha256 } = await new LocalArtifactStore(artifactDir, database.db).put({ bytes: teacher, kind: "weights" });
+    const supernets = new SupernetRepository(database.db);
+    const cfg = config(sha256);
+    const straight = await supernets.create({ name: "straight", searchSpace: {}, trainingConfig: cfg });
+    const killed = await supernets.create({ name: "killed", searchSpace: {}, trainingConfig: cfg });
+    const producer = new JobProducer({ connection: redis, prefix });
+    const eventsConnection = redis.duplicate();
+    const events = new QueueEvents(QUEUES.train.name, { connection: eventsConnection, prefix });
+    await events.waitUntilReady();
+    const finished = async (jobId: string) => {
+      const job = await producer.queue(QUEUES.train.name).getJob(jobId);
+      await job?.waitUntilFinished(events, 240_000);
+    };
+
+    // The interrupted run: killed once its first checkpoint is stored, while it is still training.
+    const first = trainer();
+    await first.waitFor(/trainer ready/, 60_000);
+    const killedJob = await producer.enqueue(JOBS.trainSupernet.name, { supernetId: killed.id });
+    await eventually(
+      async () =>
+        (await database.db.supernetCheckpoint.count({ where: { supernetId: killed.id } })) > 0 ? true : undefined,
+      120_000,
+      "a first checkpoint",
+    );
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const atKill = await database.db.supernet.findUniqueOrThrow({ where: { id: killed.id } });
+    expect(atKill.status).toBe("training");
+    const progressAtKill = await losses(killed.id);
+    expect(progressAtKill.length).toBeLessThan(STEPS);
+
+    const second = trainer();
+    await finished(killedJob.jobId);
+    expect(second.output()).toMatch(/resum/i);
+
+    // The uninterrupted run, same seed and config, on the surviving worker.
+    const straightJob = await producer.enqueue(JOBS.trainSupernet.name, { supernetId: straight.id });
+    await finished(straightJob.jobId);
+    await events.close();
+    eventsConnection.disconnect();
+    await producer.close();
+
+    for (const id of [killed.id, straight.id]) {
+      expect((await database.db.supernet.findUniqueOrThrow({ where: { id } })).status).toBe("ready");
+    }
+    const a = await losses(straight.id);
+    const b = await losses(killed.id);
+    expect(a.map((r) => r.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+    expect(b.map((r) => r.step)).toEqual(a.map((r) => r.step));
+    let maxDiff = 0;
+    for (const [i, row] of a.entries()) {
+      for (const [name, value] of Object.entries(row.losses)) {
+        const other = b[i]?.losses[name];
+        expect(other, `${name} at step ${row.step}`).toBeTypeOf("number");
+        maxDiff = Math.max(maxDiff, Math.abs(value - (other ?? NaN)) / Math.max(1e-6, Math.abs(value)));
+      }
+    }
+    console.log(`trainer SIGKILL resume: max relative loss difference ${maxDiff.toExponential(2)} over ${STEPS} steps`);
+    expect(maxDiff).toBeLessThan(1e-4);
+    // Checkpoints: one row per checkpointed step, each pointing at a stored artifact.
+    const checkpoints = await database.db.supernetCheckpoint.findMany({ where: { supernetId: killed.id } });
+    expect(new Set(checkpoints.map((c) => c.step)).size).toBe(checkpoints.length);
+    const store = new LocalArtifactStore(artifactDir, database.db);
+    for (const c of checkpoints) await expect(store.get(c.artifactSha256)).resolves.toBeInstanceOf(Uint8Array);
+  }, 400_000);
+});
