@@ -8,8 +8,7 @@
 import * as tfCore from "@tensorflow/tfjs-core";
 import { DEFAULT_SEARCH_SPACE, createRng, narrowSpace, parseTrainingConfig } from "@mfnas/core";
 import { RrdbNet, batchToTensors, createPatchSampler, openSampleDatasets, selectBackend } from "@mfnas/model";
-import { genomesForStep } from "../services/trainer/src/sampling.ts";
-import { TrainingState } from "../services/trainer/src/training-state.ts";
+import { TrainingState, genomesForStep } from "@mfnas/trainer";
 
 const [batch = 16, patch = 128, steps = 3] = process.argv.slice(2, 5).map(Number);
 const tiny = process.argv[5] === "tiny";

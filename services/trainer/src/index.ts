@@ -4,3 +4,4 @@ export { encodeCheckpoint, restoreCheckpoint, type CheckpointMeta } from "./chec
 export { validationPsnr } from "./evaluate.ts";
 export { prepareRun, type PreparedRun } from "./prepare.ts";
 export type { ArtifactPort, SupernetStore } from "./trainer-store.ts";
+export { genomesForStep } from "./sampling.ts";
