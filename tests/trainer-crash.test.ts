@@ -4,35 +4,15 @@ import path from "node:path";
 import { QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { JOBS, QUEUES, type TrainingConfigInput } from "@mfnas/core";
+import { JOBS, QUEUES } from "@mfnas/core";
 import { JobProducer, createRedis } from "@mfnas/queue";
 import { LocalArtifactStore, SupernetRepository } from "@mfnas/store";
-import { ROOT, createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
+import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
 import { TEST_REDIS_URL } from "./support/env.ts";
 import { eventually, startService, type ServiceProcess } from "./support/processes.ts";
+import { TEACHER_FIXTURE, tinyConfig } from "../services/trainer/src/test-support.ts";
 
 const STEPS = 40;
-
-/** A tiny x4 run on the bundled images with the committed tiny teacher; losses logged at every step. */
-function config(teacherSha: string): TrainingConfigInput {
-  return {
-    space: { scales: [4], trunkWidths: [8, 16], branchWidths: [8], depth: { min: 1, max: 2 } },
-    teacher: { weights: teacherSha, blocks: 2, channels: 16, growth: 8 },
-    data: { train: "bundled", val: "bundled" },
-    scale: 4,
-    steps: STEPS,
-    batch: 4,
-    patchSize: 32,
-    optimizer: { lr: 2e-3 },
-    losses: { adversarial: 0.001, featureDistill: 0.1 },
-    discriminator: { layers: 2, teacherBaseWidth: 8, studentBaseWidth: 4 },
-    sampling: { rule: "sandwich", random: 1 },
-    checkpointEvery: 8,
-    evalEvery: 1_000_000,
-    logEvery: 1,
-    seed: 11,
-  };
-}
 
 describe("trainer killed with SIGKILL mid-run", () => {
   let database: TestDatabase;
@@ -76,12 +56,11 @@ describe("trainer killed with SIGKILL mid-run", () => {
   }
 
   it("resumes from the last checkpoint on another worker, with the loss curve of an uninterrupted run", async () => {
-    const teacher = new Uint8Array(
-      await readFile(path.join(ROOT, "services/trainer/fixtures/tiny-teacher-x4.safetensors")),
-    );
+    const teacher = new Uint8Array(await readFile(TEACHER_FIXTURE));
     const { sha256 } = await new LocalArtifactStore(artifactDir, database.db).put({ bytes: teacher, kind: "weights" });
     const supernets = new SupernetRepository(database.db);
-    const cfg = config(sha256);
+    // The trainer's own tiny x4 configuration on the bundled images, logging losses at every step.
+    const cfg = tinyConfig(sha256, { steps: STEPS, checkpointEvery: 8, logEvery: 1, seed: 11 });
     const straight = await supernets.create({ name: "straight", searchSpace: {}, trainingConfig: cfg });
     const killed = await supernets.create({ name: "killed", searchSpace: {}, trainingConfig: cfg });
     const producer = new JobProducer({ connection: redis, prefix });

@@ -17,7 +17,7 @@
  * body runs at H/2 x W/2); that is modelled too. Defaults (23 blocks, 64, 32, x4) are RRDB_ESRGAN_x4: 16,697,987 params.
  */
 import { CostGraph, type CostReport, type TensorId } from "./cost-graph.ts";
-import { invalidAt } from "./invalid.ts";
+import { expectInteger, invalidAt } from "./invalid.ts";
 import { MAX_INPUT_SIDE } from "./cost-model.ts";
 
 export interface EsrganOptions {
@@ -30,12 +30,6 @@ export interface EsrganOptions {
   scale?: 2 | 4;
 }
 
-function positiveInt(value: number, path: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw invalidAt(path, `must be an integer in 1..${max}, got ${String(value)}`, { value }, "esrgan");
-  }
-  return value;
-}
 
 function residualDenseBlock(graph: CostGraph, name: string, x: TensorId, nf: number, gc: number): TensorId {
   const features: TensorId[] = [x];
@@ -49,15 +43,15 @@ function residualDenseBlock(graph: CostGraph, name: string, x: TensorId, nf: num
 
 /** Exact params, MACs, peak activation and traffic of RRDBNet for an H x W LR input. */
 export function esrganCost(height: number, width: number, options: EsrganOptions = {}): CostReport {
-  const blocks = positiveInt(options.blocks ?? 23, "blocks", 256);
-  const nf = positiveInt(options.channels ?? 64, "channels", 4096);
-  const gc = positiveInt(options.growth ?? 32, "growth", 4096);
+  const blocks = expectInteger(options.blocks ?? 23, "blocks", 1, 256, "esrgan");
+  const nf = expectInteger(options.channels ?? 64, "channels", 1, 4096, "esrgan");
+  const gc = expectInteger(options.growth ?? 32, "growth", 1, 4096, "esrgan");
   const scale = options.scale ?? 4;
   if (scale !== 2 && scale !== 4) {
     throw invalidAt("scale", `must be 2 or 4, got ${String(scale)}`, { value: scale }, "esrgan");
   }
-  positiveInt(height, "height", MAX_INPUT_SIDE);
-  positiveInt(width, "width", MAX_INPUT_SIDE);
+  expectInteger(height, "height", 1, MAX_INPUT_SIDE, "esrgan");
+  expectInteger(width, "width", 1, MAX_INPUT_SIDE, "esrgan");
   if (scale === 2 && (height % 2 !== 0 || width % 2 !== 0)) {
     throw invalidAt("", `scale 2 pixel-unshuffles the input, so ${height}x${width} must have even sides`, {}, "esrgan");
   }

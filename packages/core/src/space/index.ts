@@ -7,3 +7,4 @@ export * from "./cost-graph.ts";
 export * from "./cost-model.ts";
 export * from "./esrgan-cost.ts";
 export * from "../random.ts";
+export { expectInteger } from "./invalid.ts";

@@ -12,7 +12,7 @@
  * baseWidth })` or `extract(baseWidth)`), like the generator supernet; layer n of a student with base width b has
  * min(2^n, maxMultiplier) * b channels.
  */
-import { MfnasError } from "@mfnas/core";
+import { MfnasError, expectInteger } from "@mfnas/core";
 import type { Tensor1D, Tensor4D, Tf } from "../tf.ts";
 import { conv2d, leakyRelu, type ConvWeights } from "./layers.ts";
 import { ParamStore } from "./params.ts";
@@ -46,15 +46,6 @@ export interface DiscriminatorOutput {
 
 export type PatchGanConfig = Required<Omit<PatchGanOptions, "seed" | "initStd">>;
 
-function positiveInt(value: number, field: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new MfnasError("invalid_input", `${field}: must be an integer in 1..${max}, got ${String(value)}`, {
-      path: field,
-      value,
-    });
-  }
-  return value;
-}
 
 export class PatchGanDiscriminator {
   readonly config: PatchGanConfig;
@@ -66,10 +57,10 @@ export class PatchGanDiscriminator {
   constructor(tf: Tf, options: PatchGanOptions = {}) {
     this.#tf = tf;
     this.config = {
-      inChannels: positiveInt(options.inChannels ?? 3, "inChannels", 64),
-      baseWidth: positiveInt(options.baseWidth ?? 64, "baseWidth", 1024),
-      layers: positiveInt(options.layers ?? 3, "layers", 8),
-      maxMultiplier: positiveInt(options.maxMultiplier ?? 8, "maxMultiplier", 64),
+      inChannels: expectInteger(options.inChannels ?? 3, "inChannels", 1, 64),
+      baseWidth: expectInteger(options.baseWidth ?? 64, "baseWidth", 1, 1024),
+      layers: expectInteger(options.layers ?? 3, "layers", 1, 8),
+      maxMultiplier: expectInteger(options.maxMultiplier ?? 8, "maxMultiplier", 1, 64),
     };
     this.#initStd = options.initStd ?? 0.02;
     this.params = new ParamStore(tf, { seed: options.seed ?? 0 });

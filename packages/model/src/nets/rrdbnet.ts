@@ -5,7 +5,7 @@
  * pixel-unshuffled by 2 (conv_first takes 12 channels, the body runs at half resolution) and both x2 upsampling
  * stages still run, so the output is 2x the input.
  */
-import { MfnasError, RESIDUAL_SCALE } from "@mfnas/core";
+import { MfnasError, RESIDUAL_SCALE, expectInteger } from "@mfnas/core";
 import type { Tensor1D, Tensor4D, Tf } from "../tf.ts";
 import { conv2d, conv2dLrelu, pixelUnshuffle, upsampleNearest, type ConvWeights } from "./layers.ts";
 import { ParamStore } from "./params.ts";
@@ -37,15 +37,6 @@ export interface RrdbNetConfig {
   readonly scale: 2 | 4;
 }
 
-function positiveInt(value: number, field: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new MfnasError("invalid_input", `${field}: must be an integer in 1..${max}, got ${String(value)}`, {
-      path: field,
-      value,
-    });
-  }
-  return value;
-}
 
 export class RrdbNet {
   readonly config: RrdbNetConfig;
@@ -57,9 +48,9 @@ export class RrdbNet {
       throw new MfnasError("invalid_input", `scale: must be 2 or 4, got ${String(scale)}`, { path: "scale" });
     }
     this.config = {
-      blocks: positiveInt(options.blocks ?? 23, "blocks", 256),
-      channels: positiveInt(options.channels ?? 64, "channels", 4096),
-      growth: positiveInt(options.growth ?? 32, "growth", 4096),
+      blocks: expectInteger(options.blocks ?? 23, "blocks", 1, 256),
+      channels: expectInteger(options.channels ?? 64, "channels", 1, 4096),
+      growth: expectInteger(options.growth ?? 32, "growth", 1, 4096),
       scale,
     };
     const { blocks, channels: nf, growth: gc } = this.config;
@@ -93,7 +84,7 @@ export class RrdbNet {
    */
   forwardWithFeatures(tf: Tf, lr: Tensor4D, blocks?: readonly number[]): { sr: Tensor4D; blocks: Tensor4D[] } {
     const wanted = blocks ?? Array.from({ length: this.config.blocks }, (_, i) => i);
-    for (const b of wanted) positiveInt(b + 1, "blocks", this.config.blocks);
+    for (const b of wanted) expectInteger(b + 1, "blocks", 1, this.config.blocks);
     return this.#run(tf, lr, wanted);
   }
 
