@@ -95,6 +95,42 @@ describe("searcher killed with SIGKILL mid-search", () => {
     expect(await finished.getState()).toBe("completed");
   });
 
+  it("on SIGTERM hands its running search back to the queue, exits 0, and another worker finishes it", async () => {
+    const generations = 150;
+    const searches = new SearchRepository(database.db);
+    const spec = { name: "term", seed: 9, budget: { generations, population: 48 } };
+    const { id } = await searches.create({ name: spec.name, spec, seed: spec.seed });
+    const producer = new JobProducer({ connection: redis, prefix });
+    const { jobId } = await producer.enqueue(JOBS.searchRun.name, { searchId: id });
+    const first = searcher();
+    await eventually(
+      async () => {
+        const s = await database.db.search.findUnique({ where: { id } });
+        return (s?.lastGeneration ?? -1) >= 3 ? s : undefined;
+      },
+      30_000,
+      "generation 3",
+    );
+    first.child.kill("SIGTERM");
+    expect((await first.exited).code).toBe(0);
+    expect(first.output()).toMatch(/shutting down: running searches go back to the queue/);
+    const job = (await producer.queue(QUEUES.search.name).getJob(jobId))!;
+    expect(["wait", "delayed"]).toContain(await job.getState());
+    expect(job.attemptsMade).toBe(0);
+
+    const eventsConnection = redis.duplicate();
+    const events = new QueueEvents(QUEUES.search.name, { connection: eventsConnection, prefix });
+    await events.waitUntilReady();
+    searcher();
+    await job.waitUntilFinished(events, 60_000);
+    await events.close();
+    eventsConnection.disconnect();
+    await producer.close();
+    const done = await database.db.search.findUniqueOrThrow({ where: { id } });
+    expect(done.status).toBe("succeeded");
+    expect(await database.db.generation.count({ where: { searchId: id } })).toBe(generations);
+  });
+
   it("a service started with a malformed variable exits non-zero, naming it", async () => {
     const bad = startService("searcher", {
       DATABASE_URL: database.url,

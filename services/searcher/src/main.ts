@@ -1,5 +1,5 @@
-import { QUEUES, errorMessage } from "@mfnas/core";
-import { CatalogWorker, createRedis } from "@mfnas/queue";
+import { QUEUES } from "@mfnas/core";
+import { CatalogWorker, createRedis, stopOnSignals } from "@mfnas/queue";
 import { SearchRepository, createDb } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
@@ -23,23 +23,15 @@ const worker = new CatalogWorker({
   ...(env.SEARCHER_STALLED_INTERVAL_MS !== undefined ? { stalledIntervalMs: env.SEARCHER_STALLED_INTERVAL_MS } : {}),
 });
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "shutting down: running searches go back to the queue");
-  try {
+stopOnSignals(
+  async () => {
     await worker.close();
     await db.$disconnect();
     redis.disconnect();
-    process.exit(0);
-  } catch (error) {
-    logger.error({ error: errorMessage(error) }, "unclean shutdown");
-    process.exit(1);
-  }
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+  },
+  log,
+  "running searches go back to the queue",
+);
 
 await worker.start();
 logger.info({ queue: QUEUES.search.name, prefix: env.QUEUE_PREFIX }, "searcher ready");

@@ -1,8 +1,8 @@
 import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
-import { QUEUES, errorMessage } from "@mfnas/core";
+import { QUEUES } from "@mfnas/core";
 import { selectBackend } from "@mfnas/model";
-import { CatalogWorker, createRedis } from "@mfnas/queue";
+import { CatalogWorker, createRedis, stopOnSignals } from "@mfnas/queue";
 import { LocalArtifactStore, SupernetRepository, createDb } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
@@ -39,23 +39,15 @@ const worker = new CatalogWorker({
   ...(env.TRAINER_STALLED_INTERVAL_MS !== undefined ? { stalledIntervalMs: env.TRAINER_STALLED_INTERVAL_MS } : {}),
 });
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "shutting down: running training checkpoints and goes back to the queue");
-  try {
+stopOnSignals(
+  async () => {
     await worker.close();
     await db.$disconnect();
     redis.disconnect();
-    process.exit(0);
-  } catch (error) {
-    logger.error({ error: errorMessage(error) }, "unclean shutdown");
-    process.exit(1);
-  }
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+  },
+  log,
+  "running training checkpoints and goes back to the queue",
+);
 
 await worker.start();
 logger.info({ queue: QUEUES.train.name, prefix: env.QUEUE_PREFIX, backend: backend.name }, "trainer ready");
