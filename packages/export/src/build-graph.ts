@@ -11,43 +11,14 @@ import {
   MfnasError,
   RESIDUAL_SCALE,
   checkInputSize,
+  convLayerSpecs,
+  upsamplerParamName,
   validateGenomeStructure,
   type Genome,
 } from "@mfnas/core";
 import { LEAKY_ALPHA, type ExportGraph, type ExportNode, type InputSize, type Nhwc } from "./export-graph.ts";
 import { checkExportGraph } from "./graph-check.ts";
 import { checkWeight, weightEntries, type ConvParams, type WeightMap } from "./weights.ts";
-
-/** One conv layer a genome needs: name prefix and HWIO sizes (the model's `mfaConvSpecs`, same order). */
-export interface ConvLayerSpec {
-  readonly name: string;
-  readonly kernel: number;
-  readonly cin: number;
-  readonly cout: number;
-}
-
-function upsamplerParam(genome: Genome, stage: number): string {
-  return genome.upsampler === "nearest-conv" ? `upsample_nc.${stage}` : `upsample_ps.${stage}`;
-}
-
-/** The conv layers of a (structurally valid) genome's generator in execution order. */
-export function convLayerSpecs(genome: Genome): ConvLayerSpec[] {
-  const c = genome.trunkWidth;
-  const specs: ConvLayerSpec[] = [{ name: "conv_first", kernel: 3, cin: 3, cout: c }];
-  genome.blocks.forEach((block, i) => {
-    for (const kind of block.branches)
-      specs.push({ name: `body.${i}.${kind}`, kernel: 3, cin: c, cout: block.branchWidth });
-    specs.push({ name: `body.${i}.fuse`, kernel: 1, cin: block.branches.length * block.branchWidth, cout: c });
-  });
-  specs.push({ name: "conv_body", kernel: 3, cin: c, cout: c });
-  for (let s = 0; s < Math.log2(genome.scale); s++) {
-    const cout = genome.upsampler === "nearest-conv" ? c : 4 * c;
-    specs.push({ name: upsamplerParam(genome, s), kernel: 3, cin: c, cout });
-  }
-  specs.push({ name: "conv_hr", kernel: 3, cin: c, cout: c });
-  specs.push({ name: "conv_last", kernel: 3, cin: c, cout: 3 });
-  return specs;
-}
 
 /** Checks presence, shape and values of every weight the genome needs, and that there are no others. */
 function checkWeights(genome: Genome, weights: WeightMap): Map<string, ConvParams> {
@@ -161,7 +132,7 @@ export function buildExportGraph(genome: Genome, weights: WeightMap, input: Inpu
   });
   let y = b.add("trunk.out", f0, b.conv("conv_body", x, "conv_body"));
   for (let s = 0; s < Math.log2(g.scale); s++) {
-    const param = upsamplerParam(g, s);
+    const param = upsamplerParamName(g.upsampler, s);
     if (g.upsampler === "nearest-conv") {
       y = b.leakyRelu(`${param}.lrelu`, b.conv(`${param}.conv`, b.resizeNearest(`${param}.up`, y, 2), param));
     } else {

@@ -17,7 +17,7 @@ export {
   type ExportOptions,
   type GeneratorExportOptions,
 } from "./artifact.ts";
-export { buildExportGraph, convLayerSpecs, type ConvLayerSpec } from "./build-graph.ts";
+export { buildExportGraph } from "./build-graph.ts";
 export {
   LEAKY_ALPHA,
   type ExportGraph,

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createRng, type Genome } from "@mfnas/core";
 import * as ort from "onnxruntime-node";
-import { convLayerSpecs } from "./build-graph.ts";
+import { convLayerSpecs } from "@mfnas/core";
 import type { WeightTensor } from "./weights.ts";
 
 const run = promisify(execFile);

@@ -5,12 +5,11 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { MfnasError, type Genome } from "@mfnas/core";
+import { MfnasError, convLayerSpecs, type Genome } from "@mfnas/core";
 import { describe, expect, it } from "vitest";
 import {
   EXPORT_FORMATS,
   buildExportGraph,
-  convLayerSpecs,
   exportGenerator,
   exportGraph,
   exportToDirectory,

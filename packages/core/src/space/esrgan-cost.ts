@@ -30,7 +30,6 @@ export interface EsrganOptions {
   scale?: 2 | 4;
 }
 
-
 function residualDenseBlock(graph: CostGraph, name: string, x: TensorId, nf: number, gc: number): TensorId {
   const features: TensorId[] = [x];
   for (let k = 1; k <= 4; k++) {

@@ -8,3 +8,4 @@ export * from "./cost-model.ts";
 export * from "./esrgan-cost.ts";
 export * from "../random.ts";
 export { expectInteger } from "./invalid.ts";
+export * from "./conv-layers.ts";

@@ -17,7 +17,7 @@ export {
   type ConvOptions,
   type ConvWeights,
 } from "./layers.ts";
-export { SubGenerator, mfaConvSpecs, upsamplerName, type ConvSpec, type SubGeneratorInit } from "./mfa-generator.ts";
+export { SubGenerator, type SubGeneratorInit } from "./mfa-generator.ts";
 export { MfaSupernet, supernetConvSpecs, type MfaSupernetOptions } from "./mfa-supernet.ts";
 export {
   PatchGanDiscriminator,

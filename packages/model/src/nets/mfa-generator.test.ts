@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import {
   DEFAULT_SEARCH_SPACE,
+  convLayerSpecs,
   createRng,
   genomeCost,
   largestGenome,
@@ -11,7 +12,7 @@ import {
   type Genome,
 } from "@mfnas/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SubGenerator, mfaConvSpecs } from "./mfa-generator.ts";
+import { SubGenerator } from "./mfa-generator.ts";
 import { MfaSupernet } from "./mfa-supernet.ts";
 import { ParamStore } from "./params.ts";
 
@@ -32,7 +33,7 @@ describe("MFA generator layers against the cost model", () => {
     for (let n = 0; n < 500; n++) {
       const genome = sampleGenome(DEFAULT_SEARCH_SPACE, rng);
       const convs = genomeCost(genome, 16, 16).layers.filter((l) => l.op === "conv");
-      const specs = mfaConvSpecs(genome);
+      const specs = convLayerSpecs(genome);
       expect(specs.map((s) => [s.kernel, s.kernel * s.kernel * s.cin * s.cout + s.cout])).toEqual(
         convs.map((l) => [l.kernel, l.params]),
       );
@@ -84,7 +85,7 @@ describe("SubGenerator", () => {
   it("only wraps a parameter store that holds exactly the genome's layers", () => {
     const params = () => {
       const p = new ParamStore(tf);
-      for (const s of mfaConvSpecs(TINY)) p.conv(s.name, s.kernel, s.cin, s.cout, { kind: "zeros" });
+      for (const s of convLayerSpecs(TINY)) p.conv(s.name, s.kernel, s.cin, s.cout, { kind: "zeros" });
       return p;
     };
     const extra = params();

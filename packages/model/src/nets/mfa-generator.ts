@@ -10,13 +10,14 @@
  */
 import {
   BRANCH_DOWNSCALE,
+  convLayerSpecs,
+  upsamplerParamName,
   MfnasError,
   RESIDUAL_SCALE,
   checkInputSize,
   validateGenomeStructure,
   type BranchKind,
   type Genome,
-  type Upsampler,
 } from "@mfnas/core";
 import type { Tensor1D, Tensor4D, Tf } from "../tf.ts";
 import {
@@ -30,49 +31,8 @@ import {
 } from "./layers.ts";
 import { ParamStore } from "./params.ts";
 
-/** One conv layer of a generator: its parameter name prefix and HWIO sizes. */
-export interface ConvSpec {
-  readonly name: string;
-  readonly kernel: number;
-  readonly cin: number;
-  readonly cout: number;
-}
-
 /** Looks up the weights of a conv layer by its name prefix. */
 export type ConvSource = (name: string) => ConvWeights;
-
-/** Parameter name prefix of an upsampler stage. */
-export function upsamplerName(kind: Upsampler, stage: number): string {
-  return kind === "nearest-conv" ? `upsample_nc.${stage}` : `upsample_ps.${stage}`;
-}
-
-/** Output channels of an upsampler stage's conv: pixel-shuffle makes 4C channels for its depth-to-space. */
-export function upsamplerChannels(kind: Upsampler, trunk: number): number {
-  return kind === "nearest-conv" ? trunk : 4 * trunk;
-}
-
-/** The conv layers of a genome's generator in execution order (the order of `genomeCost(...).layers` convs). */
-export function mfaConvSpecs(genome: Genome): ConvSpec[] {
-  const c = genome.trunkWidth;
-  const specs: ConvSpec[] = [{ name: "conv_first", kernel: 3, cin: 3, cout: c }];
-  genome.blocks.forEach((block, i) => {
-    for (const kind of block.branches)
-      specs.push({ name: `body.${i}.${kind}`, kernel: 3, cin: c, cout: block.branchWidth });
-    specs.push({ name: `body.${i}.fuse`, kernel: 1, cin: block.branches.length * block.branchWidth, cout: c });
-  });
-  specs.push({ name: "conv_body", kernel: 3, cin: c, cout: c });
-  for (let s = 0; s < Math.log2(genome.scale); s++) {
-    specs.push({
-      name: upsamplerName(genome.upsampler, s),
-      kernel: 3,
-      cin: c,
-      cout: upsamplerChannels(genome.upsampler, c),
-    });
-  }
-  specs.push({ name: "conv_hr", kernel: 3, cin: c, cout: c });
-  specs.push({ name: "conv_last", kernel: 3, cin: c, cout: 3 });
-  return specs;
-}
 
 /**
  * Checks an LR batch for a genome: NHWC float32 with 3 channels, and sides that every pooled branch can divide
@@ -127,7 +87,7 @@ export function mfaForward(
   });
   let y: Tensor4D = tf.add(f0, conv2d(tf, x, source("conv_body")));
   for (let s = 0; s < Math.log2(genome.scale); s++) {
-    const conv = source(upsamplerName(genome.upsampler, s));
+    const conv = source(upsamplerParamName(genome.upsampler, s));
     y =
       genome.upsampler === "nearest-conv"
         ? conv2dLrelu(tf, upsampleNearest(tf, y, 2), conv)
@@ -164,7 +124,7 @@ export class SubGenerator {
   constructor(genome: Genome, params: ParamStore) {
     this.genome = validateGenomeStructure(genome);
     const expected = new Map<string, number[]>();
-    for (const s of mfaConvSpecs(this.genome)) {
+    for (const s of convLayerSpecs(this.genome)) {
       expected.set(`${s.name}.weight`, [s.kernel, s.kernel, s.cin, s.cout]);
       expected.set(`${s.name}.bias`, [s.cout]);
     }
@@ -192,7 +152,7 @@ export class SubGenerator {
     const g = validateGenomeStructure(genome);
     const params = new ParamStore(tf, { seed: options.seed ?? 0 });
     const init = { kind: "kaiming-normal", scale: options.initScale ?? 0.1 } as const;
-    for (const s of mfaConvSpecs(g)) params.conv(s.name, s.kernel, s.cin, s.cout, init);
+    for (const s of convLayerSpecs(g)) params.conv(s.name, s.kernel, s.cin, s.cout, init);
     return new SubGenerator(g, params);
   }
 

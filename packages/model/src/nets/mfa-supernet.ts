@@ -17,22 +17,17 @@
 import {
   MfnasError,
   parseSearchSpace,
+  convLayerSpecs,
   supernetWidths,
+  upsamplerChannels,
+  upsamplerParamName,
   validateGenome,
+  type ConvLayerSpec,
   type Genome,
   type SearchSpace,
 } from "@mfnas/core";
 import type { Tensor1D, Tensor4D, Tf } from "../tf.ts";
-import {
-  SubGenerator,
-  checkLrBatch,
-  mfaConvSpecs,
-  mfaForward,
-  upsamplerChannels,
-  upsamplerName,
-  type ConvSource,
-  type ConvSpec,
-} from "./mfa-generator.ts";
+import { SubGenerator, checkLrBatch, mfaForward, type ConvSource } from "./mfa-generator.ts";
 import { ParamStore } from "./params.ts";
 
 export interface MfaSupernetOptions {
@@ -101,7 +96,7 @@ export class MfaSupernet {
     try {
       tf.tidy(() => {
         const slice = this.#slicer(tf, g);
-        for (const s of mfaConvSpecs(g)) {
+        for (const s of convLayerSpecs(g)) {
           const { weight, bias } = slice(s.name);
           params.adopt(`${s.name}.weight`, weight);
           params.adopt(`${s.name}.bias`, bias);
@@ -120,7 +115,7 @@ export class MfaSupernet {
 
   /** The weights of each layer at genome `g`: first-k slices, or the branch-wise row gather of a fusion conv. */
   #slicer(tf: Tf, g: Genome): ConvSource {
-    const specs = new Map(mfaConvSpecs(g).map((s) => [s.name, s]));
+    const specs = new Map(convLayerSpecs(g).map((s) => [s.name, s]));
     return (name) => {
       const spec = specs.get(name);
       if (spec === undefined)
@@ -142,9 +137,9 @@ export class MfaSupernet {
 }
 
 /** The supernet's conv layers (see the file comment), in the order the store creates them. */
-export function supernetConvSpecs(space: SearchSpace): ConvSpec[] {
+export function supernetConvSpecs(space: SearchSpace): ConvLayerSpec[] {
   const { trunk: c, branch: w } = supernetWidths(space);
-  const specs: ConvSpec[] = [{ name: "conv_first", kernel: 3, cin: 3, cout: c }];
+  const specs: ConvLayerSpec[] = [{ name: "conv_first", kernel: 3, cin: 3, cout: c }];
   for (let i = 0; i < space.depth.max; i++) {
     for (const kind of space.branchKinds) specs.push({ name: `body.${i}.${kind}`, kernel: 3, cin: c, cout: w });
     specs.push({ name: `body.${i}.fuse`, kernel: 1, cin: space.branchKinds.length * w, cout: c });
@@ -153,7 +148,7 @@ export function supernetConvSpecs(space: SearchSpace): ConvSpec[] {
   const stages = Math.log2(Math.max(...space.scales));
   for (let s = 0; s < stages; s++) {
     for (const kind of space.upsamplers) {
-      specs.push({ name: upsamplerName(kind, s), kernel: 3, cin: c, cout: upsamplerChannels(kind, c) });
+      specs.push({ name: upsamplerParamName(kind, s), kernel: 3, cin: c, cout: upsamplerChannels(kind, c) });
     }
   }
   specs.push({ name: "conv_hr", kernel: 3, cin: c, cout: c });

@@ -46,7 +46,6 @@ export interface DiscriminatorOutput {
 
 export type PatchGanConfig = Required<Omit<PatchGanOptions, "seed" | "initStd">>;
 
-
 export class PatchGanDiscriminator {
   readonly config: PatchGanConfig;
   readonly params: ParamStore;

@@ -37,7 +37,6 @@ export interface RrdbNetConfig {
   readonly scale: 2 | 4;
 }
 
-
 export class RrdbNet {
   readonly config: RrdbNetConfig;
   readonly params: ParamStore;
