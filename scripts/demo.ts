@@ -1,6 +1,8 @@
-// The main job: one end-to-end search on the embedded defaults, through the real pieces: Postgres (migrated),
-// a BullMQ queue on Redis, and the searcher service running as its own process. It prints what the search
-// stored: SubGenerators with their exact cost figures next to ESRGAN's.
+// The main job: one end-to-end run on the embedded defaults, through the real pieces: Postgres (migrated),
+// BullMQ queues on Redis, and the trainer and searcher services each running as its own process.
+// 1. trains a small MFA supernet on the bundled images, distilled from the bundled tiny ESRGAN teacher;
+// 2. searches SubGenerators of its space and prints their exact cost figures next to ESRGAN's;
+// 3. scores the cheapest and the largest found with the trained weights and exports them to TFLite and ONNX.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,9 +18,11 @@ import {
   parseSearchSpec,
   encodeGenome,
   validateGenomeStructure,
+  type Genome,
 } from "@mfnas/core";
 import { JobProducer, createRedis } from "@mfnas/queue";
 import { SearchRepository, applyMigrations, createDb } from "@mfnas/store";
+import { DEMO_SPACE, exportTrainedSubGenerators, trainDemoSupernet } from "./demo-train-export.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const env = parseEnv(
@@ -28,14 +32,18 @@ const env = parseEnv(
     QUEUE_PREFIX: envVar.queuePrefix().default("mfnas"),
     DEMO_GENERATIONS: envVar.positiveInt().default(20),
     DEMO_POPULATION: envVar.positiveInt().default(32),
+    /** Training steps of the demo supernet (about 0.1 s each on one CPU core). */
+    DEMO_TRAIN_STEPS: envVar.positiveInt().default(200),
+    /** The content-addressed artifact store (teacher weights, checkpoints, exported models). */
+    ARTIFACT_DIR: z.string().min(1).default(path.join(root, ".mfnas/artifacts")),
   }),
   process.env,
 );
 
 const spec = parseSearchSpec({
-  name: "demo: SubGenerators of the default MFA space",
+  name: "demo: SubGenerators of the demo supernet's space",
   seed: 2021,
-  space: { scales: [4] },
+  space: DEMO_SPACE,
   referenceInput: { height: 64, width: 64 },
   budget: { generations: env.DEMO_GENERATIONS, population: env.DEMO_POPULATION },
 });
@@ -47,22 +55,24 @@ async function main(): Promise<void> {
   });
   console.log(`store: ${report.applied.length} migration(s) applied, ${report.alreadyApplied.length} already there`);
 
-  const searcher = spawn(process.execPath, ["--import", "tsx", path.join(root, "services/searcher/src/main.ts")], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: env.DATABASE_URL,
-      REDIS_URL: env.REDIS_URL,
-      QUEUE_PREFIX: env.QUEUE_PREFIX,
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const searcherExit = new Promise<number | null>((resolve) => searcher.once("exit", (code) => resolve(code)));
-
+  const serviceEnv = {
+    DATABASE_URL: env.DATABASE_URL,
+    REDIS_URL: env.REDIS_URL,
+    QUEUE_PREFIX: env.QUEUE_PREFIX,
+    ARTIFACT_DIR: env.ARTIFACT_DIR,
+  };
   const db = createDb(env.DATABASE_URL);
   const redis = createRedis(env.REDIS_URL, "demo");
   const producer = new JobProducer({ connection: redis, prefix: env.QUEUE_PREFIX });
+  const ctx = { root, db, redis, producer, prefix: env.QUEUE_PREFIX, artifactDir: env.ARTIFACT_DIR, env: serviceEnv };
+  const trained = await trainDemoSupernet(ctx, env.DEMO_TRAIN_STEPS);
+
+  const searcher = spawn(process.execPath, ["--import", "tsx", path.join(root, "services/searcher/src/main.ts")], {
+    cwd: root,
+    env: { ...process.env, ...serviceEnv, LOG_LEVEL: "warn" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const searcherExit = new Promise<number | null>((resolve) => searcher.once("exit", (code) => resolve(code)));
   const eventsConnection = redis.duplicate();
   const events = new QueueEvents(QUEUES.search.name, { connection: eventsConnection, prefix: env.QUEUE_PREFIX });
   try {
@@ -80,7 +90,8 @@ async function main(): Promise<void> {
     if (!job) throw new Error(`job ${jobId} vanished`);
     await job.waitUntilFinished(events, 10 * 60_000);
     process.stdout.write("\n");
-    await printSummary(db, id);
+    const picks = await printSummary(db, id);
+    await exportTrainedSubGenerators(ctx, trained.id, trained.config, picks);
   } finally {
     await events.close();
     await producer.close();
@@ -92,7 +103,10 @@ async function main(): Promise<void> {
   }
 }
 
-async function printSummary(db: ReturnType<typeof createDb>, searchId: string): Promise<void> {
+async function printSummary(
+  db: ReturnType<typeof createDb>,
+  searchId: string,
+): Promise<Array<{ label: string; genome: Genome }>> {
   const search = await db.search.findUniqueOrThrow({ where: { id: searchId } });
   const candidates = await db.candidate.findMany({ where: { searchId }, include: { architecture: true } });
   const generations = await db.generation.count({ where: { searchId } });
@@ -121,6 +135,18 @@ async function printSummary(db: ReturnType<typeof createDb>, searchId: string): 
   console.log("the five cheapest and the five most expensive SubGenerators sampled:");
   console.table(rows);
   if (search.status !== "succeeded") process.exitCode = 1;
+  const [cheapest, largest] = [sorted[0], sorted.at(-1)];
+  if (!cheapest || !largest) return [];
+  return [
+    {
+      label: `cheapest ${encodeGenome(validateGenomeStructure(cheapest.genome))}`,
+      genome: validateGenomeStructure(cheapest.genome),
+    },
+    {
+      label: `largest ${encodeGenome(validateGenomeStructure(largest.genome))}`,
+      genome: validateGenomeStructure(largest.genome),
+    },
+  ];
 }
 
 function shorten(text: string, max: number): string {

@@ -4,3 +4,4 @@ export * from "./jobs/index.ts";
 export * from "./space/index.ts";
 export * from "./search/spec.ts";
 export * from "./training/config.ts";
+export * from "./canonical-json.ts";

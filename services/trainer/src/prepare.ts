@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import {
   DEFAULT_SEARCH_SPACE,
+  canonicalJson,
   MfnasError,
   errorMessage,
   narrowSpace,
@@ -107,6 +108,7 @@ export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: Artifact
     vgg?.dispose();
     throw error;
   }
-  const configHash = createHash("sha256").update(JSON.stringify(config)).digest("hex");
+  // Canonical JSON: the config read back from Postgres (JSONB reorders keys) must hash like the one submitted.
+  const configHash = createHash("sha256").update(canonicalJson(config)).digest("hex");
   return { config, configHash, space, train, val, teacher, vgg };
 }
