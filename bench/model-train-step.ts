@@ -2,7 +2,7 @@
 // 70x70 PatchGAN, LR 32x32, batch 16, on tfjs wasm and tfjs cpu, and the same networks and step in PyTorch on
 // this CPU (bench/reference/torch_train_step.py, 2 threads), in one run. Prints measured figures only.
 //
-//   npx tsx bench/model-train-step.ts [--steps N] [--cpu-steps N] [--skip-cpu] [--cpu-step]
+//   npx tsx bench/model-train-step.ts [--steps N] [--cpu-steps N] [--skip-cpu | --cpu-only] [--cpu-step]
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -143,11 +143,13 @@ for (const [label, genome] of [
     console.log(JSON.stringify(row)); // as measured, so a long run shows its figures before the table
     rows.push(row);
   };
-  const torch = torchRun(genome, STEPS);
-  add(`pytorch ${torch.torch} (${torch.threads} threads)`, torch);
-  const wasm = await tfjsRun("wasm", genome, STEPS);
-  add("tfjs wasm (1 thread, SIMD)", wasm);
-  console.log(`${label}: wasm step / pytorch step = ${(wasm.stepMs / torch.stepMs).toFixed(2)}x`);
+  if (!args.includes("--cpu-only")) {
+    const torch = torchRun(genome, STEPS);
+    add(`pytorch ${torch.torch} (${torch.threads} threads)`, torch);
+    const wasm = await tfjsRun("wasm", genome, STEPS);
+    add("tfjs wasm (1 thread, SIMD)", wasm);
+    console.log(`${label}: wasm step / pytorch step = ${(wasm.stepMs / torch.stepMs).toFixed(2)}x`);
+  }
   // tfjs's cpu backend computes weight gradients naively (bench/conv-kernels.ts: 25 s for one 64->64 conv at
   // batch 4, 32x32, ~100 s at batch 16), and the PatchGAN alone has five convs on 128x128 inputs: a cpu training
   // step takes hours. On cpu the forward pass is timed; --cpu-step also times a step of the smallest generator.
