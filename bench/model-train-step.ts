@@ -157,5 +157,7 @@ for (const [label, genome] of [
     add("tfjs cpu", await tfjsRun("cpu", genome, CPU_STEPS, args.includes("--cpu-step") && label === "smallest"));
   }
 }
-console.log(`LR ${LR}x${LR}, batch ${BATCH}, PatchGAN base ${D.baseWidth} with ${D.layers} layers, median of ${STEPS}`);
+console.log(
+  `LR ${LR}x${LR}, batch ${BATCH}, PatchGAN base ${D.baseWidth} with ${D.layers} layers, median of ${STEPS} timed runs (tfjs cpu: ${CPU_STEPS})`,
+);
 console.table(rows);
