@@ -104,3 +104,22 @@ describe("SubGenerator", () => {
     for (const store of [extra, wrongShape, missing, exact.params]) store.dispose();
   });
 });
+
+describe("generator init", () => {
+  it("scales only the convs inside MFA blocks, keeping plain kaiming on the main path", async () => {
+    await tf.setBackend("cpu");
+    const genome = largestGenome(narrowSpace(DEFAULT_SEARCH_SPACE, { trunkWidths: [32], branchWidths: [16] }), 4);
+    const sub = SubGenerator.create(tf, genome, { seed: 1 });
+    const std = (name: string) => {
+      const values = Float32Array.from(sub.params.get(name).dataSync());
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+    };
+    const kaiming = (fanIn: number) => Math.SQRT2 / Math.sqrt(fanIn);
+    expect(std("conv_last.weight") / kaiming(9 * 32)).toBeCloseTo(1, 1);
+    expect(std("conv_first.weight") / kaiming(9 * 3)).toBeCloseTo(1, 0);
+    expect(std("body.0.conv3.weight") / kaiming(9 * 32)).toBeCloseTo(0.1, 2);
+    expect(std("body.0.fuse.weight") / kaiming(genome.blocks[0]!.branches.length * 16)).toBeCloseTo(0.1, 2);
+    sub.dispose();
+  });
+});

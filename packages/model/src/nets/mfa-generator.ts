@@ -29,7 +29,7 @@ import {
   upsampleNearest,
   type ConvWeights,
 } from "./layers.ts";
-import { ParamStore } from "./params.ts";
+import { ParamStore, type ParamInit } from "./params.ts";
 
 /** Looks up the weights of a conv layer by its name prefix. */
 export type ConvSource = (name: string) => ConvWeights;
@@ -108,8 +108,18 @@ export function storeSource(params: ParamStore): ConvSource {
 export interface SubGeneratorInit {
   /** Seed of the fresh weights. Default 0. */
   seed?: number;
-  /** Scale of the kaiming-normal conv init (ESRGAN's default_init_weights). Default 0.1. */
+  /**
+   * Scale of the kaiming-normal init of the convs inside MFA blocks (their residual branches), as ESRGAN's
+   * default_init_weights scales its dense blocks. Default 0.1. Convs on the main path (conv_first, conv_body,
+   * upsamplers, conv_hr, conv_last) keep plain kaiming init, as in BasicSR: scaling them too shrinks the signal
+   * through the whole network, and training then starts from a near-dead generator.
+   */
   initScale?: number;
+}
+
+/** The init of one conv of a generator: `initScale`-scaled inside MFA blocks, plain kaiming elsewhere. */
+export function generatorConvInit(name: string, initScale = 0.1): ParamInit {
+  return { kind: "kaiming-normal", scale: name.startsWith("body.") ? initScale : 1 };
 }
 
 /** A standalone MFA generator for one genome, with its own weights. */
@@ -151,8 +161,9 @@ export class SubGenerator {
   static create(tf: Tf, genome: Genome, options: SubGeneratorInit = {}): SubGenerator {
     const g = validateGenomeStructure(genome);
     const params = new ParamStore(tf, { seed: options.seed ?? 0 });
-    const init = { kind: "kaiming-normal", scale: options.initScale ?? 0.1 } as const;
-    for (const s of convLayerSpecs(g)) params.conv(s.name, s.kernel, s.cin, s.cout, init);
+    for (const s of convLayerSpecs(g)) {
+      params.conv(s.name, s.kernel, s.cin, s.cout, generatorConvInit(s.name, options.initScale));
+    }
     return new SubGenerator(g, params);
   }
 

@@ -27,13 +27,13 @@ import {
   type SearchSpace,
 } from "@mfnas/core";
 import type { Tensor1D, Tensor4D, Tf } from "../tf.ts";
-import { SubGenerator, checkLrBatch, mfaForward, type ConvSource } from "./mfa-generator.ts";
+import { SubGenerator, checkLrBatch, generatorConvInit, mfaForward, type ConvSource } from "./mfa-generator.ts";
 import { ParamStore } from "./params.ts";
 
 export interface MfaSupernetOptions {
   /** Seed of the weight initialisation. Default 0. */
   seed?: number;
-  /** Scale of the kaiming-normal conv init (ESRGAN's default_init_weights). Default 0.1. */
+  /** Scale of the kaiming-normal init of the convs inside MFA blocks (see SubGeneratorInit). Default 0.1. */
   initScale?: number;
 }
 
@@ -53,9 +53,10 @@ export class MfaSupernet {
     this.space = parseSearchSpace(space);
     this.widths = supernetWidths(this.space);
     this.params = new ParamStore(tf, { seed: options.seed ?? 0 });
-    const init = { kind: "kaiming-normal", scale: options.initScale ?? 0.1 } as const;
     try {
-      for (const s of supernetConvSpecs(this.space)) this.params.conv(s.name, s.kernel, s.cin, s.cout, init);
+      for (const s of supernetConvSpecs(this.space)) {
+        this.params.conv(s.name, s.kernel, s.cin, s.cout, generatorConvInit(s.name, options.initScale));
+      }
     } catch (error) {
       this.params.dispose();
       throw error;
