@@ -3,13 +3,9 @@
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL_CUDA=skip
-COPY package.json package-lock.json prisma.config.ts ./
-COPY prisma ./prisma
-COPY scripts/prisma-generate.mjs ./scripts/prisma-generate.mjs
-COPY packages/core/package.json packages/core/
-COPY packages/store/package.json packages/store/
-COPY packages/queue/package.json packages/queue/
-COPY services/searcher/package.json services/searcher/
+# Every workspace's package.json must be present for `npm ci`; copying the tree (less .dockerignore) keeps that
+# true as workspaces are added.
+COPY . .
 RUN npm ci --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
@@ -19,6 +15,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
 COPY --from=deps /app/packages/store/src/generated ./packages/store/src/generated
-RUN useradd --system --uid 10001 --home /app mfnas && chown -R mfnas /app/packages/store/src/generated
+# The artifact directory belongs to the service user, so a named volume mounted there starts out writable.
+RUN useradd --system --uid 10001 --home /app mfnas && chown -R mfnas /app/packages/store/src/generated \
+  && mkdir -p /var/lib/mfnas/artifacts && chown mfnas /var/lib/mfnas/artifacts
 USER 10001
 CMD ["sh", "-c", "exec node --import tsx services/${SERVICE}/src/main.ts"]
