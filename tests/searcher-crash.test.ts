@@ -1,4 +1,4 @@
-import { QueueEvents } from "bullmq";
+import { QueueEvents, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { JOBS, QUEUES } from "@mfnas/core";
@@ -41,18 +41,19 @@ describe("searcher killed with SIGKILL mid-search", () => {
     return s;
   }
 
-  it("is picked up again by another worker and every generation is written exactly once", async () => {
-    const generations = 150;
-    const searches = new SearchRepository(database.db);
-    const spec = { name: "crash", seed: 7, budget: { generations, population: 48 } };
-    const { id } = await searches.create({ name: spec.name, spec, seed: spec.seed });
-    const producer = new JobProducer({ connection: redis, prefix });
-    const { jobId } = await producer.enqueue(JOBS.searchRun.name, { searchId: id });
+  const GENERATIONS = 150;
 
-    const first = searcher();
-    await first.waitFor(/searcher ready/);
-    // Kill it only once it has written some generations and is still in the middle of the search.
-    await eventually(
+  /** Creates a search long enough to interrupt and queues its search.run job. */
+  async function submitSearch(producer: JobProducer, name: string, seed: number) {
+    const spec = { name, seed, budget: { generations: GENERATIONS, population: 48 } };
+    const { id } = await new SearchRepository(database.db).create({ name, spec, seed });
+    const { jobId } = await producer.enqueue(JOBS.searchRun.name, { searchId: id });
+    return { id, jobId };
+  }
+
+  /** Waits until the search has stored a few generations, i.e. it is in the middle of its run. */
+  function midRun(id: string) {
+    return eventually(
       async () => {
         const s = await database.db.search.findUnique({ where: { id } });
         return (s?.lastGeneration ?? -1) >= 3 ? s : undefined;
@@ -60,30 +61,51 @@ describe("searcher killed with SIGKILL mid-search", () => {
       30_000,
       "generation 3",
     );
+  }
+
+  /** Waits on queue events until the job has finished (completed or failed for good). */
+  async function finished(producer: JobProducer, jobId: string): Promise<Job> {
+    const eventsConnection = redis.duplicate();
+    const events = new QueueEvents(QUEUES.search.name, { connection: eventsConnection, prefix });
+    try {
+      await events.waitUntilReady();
+      const job = (await producer.queue(QUEUES.search.name).getJob(jobId))!;
+      await job.waitUntilFinished(events, 60_000);
+      return job;
+    } finally {
+      await events.close();
+      eventsConnection.disconnect();
+    }
+  }
+
+  it("is picked up again by another worker and every generation is written exactly once", async () => {
+    const producer = new JobProducer({ connection: redis, prefix });
+    const { id, jobId } = await submitSearch(producer, "crash", 7);
+
+    const first = searcher();
+    await first.waitFor(/searcher ready/);
+    await midRun(id);
     first.child.kill("SIGKILL");
     const killed = await first.exited;
     expect(killed.signal).toBe("SIGKILL");
     const atKill = await database.db.search.findUniqueOrThrow({ where: { id } });
     expect(atKill.status).toBe("running");
-    expect(atKill.lastGeneration).toBeLessThan(generations - 1);
+    expect(atKill.lastGeneration).toBeLessThan(GENERATIONS - 1);
 
-    const events = new QueueEvents(QUEUES.search.name, { connection: redis.duplicate(), prefix });
-    await events.waitUntilReady();
     const second = searcher();
-    const job = (await producer.queue(QUEUES.search.name).getJob(jobId))!;
-    await job.waitUntilFinished(events, 60_000);
-    await events.close();
+    const job = await finished(producer, jobId);
+    expect(await job.getState()).toBe("completed");
     await producer.close();
 
     expect(second.output()).toMatch(/resuming search/);
     const done = await database.db.search.findUniqueOrThrow({ where: { id } });
     expect(done.status).toBe("succeeded");
-    expect(done.lastGeneration).toBe(generations - 1);
+    expect(done.lastGeneration).toBe(GENERATIONS - 1);
     const rows = await database.sql<{ index: number }>(
       `SELECT "index" FROM "Generation" WHERE "searchId" = $1 ORDER BY "index"`,
       [id],
     );
-    expect(rows.map((r) => r.index)).toEqual(Array.from({ length: generations }, (_, i) => i));
+    expect(rows.map((r) => r.index)).toEqual(Array.from({ length: GENERATIONS }, (_, i) => i));
     // Candidates: one row per distinct genome of the whole search, however often it was sampled or replayed.
     const populations = await database.db.generation.findMany({
       where: { searchId: id },
@@ -91,26 +113,13 @@ describe("searcher killed with SIGKILL mid-search", () => {
     });
     const distinct = new Set(populations.flatMap((g) => (g.population as Array<{ hash: string }>).map((m) => m.hash)));
     expect(await database.db.candidate.count({ where: { searchId: id } })).toBe(distinct.size);
-    const finished = (await producer.queue(QUEUES.search.name).getJob(jobId)) ?? job;
-    expect(await finished.getState()).toBe("completed");
   });
 
   it("on SIGTERM hands its running search back to the queue, exits 0, and another worker finishes it", async () => {
-    const generations = 150;
-    const searches = new SearchRepository(database.db);
-    const spec = { name: "term", seed: 9, budget: { generations, population: 48 } };
-    const { id } = await searches.create({ name: spec.name, spec, seed: spec.seed });
     const producer = new JobProducer({ connection: redis, prefix });
-    const { jobId } = await producer.enqueue(JOBS.searchRun.name, { searchId: id });
+    const { id, jobId } = await submitSearch(producer, "term", 9);
     const first = searcher();
-    await eventually(
-      async () => {
-        const s = await database.db.search.findUnique({ where: { id } });
-        return (s?.lastGeneration ?? -1) >= 3 ? s : undefined;
-      },
-      30_000,
-      "generation 3",
-    );
+    await midRun(id);
     first.child.kill("SIGTERM");
     expect((await first.exited).code).toBe(0);
     expect(first.output()).toMatch(/shutting down: running searches go back to the queue/);
@@ -118,17 +127,12 @@ describe("searcher killed with SIGKILL mid-search", () => {
     expect(["wait", "delayed"]).toContain(await job.getState());
     expect(job.attemptsMade).toBe(0);
 
-    const eventsConnection = redis.duplicate();
-    const events = new QueueEvents(QUEUES.search.name, { connection: eventsConnection, prefix });
-    await events.waitUntilReady();
     searcher();
-    await job.waitUntilFinished(events, 60_000);
-    await events.close();
-    eventsConnection.disconnect();
+    await finished(producer, jobId);
     await producer.close();
     const done = await database.db.search.findUniqueOrThrow({ where: { id } });
     expect(done.status).toBe("succeeded");
-    expect(await database.db.generation.count({ where: { searchId: id } })).toBe(generations);
+    expect(await database.db.generation.count({ where: { searchId: id } })).toBe(GENERATIONS);
   });
 
   it("a service started with a malformed variable exits non-zero, naming it", async () => {
