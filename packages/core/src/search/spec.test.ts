@@ -1,14 +1,41 @@
 import { describe, expect, it } from "vitest";
-import { parseSearchSpec } from "../index.ts";
+import { parseSearchSpec, searchObjectives } from "../index.ts";
+
+const SUPERNET = "3f1c2b4e-8d7a-4c1e-9b2f-5a6d7e8f9012";
 
 describe("search spec", () => {
-  it("fills defaults", () => {
+  it("fills defaults, and a cost-only spec stays valid", () => {
     const spec = parseSearchSpec({ name: "n", budget: { generations: 2, population: 4 } });
-    expect(spec).toEqual({
+    expect(spec).toMatchObject({
       name: "n",
       seed: 0,
+      validationSet: "bundled:val",
       referenceInput: { height: 64, width: 64 },
+      targets: [],
+      constraints: {},
+      algorithm: { kind: "nsga2", crossoverProbability: 0.9, mutationProbability: 0.1 },
+      latencySource: "measured",
       budget: { generations: 2, population: 4 },
+      final: { remeasure: true, exportFormats: ["tflite"] },
+    });
+    expect(searchObjectives(spec)).toEqual(["macs", "memory"]);
+  });
+
+  it("implies quality and latency objectives from the supernet and targets", () => {
+    const spec = parseSearchSpec({
+      name: "n",
+      supernet: { id: SUPERNET },
+      targets: [{ deviceClass: "host-cpu", maxLatencyMs: 50 }],
+      algorithm: { kind: "evolution" },
+      budget: { generations: 2, population: 4 },
+    });
+    expect(searchObjectives(spec)).toEqual(["psnr", "latency"]);
+    expect(spec.targets[0]?.runtimeConfig).toMatchObject({ runtime: "tflite", threads: 1 });
+    expect(spec.algorithm).toEqual({
+      kind: "evolution",
+      parentRatio: 0.25,
+      mutationRatio: 0.5,
+      mutationProbability: 0.1,
     });
   });
 
@@ -21,5 +48,31 @@ describe("search spec", () => {
         colour: 1,
       }),
     ).toThrow(/name: .*referenceInput\.height: .*multiple of 4.*budget\.generations: .*colour/s);
+  });
+
+  it("refuses objectives the spec cannot compute", () => {
+    expect(() =>
+      parseSearchSpec({
+        name: "n",
+        objectives: ["psnr", "ssim", "latency"],
+        budget: { generations: 1, population: 1 },
+      }),
+    ).toThrow(/objectives: choose psnr or ssim.*supernet: is required.*targets: needs at least one target/s);
+    expect(() =>
+      parseSearchSpec({
+        name: "n",
+        targets: [{ deviceClass: "a" }, { deviceClass: "a" }],
+        validationSet: "../etc",
+        algorithm: { kind: "annealing" },
+        budget: { generations: 1, population: 1 },
+      }),
+    ).toThrow(/validationSet: .*algorithm\.kind/s);
+    expect(() =>
+      parseSearchSpec({
+        name: "n",
+        targets: [{ deviceClass: "a" }, { deviceClass: "a" }],
+        budget: { generations: 1, population: 1 },
+      }),
+    ).toThrow(/targets\.1\.name: repeats target a/);
   });
 });

@@ -1,33 +1,164 @@
 import { z } from "zod";
 import { MfnasError } from "../errors.ts";
+import { runtimeConfigSchema } from "../jobs/catalog.ts";
+import { DEVICE_CLASS_PATTERN } from "../jobs/queues.ts";
 
 /**
- * A search spec as users submit it (YAML or JSON). This is the foundation's subset: the space to sample (its `scales` pick x2 and/or x4), the
- * reference input the cost figures are computed for, the budget and the seed. Targets, constraints, objectives
- * and the algorithm join it as the evaluator and the device lab arrive; new fields are optional so that stored
- * specs stay valid.
+ * A search spec as users submit it (YAML or JSON): the supernet whose inherited weights give quality, the space
+ * (optionally narrowed), the targets (device classes with a runtime config and an LR input size) with their
+ * constraints, the objectives, the algorithm, the budget and the seed. Fields added later are optional, so that
+ * stored specs stay valid.
  */
-export const searchSpecSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  /** Seed of every random choice the search makes; the same spec and seed give the same search. */
-  seed: z.int().min(0).max(2_147_483_647).default(0),
-  /** Narrowing (or widening) of the default search space; validated by the space itself. */
-  space: z.record(z.string(), z.unknown()).optional(),
-  /** LR input size the cost figures are computed for; multiples of 4 so that every x4-downscaling branch fits. */
-  referenceInput: z
-    .strictObject({
-      height: z.int().min(8).max(2_048).multipleOf(4),
-      width: z.int().min(8).max(2_048).multipleOf(4),
-    })
-    .default({ height: 64, width: 64 }),
-  budget: z.strictObject({
-    generations: z.int().min(1).max(10_000),
-    population: z.int().min(1).max(4_096),
-  }),
+
+const inputSize = z.strictObject({
+  height: z.int().min(8).max(2_048).multipleOf(4),
+  width: z.int().min(8).max(2_048).multipleOf(4),
 });
+
+const targetSchema = z.strictObject({
+  /** Name of the target in fronts and reports; defaults to the device class. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 . _ -")
+    .optional(),
+  /** Device class whose phones measure this target (the `measure.<deviceClass>` queue). */
+  deviceClass: z.string().regex(DEVICE_CLASS_PATTERN, "must be lowercase letters, digits, '-' or '_'"),
+  runtimeConfig: runtimeConfigSchema.default({
+    runtime: "tflite",
+    threads: 1,
+    delegate: "xnnpack",
+    precision: "fp32",
+    warmupRuns: 2,
+    runs: 10,
+  }),
+  /** LR input of the model measured on the phone. */
+  input: inputSize.default({ height: 64, width: 64 }),
+  /** Constraint: measured (or predicted) median latency at most this many ms. */
+  maxLatencyMs: z.number().positive().max(3_600_000).optional(),
+  /** Constraint: peak memory at most this many MB (measured where the runtime reports it, else the cost model). */
+  maxPeakMemoryMb: z.number().positive().max(1_000_000).optional(),
+});
+
+const algorithmSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("nsga2"),
+    /** Probability that an offspring comes from crossover of two parents (else from one parent). */
+    crossoverProbability: z.number().min(0).max(1).default(0.9),
+    /** Probability that each gene of an offspring is resampled. */
+    mutationProbability: z.number().min(0).max(1).default(0.1),
+  }),
+  z.strictObject({
+    kind: z.literal("evolution"),
+    /** Share of the population kept as parents (Once-for-All's parent ratio). */
+    parentRatio: z.number().gt(0).max(1).default(0.25),
+    /** Share of the offspring made by mutation; the rest by crossover. */
+    mutationRatio: z.number().min(0).max(1).default(0.5),
+    mutationProbability: z.number().min(0).max(1).default(0.1),
+  }),
+  z.strictObject({ kind: z.literal("random") }),
+]);
+
+export const SEARCH_OBJECTIVES = ["psnr", "ssim", "latency", "memory", "macs"] as const;
+export type SearchObjective = (typeof SEARCH_OBJECTIVES)[number];
+
+export const searchSpecSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    /** Seed of every random choice the search makes; the same spec and seed give the same search. */
+    seed: z.int().min(0).max(2_147_483_647).default(0),
+    /** Supernet whose weights the candidates inherit; absent = a cost-only search (no quality objective). */
+    supernet: z
+      .strictObject({
+        id: z.uuid(),
+        /** Checkpoint step to use; absent = the supernet's latest checkpoint when the search starts. */
+        checkpointStep: z.int().min(0).optional(),
+      })
+      .optional(),
+    /** Images quality is measured on: "bundled:val" or a folder name under the evaluators' validation root. */
+    validationSet: z
+      .string()
+      .regex(/^(bundled:val|[A-Za-z0-9][A-Za-z0-9._-]{0,127})$/, 'must be "bundled:val" or a plain folder name')
+      .default("bundled:val"),
+    /** Narrowing (or widening) of the default search space; validated by the space itself. */
+    space: z.record(z.string(), z.unknown()).optional(),
+    /** LR input size the cost figures are computed for; multiples of 4 so that every x4-downscaling branch fits. */
+    referenceInput: inputSize.default({ height: 64, width: 64 }),
+    /** Phones to search for; each adds a latency objective when "latency" is among the objectives. */
+    targets: z.array(targetSchema).max(8).default([]),
+    /** Global constraints on the analytic cost figures. */
+    constraints: z
+      .strictObject({
+        maxMacs: z.number().positive().optional(),
+        maxParams: z.number().positive().optional(),
+      })
+      .default({}),
+    /**
+     * What the search optimises: at most one quality measure (up) and any of latency per target, memory, MACs
+     * (down). Absent = psnr when a supernet is given, latency when targets are, else macs and memory.
+     */
+    objectives: z
+      .array(z.enum(SEARCH_OBJECTIVES))
+      .min(1)
+      .refine((o) => new Set(o).size === o.length, "must not repeat an objective")
+      .optional(),
+    algorithm: algorithmSchema.default({ kind: "nsga2", crossoverProbability: 0.9, mutationProbability: 0.1 }),
+    /** Where latency comes from: every candidate measured on phones, or predicted with active measurement. */
+    latencySource: z.enum(["measured", "predicted"]).default("measured"),
+    budget: z.strictObject({
+      generations: z.int().min(1).max(10_000),
+      population: z.int().min(1).max(4_096),
+      /** Stop sending candidates to phones after this many measurements (the final re-measurement excluded). */
+      maxMeasurements: z.int().min(0).optional(),
+      /** Stop starting generations after this many minutes of running. */
+      wallTimeMinutes: z.number().positive().optional(),
+    }),
+    /** What happens to the final Pareto set. */
+    final: z
+      .strictObject({
+        /** Measure the final Pareto set's exported models again on phones (never predictions only). */
+        remeasure: z.boolean().default(true),
+        /** Formats of the exported SubGenerators of the final Pareto set. */
+        exportFormats: z.array(z.enum(["tflite", "onnx", "tfjs"])).default(["tflite"]),
+      })
+      .default({ remeasure: true, exportFormats: ["tflite"] }),
+  })
+  .superRefine((spec, ctx) => {
+    const objectives = searchObjectives(spec);
+    const quality = objectives.filter((o) => o === "psnr" || o === "ssim");
+    if (quality.length > 1) ctx.addIssue({ code: "custom", path: ["objectives"], message: "choose psnr or ssim" });
+    if (quality.length > 0 && !spec.supernet) {
+      ctx.addIssue({ code: "custom", path: ["supernet"], message: `is required for the ${quality[0]} objective` });
+    }
+    const latencyUsed = objectives.includes("latency") || spec.targets.some((t) => t.maxLatencyMs !== undefined);
+    if (latencyUsed && spec.targets.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["targets"], message: "needs at least one target for latency" });
+    }
+    const names = spec.targets.map((t) => t.name ?? t.deviceClass);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) {
+        ctx.addIssue({ code: "custom", path: ["targets", i, "name"], message: `repeats target ${name}` });
+      }
+    });
+  });
 
 export type SearchSpec = z.infer<typeof searchSpecSchema>;
 export type SearchSpecInput = z.input<typeof searchSpecSchema>;
+export type SearchTarget = SearchSpec["targets"][number];
+export type SearchAlgorithm = SearchSpec["algorithm"];
+
+/** The objectives a search optimises: the spec's own, or those its supernet and targets imply. */
+export function searchObjectives(spec: Pick<SearchSpec, "objectives" | "supernet" | "targets">): SearchObjective[] {
+  if (spec.objectives) return [...spec.objectives];
+  const implied: SearchObjective[] = [];
+  if (spec.supernet) implied.push("psnr");
+  if (spec.targets.length > 0) implied.push("latency");
+  return implied.length > 0 ? implied : ["macs", "memory"];
+}
+
+/** The name a target goes by in fronts, latencies and reports. */
+export function targetName(target: SearchTarget): string {
+  return target.name ?? target.deviceClass;
+}
 
 /** Validates a spec; the error names every bad field by its path. */
 export function parseSearchSpec(value: unknown): SearchSpec {
