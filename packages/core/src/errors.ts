@@ -8,6 +8,8 @@
  * - `unknown_job`: a job name that the catalog does not define.
  * - `config_invalid`: a service's environment fails its schema; names the variable.
  * - `not_found`: a referenced record or artifact does not exist.
+ * - `unauthenticated`: a request carries no credentials, or ones that are unknown, malformed or revoked.
+ * - `forbidden`: valid credentials whose scopes (or agent device class) do not allow the action.
  * - `conflict`: the request contradicts stored state (e.g. cancelling a finished search).
  * - `unsupported`: valid input that this build cannot handle (an op outside the exportable set, say).
  * - `cancelled`: work stopped because it was cancelled.
@@ -20,6 +22,8 @@ export type ErrorCode =
   | "unknown_job"
   | "config_invalid"
   | "not_found"
+  | "unauthenticated"
+  | "forbidden"
   | "conflict"
   | "unsupported"
   | "cancelled"
@@ -48,6 +52,8 @@ export function isPermanent(error: unknown): boolean {
     case "unknown_job":
     case "config_invalid":
     case "not_found":
+    case "unauthenticated":
+    case "forbidden":
     case "conflict":
     case "unsupported":
     case "cancelled":
