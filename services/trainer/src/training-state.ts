@@ -16,6 +16,7 @@ import {
   perceptualLoss,
   relativisticDiscriminatorLoss,
   relativisticGeneratorLoss,
+  supernetCheckpointEntries,
   type RrdbNet,
   type Scalar,
   type Tensor,
@@ -62,7 +63,8 @@ export class TrainingState {
     this.generatorOptimizer = new Adam(
       tf,
       new Map([
-        ...named("supernet", this.supernet.params.entries()),
+        // The names the checkpoint format gives the supernet, so readers outside the trainer find its weights.
+        ...supernetCheckpointEntries(this.supernet),
         ...named("adapters", this.adapters.params.entries()),
       ]),
       adam,

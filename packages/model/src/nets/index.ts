@@ -46,3 +46,16 @@ export {
   type SaveWeightsOptions,
   type WeightLayout,
 } from "./safetensors-weights.ts";
+export {
+  CHECKPOINT_METADATA_KEY,
+  SUPERNET_TENSOR_PREFIX,
+  checkpointTensor,
+  decodeSupernetCheckpoint,
+  decodeSupernetWeights,
+  encodeSupernetCheckpoint,
+  supernetCheckpointEntries,
+  supernetFromWeights,
+  type CheckpointFile,
+  type CheckpointHeader,
+  type SupernetWeight,
+} from "./supernet-checkpoint.ts";

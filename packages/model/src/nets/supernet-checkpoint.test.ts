@@ -1,0 +1,74 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { DEFAULT_SEARCH_SPACE, MfnasError, createRng, narrowSpace, sampleGenome } from "@mfnas/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MfaSupernet } from "./mfa-supernet.ts";
+import { writeSafetensors } from "./safetensors.ts";
+import {
+  decodeSupernetCheckpoint,
+  decodeSupernetWeights,
+  encodeSupernetCheckpoint,
+  supernetCheckpointEntries,
+  supernetFromWeights,
+} from "./supernet-checkpoint.ts";
+
+const SPACE = narrowSpace(DEFAULT_SEARCH_SPACE, {
+  trunkWidths: [4, 8],
+  branchWidths: [2, 4],
+  depth: { min: 1, max: 2 },
+});
+
+let supernet: MfaSupernet;
+let bytes: Uint8Array;
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+  supernet = new MfaSupernet(tf, SPACE, { seed: 5, initScale: 1 });
+  const extra = tf.variable(tf.ones([3]));
+  // A writer's own tensors and metadata fields ride along; readers of the supernet ignore them.
+  bytes = await encodeSupernetCheckpoint([...supernetCheckpointEntries(supernet), ["adam.m/x", extra]], {
+    format: 1,
+    step: 12,
+    configHash: "abc",
+  });
+  extra.dispose();
+});
+afterAll(() => supernet.dispose());
+
+describe("supernet checkpoints", () => {
+  it("round-trip the supernet exactly, with the writer's metadata", () => {
+    const file = decodeSupernetCheckpoint<{ format: 1; step: number; configHash: string }>(bytes);
+    expect(file.meta).toEqual({ format: 1, step: 12, configHash: "abc" });
+    expect(file.tensors.has("adam.m/x")).toBe(true);
+
+    const { header, weights } = decodeSupernetWeights(bytes, SPACE);
+    expect(header).toEqual({ format: 1, step: 12 });
+    expect([...weights.keys()]).toEqual(supernet.params.names());
+    const loaded = supernetFromWeights(tf, SPACE, weights);
+    try {
+      const genome = sampleGenome(SPACE, createRng(3));
+      const lr = tf.randomUniform<tf.Rank.R4>([1, 8, 8, 3], 0, 1, "float32", 1);
+      const a = supernet.forward(tf, genome, lr);
+      const b = loaded.forward(tf, genome, lr);
+      expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+      tf.dispose([lr, a, b]);
+    } finally {
+      loaded.dispose();
+    }
+  });
+
+  it("refuse a checkpoint of another space, naming the tensor", () => {
+    const wider = narrowSpace(DEFAULT_SEARCH_SPACE, {
+      trunkWidths: [16],
+      branchWidths: [4],
+      depth: { min: 1, max: 2 },
+    });
+    expect(() => decodeSupernetWeights(bytes, wider)).toThrow(/tensor "supernet\/conv_first.weight" missing/);
+  });
+
+  it("refuse safetensors files that are not checkpoints", () => {
+    const plain = writeSafetensors([{ name: "a", shape: [1], data: new Float32Array(1) }]);
+    expect(() => decodeSupernetCheckpoint(plain)).toThrow(MfnasError);
+    const noStep = writeSafetensors([], { "mfnas.checkpoint": JSON.stringify({ format: 1 }) });
+    expect(() => decodeSupernetCheckpoint(noStep)).toThrow(/integer step/);
+  });
+});
