@@ -1,0 +1,52 @@
+import type { Db } from "../client.ts";
+import type { ArtifactKind, Prisma } from "../generated/prisma/client.ts";
+import { decodeTimeCursor, encodeTimeCursor, toPage, type PageRequest } from "./page.ts";
+import { ARTIFACT_SUMMARY } from "./search-query.repository.ts";
+
+/** Metadata of stored artifacts (the bytes come from the artifact store). */
+export class ArtifactQueryRepository {
+  constructor(private readonly db: Db) {}
+
+  get(sha256: string) {
+    return this.db.artifact.findUnique({ where: { sha256 }, select: ARTIFACT_SUMMARY });
+  }
+
+  async list(filters: { kind?: ArtifactKind | undefined; genomeHash?: string | undefined }, page: PageRequest) {
+    const where: Prisma.ArtifactWhereInput = {
+      ...(filters.kind !== undefined ? { kind: filters.kind } : {}),
+      ...(filters.genomeHash !== undefined ? { metadata: { path: ["genomeHash"], equals: filters.genomeHash } } : {}),
+    };
+    // Artifacts are keyed by their digest: pages follow (createdAt desc, sha256 desc).
+    const rows = await this.db.artifact.findMany({
+      where: { AND: [where, olderThanArtifact(page.cursor)] },
+      orderBy: [{ createdAt: "desc" }, { sha256: "desc" }],
+      take: page.limit + 1,
+      select: ARTIFACT_SUMMARY,
+    });
+    return toPage(rows, page.limit, (r) => encodeTimeCursor({ createdAt: r.createdAt, id: r.sha256 }));
+  }
+
+  /**
+   * Latency-predictor reports: artifacts of kind `report` whose metadata says
+   * `{ "report": "latency-predictor", "deviceClass": ... }` (what the latency package stores with each fit).
+   */
+  predictorReports(deviceClass?: string) {
+    return this.db.artifact.findMany({
+      where: {
+        kind: "report",
+        AND: [
+          { metadata: { path: ["report"], equals: "latency-predictor" } },
+          ...(deviceClass !== undefined ? [{ metadata: { path: ["deviceClass"], equals: deviceClass } }] : []),
+        ],
+      },
+      orderBy: { createdAt: "desc" },
+      select: ARTIFACT_SUMMARY,
+    });
+  }
+}
+
+function olderThanArtifact(cursor: string | undefined): Prisma.ArtifactWhereInput {
+  if (cursor === undefined) return {};
+  const { at, id } = decodeTimeCursor(cursor);
+  return { OR: [{ createdAt: { lt: at } }, { createdAt: at, sha256: { lt: id } }] };
+}
