@@ -1,1 +1,21 @@
-export {};
+/**
+ * Phones over ADB: the `DeviceDriver` port and its adbkit implementation, device identity and health, the
+ * benchmark_model runner protocol (argv, push with hash cache, output parser, repeat-until-confidence statistics),
+ * safe shell quoting, and an emulated phone that speaks ADB so the host CPU can stand in for a phone.
+ */
+export * from "./device-driver.ts";
+export { AdbDriver, type AdbDriverOptions } from "./adb-driver.ts";
+export * from "./shell-quote.ts";
+export * from "./benchmark-output.ts";
+export * from "./statistics.ts";
+export * from "./soc.ts";
+export * from "./identity.ts";
+export * from "./health.ts";
+export * from "./benchmark.ts";
+export * from "./start-emulated-phones.ts";
+export {
+  EMULATED_RUNNER_PATH,
+  EmulatedPhone,
+  HOST_CPU_DEVICE_CLASS,
+  type EmulatedPhoneOptions,
+} from "./emulated/emulated-phone.ts";

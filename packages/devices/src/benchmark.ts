@@ -1,0 +1,173 @@
+import { createHash } from "node:crypto";
+import { MfnasError, type RuntimeConfig } from "@mfnas/core";
+import { parseBenchmarkOutput, type BenchmarkResult } from "./benchmark-output.ts";
+import type { DeviceDriver } from "./device-driver.ts";
+import { assertDevicePath, flag } from "./shell-quote.ts";
+import {
+  DEFAULT_CONFIDENCE_RULE,
+  confidenceReached,
+  summarize,
+  type ConfidenceRule,
+  type Summary,
+} from "./statistics.ts";
+
+/** The benchmark runner on one device: where its binary is and which version it is (recorded with results). */
+export interface RunnerConfig {
+  /** Absolute path of TFLite's benchmark_model on the phone, e.g. /data/local/tmp/benchmark_model. */
+  readonly path: string;
+  /** Version recorded with every measurement, e.g. "tflite 2.16.1". */
+  readonly version: string;
+}
+
+/** Where pushed models live on a phone, one file per content hash. */
+export const DEVICE_MODEL_DIR = "/data/local/tmp/mfnas";
+
+/**
+ * benchmark_model's argv for a runtime config: threads, warm-up and run counts (with the minimum-duration flags
+ * at 0 so the counts are exact), the delegate, and `taskset MASK` in front for a CPU affinity.
+ */
+export function benchmarkArgv(runner: RunnerConfig, graphPath: string, config: RuntimeConfig): string[] {
+  if (config.runtime !== "tflite") {
+    throw new MfnasError("unsupported", `runtime ${config.runtime} is not run by benchmark_model`, {
+      field: "runtime",
+    });
+  }
+  assertDevicePath(runner.path, "runner path");
+  assertDevicePath(graphPath, "graph path");
+  const delegate: string[] = (() => {
+    switch (config.delegate) {
+      case "cpu":
+        return [flag("use_xnnpack", false)];
+      case "xnnpack":
+        return [flag("use_xnnpack", true)];
+      case "gpu":
+        return [flag("use_gpu", true), flag("gpu_precision_loss_allowed", config.precision === "fp16")];
+      case "nnapi":
+        return [flag("use_nnapi", true)];
+      case "hexagon":
+        return [flag("use_hexagon", true)];
+    }
+  })();
+  return [
+    ...(config.cpuAffinity !== undefined ? ["taskset", config.cpuAffinity] : []),
+    runner.path,
+    flag("graph", graphPath),
+    flag("num_threads", config.threads),
+    flag("warmup_runs", config.warmupRuns),
+    flag("warmup_min_secs", 0),
+    flag("num_runs", config.runs),
+    flag("min_secs", 0),
+    flag("max_secs", 600),
+    ...delegate,
+  ];
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * Puts a model on the phone under its content hash. A file already there with the right sha256 is reused; a new
+ * one is pushed to a temporary name, its sha256 checked on the phone, then moved into place, so a dropped push
+ * never leaves a wrong file under a hash name.
+ */
+export async function pushArtifact(
+  driver: DeviceDriver,
+  serial: string,
+  bytes: Uint8Array,
+  options: { readonly dir?: string; readonly extension?: string; readonly signal?: AbortSignal } = {},
+): Promise<{ remotePath: string; cached: boolean; sha256: string }> {
+  const digest = sha256(bytes);
+  const dir = assertDevicePath(options.dir ?? DEVICE_MODEL_DIR, "model directory");
+  const remotePath = `${dir}/${digest}${options.extension ?? ".tflite"}`;
+  const call = { timeoutMs: 60_000, ...(options.signal ? { signal: options.signal } : {}) };
+  const onPhone = async (file: string) => {
+    const { output, exitCode } = await driver.shell(serial, ["sha256sum", file], call);
+    return exitCode === 0 ? (/^([0-9a-f]{64})\s/.exec(output)?.[1] ?? null) : null;
+  };
+  if ((await onPhone(remotePath)) === digest) return { remotePath, cached: true, sha256: digest };
+  await driver.shell(serial, ["mkdir", "-p", dir], call);
+  const temp = `${remotePath}.part-${process.pid}-${Date.now()}`;
+  await driver.push(serial, bytes, temp, call);
+  const pushed = await onPhone(temp);
+  if (pushed !== digest) {
+    await driver.shell(serial, ["rm", "-f", temp], call).catch(() => undefined);
+    throw new MfnasError(
+      "transient",
+      `push to ${serial} corrupted ${remotePath}: sha256 ${pushed ?? "unreadable"} != ${digest}`,
+      {
+        serial,
+      },
+    );
+  }
+  const moved = await driver.shell(serial, ["mv", temp, remotePath], call);
+  if (moved.exitCode !== 0) throw new MfnasError("transient", `mv on ${serial} failed: ${moved.output.slice(0, 200)}`);
+  return { remotePath, cached: false, sha256: digest };
+}
+
+export interface BenchmarkRun {
+  readonly result: BenchmarkResult;
+  readonly rawOutput: string;
+  readonly wallMs: number;
+}
+
+/** Runs benchmark_model once and parses its output; a refusal or garbage output is an `invalid_input` error. */
+export async function runBenchmark(
+  driver: DeviceDriver,
+  serial: string,
+  argv: readonly string[],
+  options: { readonly signal?: AbortSignal; readonly timeoutMs?: number } = {},
+): Promise<BenchmarkRun> {
+  const started = performance.now();
+  const { output, exitCode } = await driver.shell(serial, argv, {
+    timeoutMs: options.timeoutMs ?? 15 * 60_000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const wallMs = performance.now() - started;
+  if (exitCode !== 0) {
+    const tail = output.trim().split("\n").slice(-3).join(" | ");
+    throw new MfnasError("invalid_input", `benchmark_model on ${serial} exited ${exitCode}: ${tail.slice(0, 400)}`, {
+      serial,
+      exitCode,
+    });
+  }
+  return { result: parseBenchmarkOutput(output), rawOutput: output, wallMs };
+}
+
+export interface RepeatedMeasurement {
+  readonly runs: readonly BenchmarkRun[];
+  /** Over the runs' "Inference (avg)" values, in ms. */
+  readonly summary: Summary;
+  readonly stopReason: "confident" | "max-repetitions";
+  readonly rule: Required<ConfidenceRule>;
+}
+
+/** Repeats benchmark_model until the confidence rule is met (or its maximum); each run's average is one sample. */
+export async function measureUntilConfident(
+  driver: DeviceDriver,
+  serial: string,
+  argv: readonly string[],
+  options: {
+    readonly rule?: ConfidenceRule;
+    readonly signal?: AbortSignal;
+    readonly onRun?: (run: BenchmarkRun, index: number) => void | Promise<void>;
+  } = {},
+): Promise<RepeatedMeasurement> {
+  const rule = { ...DEFAULT_CONFIDENCE_RULE, ...options.rule };
+  const runs: BenchmarkRun[] = [];
+  for (;;) {
+    const run = await runBenchmark(driver, serial, argv, options.signal ? { signal: options.signal } : {});
+    runs.push(run);
+    await options.onRun?.(run, runs.length - 1);
+    const samples = runs.map((r) => r.result.inferenceAvgUs / 1000);
+    const decision = confidenceReached(samples, rule);
+    if (decision.done) {
+      return {
+        runs,
+        summary: summarize(samples),
+        stopReason: decision.reason === "confident" ? "confident" : "max-repetitions",
+        rule,
+      };
+    }
+  }
+}

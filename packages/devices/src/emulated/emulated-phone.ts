@@ -1,0 +1,395 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { appendFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { AdbDeviceServer, type DeviceStream } from "../adb/device-transport.ts";
+import { MiniShell, type Command, type CommandContext, type ShellHost, type Sink } from "./mini-shell.ts";
+import { PhoneFs } from "./phone-fs.ts";
+import { serveSync } from "./sync-service.ts";
+
+/** First line of the emulated phone's runner file: executing such a file runs the LiteRT.js benchmark tool. */
+export const EMULATED_RUNNER_MARKER = "#!mfnas-emulated-benchmark_model";
+/** Where the emulated phone keeps its benchmark_model-compatible runner. */
+export const EMULATED_RUNNER_PATH = "/data/local/tmp/benchmark_model";
+/** The device class of the host CPU measured through an emulated phone. */
+export const HOST_CPU_DEVICE_CLASS = "host-cpu";
+
+const TOOL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../tools/benchmark-model-litert.mjs");
+
+export interface EmulatedPhoneOptions {
+  /** ro.serialno; the adb serial is the connection's host:port. */
+  readonly serial: string;
+  /** Host directory standing for the phone's `/`; created and seeded. */
+  readonly root: string;
+  /** TCP port to listen on (0 = any free port). */
+  readonly port?: number;
+  /** Receives one line per runner start/finish, for logs and tests. */
+  readonly onEvent?: (event: string) => void;
+}
+
+const ANDROID_ABI: Partial<Record<NodeJS.Architecture, string>> = {
+  arm64: "arm64-v8a",
+  arm: "armeabi-v7a",
+  ia32: "x86",
+  x64: "x86_64",
+};
+
+function hostAbi(): string {
+  return ANDROID_ABI[process.arch] ?? process.arch;
+}
+
+function liteRtVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return (require("@litertjs/core/package.json") as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * An emulated Android phone over ADB. It says what it is: model "mfnas emulated phone (host CPU)", SoC
+ * "host-cpu", and its benchmark_model runs the pushed .tflite on the host's CPU with LiteRT.js (TFLite's kernels
+ * built to WebAssembly), printing benchmark_model's output format with real timings. Thermal and battery files
+ * are emulated (plain files that tests may rewrite through `adb shell`).
+ */
+export class EmulatedPhone {
+  readonly fs: PhoneFs;
+  readonly properties: ReadonlyMap<string, string>;
+  private readonly server: AdbDeviceServer;
+  private readonly running = new Set<AbortController>();
+  private port = 0;
+
+  constructor(private readonly options: EmulatedPhoneOptions) {
+    this.fs = new PhoneFs(options.root);
+    const cpu = os.cpus()[0]?.model.trim() ?? "unknown";
+    this.properties = new Map([
+      ["ro.serialno", options.serial],
+      ["ro.product.model", "mfnas emulated phone (host CPU)"],
+      ["ro.product.manufacturer", "mfnas"],
+      ["ro.product.brand", "mfnas"],
+      ["ro.product.name", "mfnas_emulated"],
+      ["ro.product.device", "emulated"],
+      ["ro.hardware", "emulated"],
+      ["ro.build.version.release", "emulated"],
+      ["ro.build.version.sdk", ""],
+      ["ro.product.cpu.abi", hostAbi()],
+      ["ro.soc.manufacturer", "host"],
+      ["ro.soc.model", "host-cpu"],
+      ["ro.board.platform", "host"],
+      ["ro.mfnas.emulated", "1"],
+      ["ro.mfnas.host_cpu", cpu],
+      ["ro.mfnas.runtime", `litert.js ${liteRtVersion()} (wasm)`],
+    ]);
+    this.server = new AdbDeviceServer(
+      { product: "mfnas_emulated", model: "mfnas_emulated_phone_host_CPU", device: "emulated", features: "" },
+      (service, stream) => this.open(service, stream),
+    );
+  }
+
+  /** Seeds the filesystem and starts listening; returns the TCP port for `adb connect`. */
+  async start(): Promise<number> {
+    await this.seed();
+    this.port = await this.server.listen(this.options.port ?? 0);
+    return this.port;
+  }
+
+  /** Drops the adb connection and kills running benchmarks: to the host it looks like an unplugged phone. */
+  async stop(): Promise<void> {
+    for (const run of this.running) run.abort();
+    await this.server.close();
+  }
+
+  private async seed(): Promise<void> {
+    const files: Record<string, string> = {
+      [EMULATED_RUNNER_PATH]: `${EMULATED_RUNNER_MARKER}\nLiteRT.js ${liteRtVersion()} on the host CPU\n`,
+      "/sys/class/thermal/thermal_zone0/type": "cpu-emulated\n",
+      "/sys/class/thermal/thermal_zone0/temp": "36000\n",
+      "/sys/class/thermal/thermal_zone1/type": "battery-emulated\n",
+      "/sys/class/thermal/thermal_zone1/temp": "31000\n",
+      "/sys/class/power_supply/battery/capacity": "87\n",
+      "/sys/class/power_supply/battery/temp": "310\n",
+      "/sys/class/power_supply/battery/status": "Charging\n",
+      "/sys/devices/system/cpu/possible": `0-${os.cpus().length - 1}\n`,
+    };
+    const cpus = os.cpus();
+    for (const [i, cpu] of cpus.entries()) {
+      const base = `/sys/devices/system/cpu/cpu${i}/cpufreq`;
+      files[`${base}/cpuinfo_max_freq`] = `${cpu.speed * 1000}\n`;
+      files[`${base}/related_cpus`] = `${cpus.map((_, j) => j).join(" ")}\n`;
+      files[`${base}/scaling_governor`] = "host\n";
+    }
+    await mkdir(this.fs.hostPath("/data/local/tmp"), { recursive: true });
+    for (const [phonePath, content] of Object.entries(files)) {
+      const target = this.fs.hostPath(phonePath);
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, content, { mode: phonePath === EMULATED_RUNNER_PATH ? 0o755 : 0o644 });
+    }
+  }
+
+  private open(service: string, stream: DeviceStream): boolean {
+    if (service === "sync:") {
+      serveSync(stream, this.fs);
+      return true;
+    }
+    if (service.startsWith("shell:") || service.startsWith("exec:")) {
+      const command = service.slice(service.indexOf(":") + 1);
+      if (command.trim() === "") return false; // no interactive shell
+      const abort = new AbortController();
+      this.running.add(abort);
+      stream.onClose(() => abort.abort());
+      const out: Sink = { write: (data) => (stream.closed ? undefined : stream.write(data)) };
+      void new MiniShell(this.shellHost(), abort.signal)
+        .run(command, out)
+        .catch((error: unknown) => out.write(`/system/bin/sh: ${String(error)}\n`))
+        .finally(() => {
+          this.running.delete(abort);
+          stream.close();
+        });
+      return true;
+    }
+    return false;
+  }
+
+  private shellHost(): ShellHost {
+    const fs = this.fs;
+    return {
+      resolve: async (name, cwd) => {
+        if (!name.includes("/")) return this.builtins()[name];
+        const file = fs.hostPath(name, cwd);
+        const head = await readFile(file).catch(() => undefined);
+        if (!head) return undefined;
+        if (head.subarray(0, EMULATED_RUNNER_MARKER.length).toString("utf8") === EMULATED_RUNNER_MARKER) {
+          return (ctx) => this.runBenchmark(ctx);
+        }
+        return async (ctx) => {
+          await ctx.stderr.write(`/system/bin/sh: ${name}: can't execute: Exec format error\n`);
+          return 126;
+        };
+      },
+      writeFile: async (phonePath, cwd, data, append) => {
+        const target = fs.hostPath(phonePath, cwd);
+        if (append) await appendFile(target, data);
+        else await writeFile(target, data);
+      },
+      readFile: (phonePath, cwd) => readFile(fs.hostPath(phonePath, cwd)),
+    };
+  }
+
+  private builtins(): Record<string, Command> {
+    const fs = this.fs;
+    const fail = async (ctx: CommandContext, message: string, status = 1) => {
+      await ctx.stderr.write(`${message}\n`);
+      return status;
+    };
+    const operands = (args: readonly string[]) => args.filter((a) => !a.startsWith("-"));
+    const flags = (args: readonly string[]) => args.filter((a) => a.startsWith("-")).join("");
+    return {
+      true: () => Promise.resolve(0),
+      false: () => Promise.resolve(1),
+      echo: async (ctx) => {
+        const noNewline = ctx.args[0] === "-n";
+        await ctx.stdout.write(`${(noNewline ? ctx.args.slice(1) : ctx.args).join(" ")}${noNewline ? "" : "\n"}`);
+        return 0;
+      },
+      id: async (ctx) => {
+        await ctx.stdout.write("uid=2000(shell) gid=2000(shell) groups=2000(shell) context=u:r:shell:s0\n");
+        return 0;
+      },
+      getprop: async (ctx) => {
+        const key = ctx.args[0];
+        if (key !== undefined) await ctx.stdout.write(`${this.properties.get(key) ?? ""}\n`);
+        else for (const [k, v] of this.properties) await ctx.stdout.write(`[${k}]: [${v}]\n`);
+        return 0;
+      },
+      cat: async (ctx) => {
+        if (ctx.args.length === 0) await ctx.stdout.write(ctx.stdin);
+        let status = 0;
+        for (const file of ctx.args) {
+          try {
+            await ctx.stdout.write(await readFile(fs.hostPath(file, ctx.cwd)));
+          } catch {
+            status = await fail(ctx, `cat: ${file}: No such file or directory`);
+          }
+        }
+        return status;
+      },
+      grep: async (ctx) => {
+        // Enough of toybox grep for `grep -H . FILES`: print each non-empty line prefixed with its file.
+        const [pattern, ...files] = operands(ctx.args);
+        if (pattern === undefined) return fail(ctx, "grep: no pattern", 2);
+        const withName = flags(ctx.args).includes("H") || files.length > 1;
+        let matched = false;
+        for (const file of files) {
+          const text = await readFile(fs.hostPath(file, ctx.cwd), "utf8").catch(() => undefined);
+          if (text === undefined) {
+            await fail(ctx, `grep: ${file}: No such file or directory`);
+            continue;
+          }
+          for (const line of text.split("\n")) {
+            if (line === "" || (pattern !== "." && !line.includes(pattern))) continue;
+            matched = true;
+            await ctx.stdout.write(withName ? `${file}:${line}\n` : `${line}\n`);
+          }
+        }
+        return matched ? 0 : 1;
+      },
+      ls: async (ctx) => {
+        let status = 0;
+        for (const dir of operands(ctx.args).length > 0 ? operands(ctx.args) : [ctx.cwd]) {
+          const target = fs.hostPath(dir, ctx.cwd);
+          const s = await stat(target).catch(() => undefined);
+          if (!s) status = await fail(ctx, `ls: ${dir}: No such file or directory`);
+          else if (!s.isDirectory()) await ctx.stdout.write(`${dir}\n`);
+          else for (const name of (await readdir(target)).sort()) await ctx.stdout.write(`${name}\n`);
+        }
+        return status;
+      },
+      mkdir: async (ctx) => {
+        const parents = flags(ctx.args).includes("p");
+        let status = 0;
+        for (const dir of operands(ctx.args)) {
+          try {
+            await mkdir(fs.hostPath(dir, ctx.cwd), { recursive: parents });
+          } catch {
+            status = await fail(ctx, `mkdir: '${dir}': File exists or parent missing`);
+          }
+        }
+        return status;
+      },
+      rm: async (ctx) => {
+        const f = flags(ctx.args);
+        let status = 0;
+        for (const file of operands(ctx.args)) {
+          const target = fs.hostPath(file, ctx.cwd);
+          if (target === fs.root) return fail(ctx, "rm: refusing to remove '/'");
+          const exists = await stat(target).catch(() => undefined);
+          if (!exists && !f.includes("f")) status = await fail(ctx, `rm: ${file}: No such file or directory`);
+          else await rm(target, { recursive: f.includes("r"), force: true });
+        }
+        return status;
+      },
+      mv: async (ctx) => {
+        const [from, to] = operands(ctx.args);
+        if (from === undefined || to === undefined) return fail(ctx, "mv: needs 2 arguments");
+        try {
+          await rename(fs.hostPath(from, ctx.cwd), fs.hostPath(to, ctx.cwd));
+          return 0;
+        } catch {
+          return fail(ctx, `mv: bad '${from}': No such file or directory`);
+        }
+      },
+      touch: async (ctx) => {
+        for (const file of operands(ctx.args)) await appendFile(fs.hostPath(file, ctx.cwd), "");
+        return 0;
+      },
+      chmod: async (ctx) => {
+        const [, ...files] = operands(ctx.args);
+        for (const file of files) {
+          if (!(await stat(fs.hostPath(file, ctx.cwd)).catch(() => undefined))) {
+            return fail(ctx, `chmod: ${file}: No such file or directory`);
+          }
+        }
+        return 0;
+      },
+      sha256sum: async (ctx) => {
+        let status = 0;
+        for (const file of operands(ctx.args)) {
+          try {
+            const digest = createHash("sha256")
+              .update(await readFile(fs.hostPath(file, ctx.cwd)))
+              .digest("hex");
+            await ctx.stdout.write(`${digest}  ${file}\n`);
+          } catch {
+            status = await fail(ctx, `sha256sum: ${file}: No such file or directory`);
+          }
+        }
+        return status;
+      },
+      sleep: async (ctx) => {
+        const seconds = Number(ctx.args[0] ?? "0");
+        await new Promise((resolve) => setTimeout(resolve, Math.min(60, Math.max(0, seconds)) * 1000));
+        return 0;
+      },
+      dumpsys: (ctx) => this.dumpsys(ctx),
+      taskset: async (ctx) => {
+        // taskset MASK COMMAND...: the host is not pinned (a phone's big-core mask means nothing here); the
+        // mask is checked and the command runs.
+        const [mask, name, ...rest] = ctx.args;
+        if (mask === undefined || !/^(0x)?[0-9a-fA-F]+$/.test(mask) || name === undefined) {
+          return fail(ctx, "taskset: usage: taskset MASK COMMAND...");
+        }
+        const command = await this.shellHost().resolve(name, ctx.cwd);
+        if (!command) return fail(ctx, `taskset: ${name}: not found`, 127);
+        return command({ ...ctx, args: rest });
+      },
+    };
+  }
+
+  private async dumpsys(ctx: CommandContext): Promise<number> {
+    const read = async (file: string) => (await readFile(this.fs.hostPath(file), "utf8").catch(() => "")).trim();
+    const service = ctx.args[0] ?? "";
+    switch (service) {
+      case "battery": {
+        const status = await read("/sys/class/power_supply/battery/status");
+        const code = { Charging: 2, Discharging: 3, "Not charging": 4, Full: 5 }[status] ?? 1;
+        await ctx.stdout.write(
+          [
+            "Current Battery Service state:",
+            `  AC powered: false`,
+            `  USB powered: ${code === 2 || code === 5}`,
+            `  Wireless powered: false`,
+            `  status: ${code}`,
+            `  health: 2`,
+            `  present: true`,
+            `  level: ${await read("/sys/class/power_supply/battery/capacity")}`,
+            `  scale: 100`,
+            `  voltage: 4200`,
+            `  temperature: ${await read("/sys/class/power_supply/battery/temp")}`,
+            `  technology: emulated`,
+            "",
+          ].join("\n"),
+        );
+        return 0;
+      }
+      case "power":
+        await ctx.stdout.write("POWER MANAGER (dumpsys power)\n  mWakefulness=Asleep\n  Display Power: state=OFF\n");
+        return 0;
+      default:
+        await ctx.stderr.write(`Can't find service: ${service}\n`);
+        return 1;
+    }
+  }
+
+  /** Runs the LiteRT.js benchmark tool as a host process with benchmark_model's flags. */
+  private runBenchmark(ctx: CommandContext): Promise<number> {
+    const graph = ctx.args.find((a) => a.startsWith("--graph="))?.slice("--graph=".length);
+    const args = [TOOL, ...ctx.args];
+    if (graph !== undefined) args.splice(1, 0, `--mfnas_graph_file=${this.fs.hostPath(graph, ctx.cwd)}`);
+    const abort = new AbortController();
+    this.running.add(abort);
+    const stopOnClose = () => abort.abort();
+    ctx.signal.addEventListener("abort", stopOnClose, { once: true });
+    this.options.onEvent?.(`benchmark started ${graph ?? ""}`);
+    return new Promise<number>((resolve) => {
+      // No shell: the arguments go to the tool exactly as the phone's shell parsed them.
+      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], signal: abort.signal });
+      let writes = Promise.resolve();
+      const forward = (sink: Sink) => (chunk: Buffer) => {
+        writes = writes.then(() => sink.write(chunk));
+      };
+      child.stdout?.on("data", forward(ctx.stdout));
+      child.stderr?.on("data", forward(ctx.stderr));
+      child.on("error", () => undefined);
+      child.on("close", (code) => {
+        this.running.delete(abort);
+        ctx.signal.removeEventListener("abort", stopOnClose);
+        this.options.onEvent?.(`benchmark finished ${code ?? "killed"}`);
+        void writes.then(() => resolve(code ?? 137));
+      });
+    });
+  }
+}
