@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { BACKEND_NAMES } from "@mfnas/model";
+import { envVar, errorMessage, parseEnv } from "@mfnas/core";
+
+const schema = z.object({
+  /** Results store. Prisma's `?schema=` parameter selects the Postgres schema (default public). */
+  DATABASE_URL: envVar.postgresUrl(),
+  /** BullMQ's Redis. The default is the local Redis of a single-machine install. */
+  REDIS_URL: envVar.redisUrl().default("redis://127.0.0.1:6379"),
+  /** Key prefix of all queues; deployments sharing one Redis use different prefixes. */
+  QUEUE_PREFIX: envVar.queuePrefix().default("mfnas"),
+  /** Root of the content-addressed artifact store the trainer writes checkpoints to. Relative = to the cwd. */
+  ARTIFACT_DIR: z.string().min(1).default(".mfnas/artifacts"),
+  /**
+   * Folder whose subfolders are validation sets (`validationSet: "Set5"` reads `<root>/Set5`, in any layout the
+   * model package's benchmark loader knows). Unset: only the bundled set (`bundled:val`) can be used.
+   */
+  EVALUATOR_VALIDATION_ROOT: z.string().min(1).optional(),
+  /** Candidates evaluated at once by this process. Default 1: one evaluation already keeps the cores busy. */
+  EVALUATOR_CONCURRENCY: envVar.positiveInt().default(1),
+  /**
+   * How candidates run: `onnxruntime` (the exported ONNX graph on ONNX Runtime's CPU provider), `tfjs` (the
+   * SubGenerator on the tfjs backend), or `auto` (default): tfjs on a GPU backend, else ONNX Runtime, the faster
+   * of the two on a CPU.
+   */
+  EVALUATOR_PATH: z.enum(["auto", "onnxruntime", "tfjs"]).default("auto"),
+  /** Use exactly this tfjs backend (fail if it does not load); unset = the fastest that loads (GPU, native, wasm). */
+  EVALUATOR_BACKEND: z.enum(BACKEND_NAMES).optional(),
+  /** ONNX Runtime intra-op threads; unset = ONNX Runtime's default (one per core). */
+  EVALUATOR_ORT_THREADS: envVar.positiveInt().optional(),
+  /** Decoded supernet checkpoints kept in memory across jobs (least recently used goes first). Default 2. */
+  EVALUATOR_CACHED_CHECKPOINTS: envVar.positiveInt().default(2),
+  /** Lock time of a running evaluation; unset = the queue's default. Shorter = faster takeover after a crash. */
+  EVALUATOR_LOCK_DURATION_MS: envVar.positiveInt().optional(),
+  /** How often to look for evaluations whose worker died; unset = the queue's default. */
+  EVALUATOR_STALLED_INTERVAL_MS: envVar.positiveInt().optional(),
+  LOG_LEVEL: envVar.logLevel().default("info"),
+});
+
+export type EvaluatorEnv = z.infer<typeof schema>;
+
+/** Parses the environment once; a bad or missing variable stops the process with a message naming it. */
+export function loadEnv(source: Readonly<Record<string, string | undefined>> = process.env): EvaluatorEnv {
+  try {
+    return parseEnv(schema, source);
+  } catch (error) {
+    process.stderr.write(`evaluator: ${errorMessage(error)}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}
