@@ -5,3 +5,4 @@ export * from "./space/index.ts";
 export * from "./search/spec.ts";
 export * from "./training/config.ts";
 export * from "./canonical-json.ts";
+export * from "./evolution/index.ts";

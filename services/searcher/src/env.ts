@@ -8,6 +8,8 @@ const schema = z.object({
   REDIS_URL: envVar.redisUrl().default("redis://127.0.0.1:6379"),
   /** Key prefix of all queues; deployments sharing one Redis use different prefixes. */
   QUEUE_PREFIX: envVar.queuePrefix().default("mfnas"),
+  /** Local artifact store shared with the trainer, evaluator and device lab (probes and final exports go here). */
+  ARTIFACT_DIR: z.string().min(1).default(".mfnas/artifacts"),
   /** Searches run at once by this process; unset = the queue's default (2). Searches mostly wait on other services. */
   SEARCHER_CONCURRENCY: envVar.positiveInt().optional(),
   /** Lock time of a running search job; unset = the queue's default. Shorter = faster takeover after a crash. */

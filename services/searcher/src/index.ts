@@ -1,2 +1,4 @@
-export { createSearchRunHandler, generationSeed } from "./search-run.job.ts";
-export type { SearchStore } from "./search-store.ts";
+export * from "./search-run.job.ts";
+export * from "./ports.ts";
+export * from "./final-set.ts";
+export * from "./objectives.ts";

@@ -1,8 +1,12 @@
+import path from "node:path";
+import * as tfCore from "@tensorflow/tfjs-core";
 import { QUEUES } from "@mfnas/core";
+import { selectBackend } from "@mfnas/model";
 import { CatalogWorker, createRedis, stopOnSignals } from "@mfnas/queue";
-import { SearchRepository, createDb } from "@mfnas/store";
+import { createDb } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
+import { searcherResources } from "./resources.ts";
 import { createSearchRunHandler } from "./search-run.job.ts";
 
 const env = loadEnv();
@@ -10,12 +14,22 @@ const logger = createLogger(env.LOG_LEVEL);
 const log = workerLog(logger);
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "searcher");
+// Only slicing inherited weights for the final exports runs here: the plain CPU backend is enough.
+const backend = await selectBackend(tfCore, { prefer: "cpu", log: (line) => logger.debug(line) });
+const resources = searcherResources({
+  db,
+  redis,
+  prefix: env.QUEUE_PREFIX,
+  artifactDir: path.resolve(env.ARTIFACT_DIR),
+  tf: backend.tf,
+  log,
+});
 
 const worker = new CatalogWorker({
   connection: redis,
   prefix: env.QUEUE_PREFIX,
   queue: QUEUES.search,
-  handlers: { "search.run": createSearchRunHandler({ store: new SearchRepository(db), log }) },
+  handlers: { "search.run": createSearchRunHandler(resources) },
   log,
   name: `searcher-${process.pid}`,
   ...(env.SEARCHER_CONCURRENCY !== undefined ? { concurrency: env.SEARCHER_CONCURRENCY } : {}),
@@ -26,6 +40,7 @@ const worker = new CatalogWorker({
 stopOnSignals(
   async () => {
     await worker.close();
+    await resources.close();
     await db.$disconnect();
     redis.disconnect();
   },

@@ -1,34 +1,106 @@
 import { describe, expect, it } from "vitest";
 import type { JobContext, WorkerLog } from "@mfnas/queue";
-import { createSearchRunHandler } from "./search-run.job.ts";
-import type { GenerationWrite, SearchStore, StoredSearch } from "./search-store.ts";
+import { createSearchRunHandler, type SearchRunResources } from "./search-run.job.ts";
+import type {
+  CandidateGenome,
+  GenerationWrite,
+  Latency,
+  LatencyRequest,
+  LatencySource,
+  Quality,
+  QualityRequest,
+  QualitySource,
+  SearchStore,
+  StoredSearch,
+} from "./ports.ts";
 
 const quiet: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const SUPERNET = "3f1c2b4e-8d7a-4c1e-9b2f-5a6d7e8f9012";
 
 /** An in-memory SearchStore: the handler's own port, so its logic is tested without Postgres. */
 class MemoryStore implements SearchStore {
   generations: GenerationWrite[] = [];
+  architectures = new Set<string>();
   search: { -readonly [K in keyof StoredSearch]: StoredSearch[K] };
+  finished: { status: string; error?: string; result?: unknown } | undefined;
   onWrite: (index: number) => void = () => undefined;
   constructor(spec: unknown) {
-    this.search = { id: "s1", status: "queued", spec, seed: 5, lastGeneration: null };
+    this.search = { id: "s1", status: "queued", spec, seed: 5, lastGeneration: null, startedAt: null };
   }
   getSearch() {
     return Promise.resolve({ ...this.search });
   }
   markRunning() {
     if (this.search.status === "queued") this.search.status = "running";
+    this.search.startedAt ??= new Date();
+    return Promise.resolve();
+  }
+  generationState(_id: string, index: number) {
+    return Promise.resolve(structuredClone(this.generations.find((g) => g.index === index)?.state ?? null));
+  }
+  latestCheckpointStep() {
+    return Promise.resolve(40);
+  }
+  ensureArchitectures(genomes: readonly CandidateGenome[]) {
+    for (const g of genomes) this.architectures.add(g.hash);
     return Promise.resolve();
   }
   writeGeneration(g: GenerationWrite) {
-    if (!this.generations.some((x) => x.index === g.index)) this.generations.push(g);
+    if (!this.generations.some((x) => x.index === g.index)) this.generations.push(structuredClone(g));
     this.search.lastGeneration = g.index;
     this.onWrite(g.index);
     return Promise.resolve();
   }
-  finish(_id: string, outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string }) {
+  finish(_id: string, outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string; result?: unknown }) {
     if (this.search.status === "queued" || this.search.status === "running") this.search.status = outcome.status;
+    this.finished = outcome;
     return Promise.resolve();
+  }
+}
+
+/** Quality that grows with capacity, cached by genome hash like the evaluator's table; counts real evaluations. */
+class MemoryQuality implements QualitySource {
+  readonly cache = new Map<string, Quality>();
+  evaluated = 0;
+  failing = new Set<string>();
+  evaluate(request: QualityRequest): Promise<Map<string, Quality | Error>> {
+    const out = new Map<string, Quality | Error>();
+    for (const g of request.genomes) {
+      if (this.failing.has(g.hash)) {
+        out.set(g.hash, new Error("evaluation failed for good"));
+        continue;
+      }
+      let q = this.cache.get(g.hash);
+      if (!q) {
+        this.evaluated++;
+        q = { psnr: 20 + 2 * Math.log10(g.cost.params), ssim: 0.5 };
+        this.cache.set(g.hash, q);
+      }
+      out.set(g.hash, q);
+    }
+    return Promise.resolve(out);
+  }
+}
+
+/** Latency proportional to MACs, cached by architecture like the Measurement table; counts new measurements. */
+class MemoryLatency implements LatencySource {
+  readonly cache = new Map<string, Latency>();
+  newMeasurements = 0;
+  requests: LatencyRequest[] = [];
+  measure(request: LatencyRequest): Promise<Map<string, Latency | Error>> {
+    this.requests.push(request);
+    const out = new Map<string, Latency | Error>();
+    for (const g of request.genomes) {
+      const key = `${request.tag ?? ""}/${g.hash}`;
+      let l = this.cache.get(key);
+      if (!l) {
+        this.newMeasurements++;
+        l = { medianMs: g.cost.macs / 1e7, peakMemoryMb: null, measurementId: `m-${key}` };
+        this.cache.set(key, l);
+      }
+      out.set(g.hash, l);
+    }
+    return Promise.resolve(out);
   }
 }
 
@@ -36,48 +108,121 @@ function context(signal = new AbortController().signal): JobContext<"search.run"
   return { payload: { searchId: "s1" }, jobId: "j", attemptsMade: 0, signal, progress: () => Promise.resolve() };
 }
 
-const spec = { name: "t", seed: 5, budget: { generations: 4, population: 6 } };
+const costOnly = { name: "t", seed: 5, budget: { generations: 4, population: 6 } };
+const hardware = {
+  name: "hw",
+  supernet: { id: SUPERNET },
+  space: { trunkWidths: [16, 24, 32], depth: { min: 1, max: 3 }, branchWidths: [8, 16], scales: [4] },
+  targets: [{ deviceClass: "host-cpu", input: { height: 32, width: 32 }, maxLatencyMs: 40 }],
+  budget: { generations: 5, population: 8 },
+};
+
+function run(store: MemoryStore, extra: Partial<SearchRunResources> = {}, signal?: AbortSignal) {
+  return createSearchRunHandler({ store, log: quiet, cancelPollMs: 5, ...extra })(context(signal));
+}
 
 describe("search.run handler", () => {
-  it("draws the same generations whether it runs straight through or resumes", async () => {
-    const straight = new MemoryStore(spec);
-    await createSearchRunHandler({ store: straight, log: quiet })(context());
-    const resumed = new MemoryStore(spec);
-    resumed.search.lastGeneration = 1;
-    resumed.search.status = "running";
-    await createSearchRunHandler({ store: resumed, log: quiet })(context());
-    expect(straight.search.status).toBe("succeeded");
-    expect(resumed.generations.map((g) => g.index)).toEqual([2, 3]);
-    for (const g of resumed.generations) {
-      const twin = straight.generations.find((x) => x.index === g.index);
-      expect(g.members.map((m) => m.hash)).toEqual(twin?.members.map((m) => m.hash));
+  it("runs NSGA-II generation by generation, writing each generation once with its front and state", async () => {
+    const store = new MemoryStore(costOnly);
+    expect(await run(store)).toEqual({ generations: 4 });
+    expect(store.search.status).toBe("succeeded");
+    expect(store.generations.map((g) => g.index)).toEqual([0, 1, 2, 3]);
+    for (const g of store.generations) {
+      expect(g.population).toHaveLength(6);
+      expect(g.front.length).toBeGreaterThan(0);
+      expect(g.hypervolume).toBeGreaterThan(0);
+      for (const hash of g.front) expect(g.population.find((p) => p.hash === hash)?.rank).toBe(0);
     }
+    expect(store.finished?.result).toMatchObject({ axes: [{ name: "macs" }, { name: "memory" }] });
   });
 
-  it("stops before the next generation once the search is cancelled", async () => {
-    const store = new MemoryStore(spec);
+  it("resumes after the last stored generation exactly as an uninterrupted run, re-evaluating nothing", async () => {
+    const straightQuality = new MemoryQuality();
+    const straight = new MemoryStore(hardware);
+    await run(straight, { quality: straightQuality, latency: new MemoryLatency() });
+
+    const quality = new MemoryQuality();
+    const latency = new MemoryLatency();
+    const crashed = new MemoryStore(hardware);
+    const abort = new AbortController();
+    crashed.onWrite = (index) => {
+      if (index === 2) abort.abort();
+    };
+    await expect(run(crashed, { quality, latency }, abort.signal)).rejects.toThrow();
+    crashed.onWrite = () => undefined;
+    await run(crashed, { quality, latency });
+
+    expect(crashed.search.status).toBe("succeeded");
+    expect(crashed.generations.map((g) => g.index)).toEqual([0, 1, 2, 3, 4]);
+    crashed.generations.forEach((g, i) => {
+      const twin = straight.generations[i];
+      expect(g.candidates.map((c) => c.hash)).toEqual(twin?.candidates.map((c) => c.hash));
+      expect(g.front).toEqual(twin?.front);
+      expect(g.hypervolume).toBe(twin?.hypervolume);
+    });
+    expect(quality.evaluated).toBe(straightQuality.evaluated);
+  });
+
+  it("keeps constraint violators and failed candidates out of the front, and re-measures the final set", async () => {
+    const quality = new MemoryQuality();
+    const latency = new MemoryLatency();
+    const store = new MemoryStore(hardware);
+    const first = new MemoryStore(hardware);
+    await run(first, { quality: new MemoryQuality(), latency: new MemoryLatency() });
+    const doomed = first.generations[0]?.candidates[0]?.hash ?? "";
+    quality.failing.add(doomed);
+    await run(store, { quality, latency });
+
+    const all = store.generations.flatMap((g) => g.candidates);
+    const failed = all.find((c) => c.hash === doomed);
+    expect(failed?.error).toMatch(/evaluation failed for good/);
+    expect(failed?.quality).toBeNull();
+    for (const g of store.generations) {
+      expect(g.front).not.toContain(doomed);
+      for (const hash of g.front) {
+        const member = all.find((c) => c.hash === hash);
+        expect(member?.violation).toBe(0);
+        expect(member?.measured["host-cpu"]?.medianMs).toBeLessThanOrEqual(40);
+      }
+    }
+    const result = store.finished?.result as { front: { hash: string; latency: Record<string, unknown> }[] };
+    expect(result.front.map((m) => m.hash)).toEqual(store.generations.at(-1)?.front);
+    // No exporter is connected here, so nothing is exported and nothing is re-measured.
+    expect(latency.requests.every((r) => r.tag === undefined)).toBe(true);
+  });
+
+  it("stops when the device-measurement budget is spent, and reports what it used", async () => {
+    const store = new MemoryStore({ ...hardware, budget: { generations: 20, population: 8, maxMeasurements: 12 } });
+    await run(store, { quality: new MemoryQuality(), latency: new MemoryLatency() });
+    expect(store.search.status).toBe("succeeded");
+    expect(store.generations.length).toBe(2);
+    expect(store.finished?.result).toMatchObject({ measurementsRequested: 16 });
+  });
+
+  it("stops once the search is cancelled", async () => {
+    const store = new MemoryStore(costOnly);
     store.onWrite = (index) => {
       if (index === 1) store.search.status = "cancelled";
     };
-    const result = await createSearchRunHandler({ store, log: quiet })(context());
-    expect(result).toEqual({ generations: 2 });
-    expect(store.generations).toHaveLength(2);
+    const result = await run(store);
+    expect(result.generations).toBeLessThanOrEqual(3);
     expect(store.search.status).toBe("cancelled");
   });
 
-  it("marks a search with an invalid stored spec failed, naming the field, and fails permanently", async () => {
-    const store = new MemoryStore({ name: "t", budget: { generations: 0, population: 6 } });
-    await expect(createSearchRunHandler({ store, log: quiet })(context())).rejects.toMatchObject({
-      code: "invalid_input",
-    });
-    expect(store.search.status).toBe("failed");
+  it("fails a search whose spec needs a source this searcher lacks, or is invalid, naming the problem", async () => {
+    const noEvaluator = new MemoryStore(hardware);
+    await expect(run(noEvaluator)).rejects.toMatchObject({ code: "unsupported" });
+    expect(noEvaluator.search.status).toBe("failed");
+    const invalid = new MemoryStore({ name: "t", budget: { generations: 0, population: 6 } });
+    await expect(run(invalid)).rejects.toMatchObject({ code: "invalid_input" });
+    expect(invalid.finished?.error).toMatch(/budget\.generations/);
   });
 
   it("does nothing for a search that already finished", async () => {
-    const store = new MemoryStore(spec);
+    const store = new MemoryStore(costOnly);
     store.search.status = "succeeded";
     store.search.lastGeneration = 3;
-    expect(await createSearchRunHandler({ store, log: quiet })(context())).toEqual({ generations: 4 });
+    expect(await run(store)).toEqual({ generations: 4 });
     expect(store.generations).toEqual([]);
   });
 });

@@ -1,49 +1,98 @@
-import { createHash } from "node:crypto";
 import {
   COST_MODEL_VERSION,
   DEFAULT_SEARCH_SPACE,
   MfnasError,
+  createOptimizer,
   createRng,
+  dominates,
   encodeGenome,
   genomeCost,
   genomeHash,
+  genomeVariation,
+  hypervolume,
   narrowSpace,
   parseSearchSpec,
-  sampleGenome,
+  restoreOptimizer,
+  searchObjectives,
+  targetName,
+  type Genome,
+  type Optimizer,
   type SearchSpace,
   type SearchSpec,
 } from "@mfnas/core";
 import { throwIfAborted, type JobContext, type WorkerLog } from "@mfnas/queue";
-import type { EvaluatedGenome, SearchStore } from "./search-store.ts";
+import { finalizeSearch, type FinalExporter } from "./final-set.ts";
+import { fitnessOf, objectiveAxes, referencePoint, type ObjectiveAxis } from "./objectives.ts";
+import type {
+  CandidateGenome,
+  CandidateRecord,
+  Latency,
+  LatencySource,
+  PopulationMember,
+  Quality,
+  QualitySource,
+  SearchStore,
+} from "./ports.ts";
 
 export interface SearchRunResources {
   readonly store: SearchStore;
+  /** The evaluator; required by searches with a quality objective. */
+  readonly quality?: QualitySource;
+  /** The device lab; required by searches with targets. */
+  readonly latency?: LatencySource;
+  /** Exports the final Pareto set; absent = the final set is reported without exported files. */
+  readonly exporter?: FinalExporter;
   readonly log: WorkerLog;
+  /** How often a running search checks whether it was cancelled, in ms. Default 1000. */
+  readonly cancelPollMs?: number;
+  readonly now?: () => number;
 }
 
-/**
- * Seed of one generation's random stream, derived from the search seed and the generation index, so that a
- * resumed search draws exactly what an uninterrupted one would have drawn.
- */
-export function generationSeed(searchSeed: number, generation: number): number {
-  return createHash("sha256").update(`${searchSeed}/${generation}`).digest().readUInt32BE(0);
+/** What the searcher stores with each generation next to the optimizer's own state. */
+export interface SearchBook {
+  readonly checkpointStep: number | null;
+  readonly reference: number[] | null;
+  /** Device measurements this search asked for that were not stored already. */
+  readonly measurementsRequested: number;
+  /** Every evaluated candidate's full objective vector and figures, by genome hash. */
+  readonly figures: Record<string, { objectives: number[]; violation: number }>;
+}
+
+interface StoredState {
+  readonly optimizer: unknown;
+  readonly book: SearchBook;
 }
 
 function spaceOf(spec: SearchSpec): SearchSpace {
-  if (!spec.space) return DEFAULT_SEARCH_SPACE;
-  return narrowSpace(DEFAULT_SEARCH_SPACE, spec.space);
+  return spec.space ? narrowSpace(DEFAULT_SEARCH_SPACE, spec.space) : DEFAULT_SEARCH_SPACE;
+}
+
+function candidateOf(genome: Genome, spec: SearchSpec): CandidateGenome {
+  const { height, width } = spec.referenceInput;
+  return { genome, hash: genomeHash(genome), encoded: encodeGenome(genome), cost: genomeCost(genome, height, width) };
+}
+
+/** Limits on the analytic cost, checked before anything is evaluated (Once-for-All's constrained sampling). */
+function admissible(spec: SearchSpec): ((g: Genome) => boolean) | undefined {
+  const { maxMacs, maxParams } = spec.constraints;
+  if (maxMacs === undefined && maxParams === undefined) return undefined;
+  const { height, width } = spec.referenceInput;
+  return (g) => {
+    const cost = genomeCost(g, height, width);
+    return (maxMacs === undefined || cost.macs <= maxMacs) && (maxParams === undefined || cost.params <= maxParams);
+  };
 }
 
 /**
- * `search.run`: runs a search generation by generation. Each generation is written whole, in one transaction,
- * and the search resumes after the last one written, so a worker killed at any moment loses at most the
- * generation in flight and never writes one twice.
- *
- * The foundation's search samples SubGenerators uniformly from the space and computes their exact cost figures;
- * quality comes from the evaluator and latency from the device lab.
+ * `search.run`: runs a search generation by generation with the spec's algorithm. Each generation asks the
+ * optimizer for a batch, gets quality from the evaluator and latency from the device lab (both cached across
+ * searches by what they measure), tells the optimizer, and writes the generation whole with the optimizer's state.
+ * A search killed at any moment resumes from the last generation written: the batch in flight is asked again
+ * from the same state, and its finished evaluations and measurements are found in the store, not redone.
  */
 export function createSearchRunHandler(resources: SearchRunResources) {
   const { store, log } = resources;
+  const now = resources.now ?? Date.now;
   return async function searchRun(ctx: JobContext<"search.run">): Promise<{ generations: number }> {
     const { searchId } = ctx.payload;
     const search = await store.getSearch(searchId);
@@ -57,41 +106,294 @@ export function createSearchRunHandler(resources: SearchRunResources) {
     try {
       spec = parseSearchSpec(search.spec);
       space = spaceOf(spec);
+      checkSources(spec, resources);
     } catch (error) {
       await store.finish(searchId, { status: "failed", error: error instanceof Error ? error.message : String(error) });
       throw error;
     }
     await store.markRunning(searchId);
-    const first = (search.lastGeneration ?? -1) + 1;
-    if (first > 0) log.info("resuming search", { searchId, fromGeneration: first });
-    const { height, width } = spec.referenceInput;
-    for (let index = first; index < spec.budget.generations; index++) {
-      throwIfAborted(ctx.signal);
-      const current = await store.getSearch(searchId);
-      if (current?.status === "cancelled") {
-        log.info("search cancelled; stopping", { searchId, atGeneration: index });
-        return { generations: index };
-      }
-      const rng = createRng(generationSeed(search.seed, index));
-      const members = new Map<string, EvaluatedGenome>();
-      for (let i = 0; i < spec.budget.population; i++) {
-        const genome = sampleGenome(space, rng);
-        const hash = genomeHash(genome);
-        if (!members.has(hash)) {
-          members.set(hash, { genome, hash, encoded: encodeGenome(genome), cost: genomeCost(genome, height, width) });
+    const startedAt = search.startedAt?.getTime() ?? now();
+    const axes = objectiveAxes(spec);
+    const variation = genomeVariation(space, { ...withAdmissible(admissible(spec)) });
+    const resumed = await resume(store, searchId, search.lastGeneration, variation);
+    const optimizer: Optimizer<Genome> =
+      resumed?.optimizer ??
+      createOptimizer({ ...spec.algorithm, populationSize: spec.budget.population }, variation, createRng(search.seed));
+    let book: SearchBook = resumed?.book ?? {
+      checkpointStep: await resolveCheckpoint(store, spec),
+      reference: null,
+      measurementsRequested: 0,
+      figures: {},
+    };
+    if (resumed) log.info("resuming search", { searchId, fromGeneration: optimizer.generation });
+
+    const cancel = watchCancellation(store, searchId, ctx.signal, resources.cancelPollMs ?? 1_000);
+    try {
+      while (optimizer.generation < spec.budget.generations) {
+        throwIfAborted(ctx.signal);
+        if (cancel.cancelled || (await store.getSearch(searchId))?.status === "cancelled") {
+          cancel.markCancelled();
+          break;
         }
+        const stop = budgetExhausted(spec, book, startedAt, now());
+        if (stop) {
+          log.info("budget reached; finishing with the current population", { searchId, reason: stop });
+          break;
+        }
+        const index = optimizer.generation;
+        const batch = optimizer.ask().map((g) => candidateOf(g, spec));
+        await store.ensureArchitectures(batch, COST_MODEL_VERSION, spec.referenceInput);
+        const requestedBefore = resources.latency?.newMeasurements ?? 0;
+        const figures = await evaluateBatch(spec, book, batch, resources, cancel.signal);
+        const requested = (resources.latency?.newMeasurements ?? 0) - requestedBefore;
+        const records = batch.map((c) => recordOf(c, spec, axes, figures));
+        optimizer.tell(
+          records.map((r) => ({
+            individual: r.genome,
+            objectives: spec.algorithm.kind === "evolution" ? r.objectives.slice(0, 1) : r.objectives,
+            violation: r.violation,
+          })),
+        );
+        book = nextBook(book, spec, axes, records, requested);
+        const { population, front, hypervolume: hv } = summarize(optimizer, book);
+        await store.writeGeneration({
+          searchId,
+          index,
+          costModelVersion: COST_MODEL_VERSION,
+          referenceInput: spec.referenceInput,
+          candidates: records,
+          population,
+          front,
+          hypervolume: hv,
+          state: { optimizer: optimizer.state(), book } satisfies StoredState,
+        });
+        await ctx.progress({
+          generation: index + 1,
+          of: spec.budget.generations,
+          hypervolume: hv,
+          front: front.length,
+          measurements: book.measurementsRequested,
+        });
+        log.info("generation written", { searchId, generation: index, front: front.length, hypervolume: hv });
       }
-      await store.writeGeneration({
-        searchId,
-        index,
-        members: [...members.values()],
-        costModelVersion: COST_MODEL_VERSION,
-        referenceInput: { height, width },
-      });
-      await ctx.progress({ generation: index + 1, of: spec.budget.generations });
+      if (cancel.cancelled) {
+        log.info("search cancelled; stopping", { searchId, atGeneration: optimizer.generation });
+        return { generations: optimizer.generation };
+      }
+      const result = await finalizeSearch(
+        { searchId, spec, space, axes, book, front: frontGenomes(optimizer, book, spec) },
+        resources,
+        cancel.signal,
+      );
+      await store.finish(searchId, { status: "succeeded", result });
+      log.info("search finished", { searchId, generations: optimizer.generation, front: result.front.length });
+      return { generations: optimizer.generation };
+    } catch (error) {
+      if (cancel.cancelled && !ctx.signal.aborted) {
+        log.info("search cancelled while waiting; stopping", { searchId });
+        return { generations: optimizer.generation };
+      }
+      throw error;
+    } finally {
+      cancel.stop();
     }
-    await store.finish(searchId, { status: "succeeded" });
-    log.info("search finished", { searchId, generations: spec.budget.generations });
-    return { generations: spec.budget.generations };
+  };
+}
+
+function withAdmissible(check: ((g: Genome) => boolean) | undefined): { admissible?: (g: Genome) => boolean } {
+  return check ? { admissible: check } : {};
+}
+
+function checkSources(spec: SearchSpec, resources: SearchRunResources): void {
+  const objectives = searchObjectives(spec);
+  if ((objectives.includes("psnr") || objectives.includes("ssim")) && !resources.quality) {
+    throw new MfnasError("unsupported", "this searcher has no evaluator connected for the quality objective");
+  }
+  if (spec.targets.length > 0 && !resources.latency) {
+    throw new MfnasError("unsupported", "this searcher has no device lab connected for the targets' latency");
+  }
+}
+
+async function resolveCheckpoint(store: SearchStore, spec: SearchSpec): Promise<number | null> {
+  if (!spec.supernet) return null;
+  if (spec.supernet.checkpointStep !== undefined) return spec.supernet.checkpointStep;
+  const step = await store.latestCheckpointStep(spec.supernet.id);
+  if (step === null) {
+    throw new MfnasError("invalid_input", `supernet ${spec.supernet.id} has no checkpoint to search with`, {
+      field: "supernet.id",
+    });
+  }
+  return step;
+}
+
+async function resume(
+  store: SearchStore,
+  searchId: string,
+  lastGeneration: number | null,
+  variation: ReturnType<typeof genomeVariation>,
+): Promise<{ optimizer: Optimizer<Genome>; book: SearchBook } | null> {
+  if (lastGeneration === null) return null;
+  const state = (await store.generationState(searchId, lastGeneration)) as StoredState | null;
+  if (!state?.optimizer || !state.book) {
+    throw new MfnasError("conflict", `generation ${lastGeneration} of search ${searchId} has no state to resume from`);
+  }
+  return { optimizer: restoreOptimizer(state.optimizer, variation), book: state.book };
+}
+
+function budgetExhausted(spec: SearchSpec, book: SearchBook, startedAt: number, now: number): string | null {
+  const { maxMeasurements, wallTimeMinutes } = spec.budget;
+  if (maxMeasurements !== undefined && book.measurementsRequested >= maxMeasurements) {
+    return `${book.measurementsRequested} device measurements (budget ${maxMeasurements})`;
+  }
+  if (wallTimeMinutes !== undefined && now - startedAt >= wallTimeMinutes * 60_000) {
+    return `${((now - startedAt) / 60_000).toFixed(1)} minutes (budget ${wallTimeMinutes})`;
+  }
+  return null;
+}
+
+interface BatchFigures {
+  readonly quality: Map<string, Quality | Error> | null;
+  readonly latency: Map<string, Map<string, Latency | Error>>;
+}
+
+async function evaluateBatch(
+  spec: SearchSpec,
+  book: SearchBook,
+  batch: readonly CandidateGenome[],
+  resources: SearchRunResources,
+  signal: AbortSignal,
+): Promise<BatchFigures> {
+  const supernet = spec.supernet;
+  // Quality and every target's latency are independent: they run at once on different services.
+  const quality =
+    supernet && resources.quality && book.checkpointStep !== null
+      ? resources.quality.evaluate(
+          {
+            supernetId: supernet.id,
+            checkpointStep: book.checkpointStep,
+            validationSet: spec.validationSet,
+            genomes: batch,
+          },
+          signal,
+        )
+      : Promise.resolve(null);
+  const latencies = spec.targets.map(async (target) => {
+    const source = resources.latency;
+    if (!source) return [targetName(target), new Map<string, Latency | Error>()] as const;
+    return [targetName(target), await source.measure({ target, genomes: batch }, signal)] as const;
+  });
+  const [q, l] = await Promise.all([quality, Promise.all(latencies)]);
+  return { quality: q, latency: new Map(l) };
+}
+
+function recordOf(
+  candidate: CandidateGenome,
+  spec: SearchSpec,
+  axes: readonly ObjectiveAxis[],
+  figures: BatchFigures,
+): CandidateRecord {
+  const latency = new Map<string, Latency | Error>();
+  for (const [target, values] of figures.latency) {
+    const value = values.get(candidate.hash);
+    if (value) latency.set(target, value);
+  }
+  const quality = figures.quality?.get(candidate.hash);
+  const fitness = fitnessOf(spec, axes, { candidate, ...(quality ? { quality } : {}), latency });
+  const measured: Record<string, Latency> = {};
+  for (const [target, value] of latency) if (!(value instanceof Error)) measured[target] = value;
+  return {
+    ...candidate,
+    quality: quality && !(quality instanceof Error) ? quality : null,
+    measured,
+    objectives: fitness.objectives,
+    violation: fitness.violation,
+    rank: 0,
+    ...(fitness.error ? { error: fitness.error } : {}),
+  };
+}
+
+function nextBook(
+  book: SearchBook,
+  spec: SearchSpec,
+  axes: readonly ObjectiveAxis[],
+  records: readonly CandidateRecord[],
+  requested: number,
+): SearchBook {
+  const figures = { ...book.figures };
+  for (const r of records) figures[r.hash] = { objectives: [...r.objectives], violation: r.violation };
+  return {
+    ...book,
+    reference: book.reference ?? referencePoint(spec, axes, records),
+    measurementsRequested: book.measurementsRequested + requested,
+    figures,
+  };
+}
+
+/**
+ * The population with ranks, the first front (feasible, non-dominated on every objective axis) and its
+ * hypervolume against the search's fixed reference point.
+ */
+function summarize(
+  optimizer: Optimizer<Genome>,
+  book: SearchBook,
+): { population: PopulationMember[]; front: string[]; hypervolume: number | null } {
+  const population = optimizer.population().map((m) => {
+    const hash = genomeHash(m.individual);
+    const full = book.figures[hash];
+    return { hash, rank: m.rank, objectives: full?.objectives ?? [...m.objectives], violation: m.violation };
+  });
+  const feasible = population.filter((m) => m.violation === 0);
+  const front = feasible.filter((a) => !feasible.some((b) => b !== a && dominates(b.objectives, a.objectives)));
+  const unique = [...new Map(front.map((m) => [m.hash, m])).values()];
+  const reference = book.reference;
+  const hv =
+    reference && unique.length > 0
+      ? hypervolume(
+          unique.map((m) => m.objectives),
+          reference,
+        )
+      : null;
+  return { population, front: unique.map((m) => m.hash), hypervolume: hv };
+}
+
+/** The final Pareto set as candidates, in front order. */
+function frontGenomes(optimizer: Optimizer<Genome>, book: SearchBook, spec: SearchSpec): CandidateGenome[] {
+  const genomes = new Map(optimizer.population().map((m) => [genomeHash(m.individual), m.individual]));
+  return summarize(optimizer, book).front.flatMap((hash) => {
+    const genome = genomes.get(hash);
+    return genome ? [candidateOf(genome, spec)] : [];
+  });
+}
+
+/** Polls the search's status so that a cancel from the API stops the search within about `pollMs`. */
+function watchCancellation(store: SearchStore, searchId: string, jobSignal: AbortSignal, pollMs: number) {
+  const controller = new AbortController();
+  let cancelled = false;
+  const onAbort = () => controller.abort();
+  jobSignal.addEventListener("abort", onAbort, { once: true });
+  const timer = setInterval(() => {
+    store.getSearch(searchId).then(
+      (s) => {
+        if (s?.status === "cancelled") {
+          cancelled = true;
+          controller.abort();
+        }
+      },
+      () => undefined,
+    );
+  }, pollMs);
+  timer.unref();
+  return {
+    signal: controller.signal,
+    get cancelled() {
+      return cancelled;
+    },
+    markCancelled() {
+      cancelled = true;
+    },
+    stop() {
+      clearInterval(timer);
+      jobSignal.removeEventListener("abort", onAbort);
+    },
   };
 }

@@ -13,7 +13,7 @@ describe("search spec", () => {
       referenceInput: { height: 64, width: 64 },
       targets: [],
       constraints: {},
-      algorithm: { kind: "nsga2", crossoverProbability: 0.9, mutationProbability: 0.1 },
+      algorithm: { kind: "nsga2", crossoverProbability: 0.9 },
       latencySource: "measured",
       budget: { generations: 2, population: 4 },
       final: { remeasure: true, exportFormats: ["tflite"] },
@@ -55,7 +55,7 @@ describe("search spec", () => {
       parseSearchSpec({
         name: "n",
         objectives: ["psnr", "ssim", "latency"],
-        budget: { generations: 1, population: 1 },
+        budget: { generations: 1, population: 2 },
       }),
     ).toThrow(/objectives: choose psnr or ssim.*supernet: is required.*targets: needs at least one target/s);
     expect(() =>
@@ -64,14 +64,14 @@ describe("search spec", () => {
         targets: [{ deviceClass: "a" }, { deviceClass: "a" }],
         validationSet: "../etc",
         algorithm: { kind: "annealing" },
-        budget: { generations: 1, population: 1 },
+        budget: { generations: 1, population: 2 },
       }),
     ).toThrow(/validationSet: .*algorithm\.kind/s);
     expect(() =>
       parseSearchSpec({
         name: "n",
         targets: [{ deviceClass: "a" }, { deviceClass: "a" }],
-        budget: { generations: 1, population: 1 },
+        budget: { generations: 1, population: 2 },
       }),
     ).toThrow(/targets\.1\.name: repeats target a/);
   });

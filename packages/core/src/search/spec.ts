@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MfnasError } from "../errors.ts";
+import { algorithmSpecSchema } from "../evolution/algorithm-spec.ts";
 import { runtimeConfigSchema } from "../jobs/catalog.ts";
 import { DEVICE_CLASS_PATTERN } from "../jobs/queues.ts";
 
@@ -39,23 +40,12 @@ const targetSchema = z.strictObject({
   maxPeakMemoryMb: z.number().positive().max(1_000_000).optional(),
 });
 
+const [nsga2, evolution, random] = algorithmSpecSchema.options;
+/** The algorithm and its settings; the population size is the budget's. */
 const algorithmSchema = z.discriminatedUnion("kind", [
-  z.strictObject({
-    kind: z.literal("nsga2"),
-    /** Probability that an offspring comes from crossover of two parents (else from one parent). */
-    crossoverProbability: z.number().min(0).max(1).default(0.9),
-    /** Probability that each gene of an offspring is resampled. */
-    mutationProbability: z.number().min(0).max(1).default(0.1),
-  }),
-  z.strictObject({
-    kind: z.literal("evolution"),
-    /** Share of the population kept as parents (Once-for-All's parent ratio). */
-    parentRatio: z.number().gt(0).max(1).default(0.25),
-    /** Share of the offspring made by mutation; the rest by crossover. */
-    mutationRatio: z.number().min(0).max(1).default(0.5),
-    mutationProbability: z.number().min(0).max(1).default(0.1),
-  }),
-  z.strictObject({ kind: z.literal("random") }),
+  nsga2.omit({ populationSize: true }),
+  evolution.omit({ populationSize: true }),
+  random.omit({ populationSize: true }),
 ]);
 
 export const SEARCH_OBJECTIVES = ["psnr", "ssim", "latency", "memory", "macs"] as const;
@@ -101,12 +91,12 @@ export const searchSpecSchema = z
       .min(1)
       .refine((o) => new Set(o).size === o.length, "must not repeat an objective")
       .optional(),
-    algorithm: algorithmSchema.default({ kind: "nsga2", crossoverProbability: 0.9, mutationProbability: 0.1 }),
+    algorithm: algorithmSchema.default({ kind: "nsga2", crossoverProbability: 0.9 }),
     /** Where latency comes from: every candidate measured on phones, or predicted with active measurement. */
     latencySource: z.enum(["measured", "predicted"]).default("measured"),
     budget: z.strictObject({
       generations: z.int().min(1).max(10_000),
-      population: z.int().min(1).max(4_096),
+      population: z.int().min(2).max(4_096),
       /** Stop sending candidates to phones after this many measurements (the final re-measurement excluded). */
       maxMeasurements: z.int().min(0).optional(),
       /** Stop starting generations after this many minutes of running. */

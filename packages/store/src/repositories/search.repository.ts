@@ -1,20 +1,52 @@
 import type { Db } from "../client.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
 import { isUniqueViolation } from "./errors.ts";
 
 /** Structural copies of the searcher's port types; the searcher owns the interface, this class satisfies it. */
-interface GenerationMember {
+interface GenomeRecord {
   readonly genome: object;
   readonly hash: string;
   readonly encoded: string;
   readonly cost: { params: number; macs: number; peakActivationBytes: number; memoryTrafficBytes: number };
 }
 
+interface CandidateWrite extends GenomeRecord {
+  readonly quality: { psnr: number; ssim: number } | null;
+  readonly measured: Readonly<Record<string, { medianMs: number; peakMemoryMb: number | null; measurementId: string }>>;
+  readonly objectives: readonly number[];
+  readonly violation: number;
+  readonly rank: number;
+  readonly error?: string;
+}
+
 export interface GenerationRecord {
   readonly searchId: string;
   readonly index: number;
-  readonly members: readonly GenerationMember[];
   readonly costModelVersion: string;
   readonly referenceInput: { readonly height: number; readonly width: number };
+  readonly candidates: readonly CandidateWrite[];
+  readonly population: readonly { hash: string; rank: number; objectives: readonly number[]; violation: number }[];
+  readonly front: readonly string[];
+  readonly hypervolume: number | null;
+  readonly state: unknown;
+}
+
+function architectureRows(
+  genomes: readonly GenomeRecord[],
+  costModelVersion: string,
+  referenceInput: { readonly height: number; readonly width: number },
+) {
+  return genomes.map((m) => ({
+    hash: m.hash,
+    genome: m.genome,
+    costModelVersion,
+    params: BigInt(m.cost.params),
+    macs: BigInt(m.cost.macs),
+    peakActivationBytes: BigInt(m.cost.peakActivationBytes),
+    memoryTrafficBytes: BigInt(m.cost.memoryTrafficBytes),
+    referenceInputHeight: referenceInput.height,
+    referenceInputWidth: referenceInput.width,
+  }));
 }
 
 export type SearchStatusValue = "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -33,8 +65,51 @@ export class SearchRepository {
   getSearch(id: string) {
     return this.db.search.findUnique({
       where: { id },
-      select: { id: true, status: true, spec: true, seed: true, lastGeneration: true },
+      select: { id: true, status: true, spec: true, seed: true, lastGeneration: true, startedAt: true },
     });
+  }
+
+  /** The algorithm state stored with a generation (null if the generation or its state is missing). */
+  async generationState(searchId: string, index: number): Promise<unknown> {
+    const row = await this.db.generation.findUnique({
+      where: { searchId_index: { searchId, index } },
+      select: { state: true },
+    });
+    return row?.state ?? null;
+  }
+
+  async latestCheckpointStep(supernetId: string): Promise<number | null> {
+    const row = await this.db.supernetCheckpoint.findFirst({
+      where: { supernetId },
+      orderBy: { step: "desc" },
+      select: { step: true },
+    });
+    return row?.step ?? null;
+  }
+
+  /** Architecture rows (shared across searches, keyed by genome hash); existing rows are left as they are. */
+  async ensureArchitectures(
+    genomes: readonly GenomeRecord[],
+    costModelVersion: string,
+    referenceInput: { height: number; width: number },
+  ): Promise<void> {
+    await this.db.architecture.createMany({
+      data: architectureRows(genomes, costModelVersion, referenceInput),
+      skipDuplicates: true,
+    });
+  }
+
+  /** Stored measurements by request key: median latency, reported peak memory and the row id. */
+  async measurementsByRequestKey(
+    keys: readonly string[],
+  ): Promise<Map<string, { medianMs: number; peakMemoryMb: number | null; measurementId: string }>> {
+    const rows = await this.db.measurement.findMany({
+      where: { requestKey: { in: [...keys] } },
+      select: { id: true, requestKey: true, medianMs: true, peakMemoryMb: true },
+    });
+    return new Map(
+      rows.map((r) => [r.requestKey, { medianMs: r.medianMs, peakMemoryMb: r.peakMemoryMb, measurementId: r.id }]),
+    );
   }
 
   async markRunning(id: string): Promise<void> {
@@ -56,7 +131,7 @@ export class SearchRepository {
   }
 
   private async writeGenerationOnce(generation: GenerationRecord): Promise<void> {
-    const { searchId, index, members, costModelVersion, referenceInput } = generation;
+    const { searchId, index, candidates, costModelVersion, referenceInput } = generation;
     await this.db.$transaction(async (tx) => {
       // The unique (searchId, index) key makes a replayed generation a no-op: if it is already stored, stop here.
       const existing = await tx.generation.findUnique({
@@ -65,34 +140,76 @@ export class SearchRepository {
       });
       if (existing) return;
       await tx.architecture.createMany({
-        data: members.map((m) => ({
-          hash: m.hash,
+        data: architectureRows(candidates, costModelVersion, referenceInput),
+        skipDuplicates: true,
+      });
+      // A genome met again in a later generation keeps the row of the generation that first evaluated it.
+      await tx.candidate.createMany({
+        data: candidates.map((m) => ({
+          searchId,
+          generationIndex: index,
           genome: m.genome,
-          costModelVersion,
-          params: BigInt(m.cost.params),
-          macs: BigInt(m.cost.macs),
-          peakActivationBytes: BigInt(m.cost.peakActivationBytes),
-          memoryTrafficBytes: BigInt(m.cost.memoryTrafficBytes),
-          referenceInputHeight: referenceInput.height,
-          referenceInputWidth: referenceInput.width,
+          genomeHash: m.hash,
+          psnr: m.quality?.psnr ?? null,
+          ssim: m.quality?.ssim ?? null,
+          rank: m.rank,
+          feasible: m.violation === 0,
         })),
         skipDuplicates: true,
       });
-      await tx.candidate.createMany({
-        data: members.map((m) => ({ searchId, generationIndex: index, genome: m.genome, genomeHash: m.hash })),
+      const ids = await tx.candidate.findMany({
+        where: { searchId, genomeHash: { in: candidates.map((m) => m.hash) } },
+        select: { id: true, genomeHash: true },
+      });
+      const idOf = new Map(ids.map((r) => [r.genomeHash, r.id]));
+      await tx.candidateLatency.createMany({
+        data: candidates.flatMap((m) =>
+          Object.entries(m.measured).map(([target, l]) => ({
+            candidateId: idOf.get(m.hash) ?? "",
+            target,
+            measuredMs: l.medianMs,
+            measuredPeakMemMb: l.peakMemoryMb,
+            measurementId: l.measurementId,
+          })),
+        ),
         skipDuplicates: true,
       });
+      // Ranks in the population after selection: the latest generation's word on each survivor.
+      for (const rank of new Set(generation.population.map((p) => p.rank))) {
+        await tx.candidate.updateMany({
+          where: {
+            searchId,
+            genomeHash: { in: generation.population.filter((p) => p.rank === rank).map((p) => p.hash) },
+          },
+          data: { rank },
+        });
+      }
       await tx.generation.create({
-        data: { searchId, index, population: members.map((m) => ({ hash: m.hash, genome: m.encoded })), front: [] },
+        data: {
+          searchId,
+          index,
+          population: generation.population.map((p) => ({ ...p, objectives: [...p.objectives] })),
+          front: [...generation.front],
+          hypervolume: generation.hypervolume,
+          state: generation.state as Prisma.InputJsonValue,
+        },
       });
       await tx.search.update({ where: { id: searchId }, data: { lastGeneration: index } });
     });
   }
 
-  async finish(id: string, outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string }): Promise<void> {
+  async finish(
+    id: string,
+    outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string; result?: unknown },
+  ): Promise<void> {
     await this.db.search.updateMany({
       where: { id, status: { in: ["queued", "running"] } },
-      data: { status: outcome.status, error: outcome.error ?? null, finishedAt: new Date() },
+      data: {
+        status: outcome.status,
+        error: outcome.error ?? null,
+        finishedAt: new Date(),
+        ...(outcome.result !== undefined ? { result: outcome.result as Prisma.InputJsonValue } : {}),
+      },
     });
   }
 

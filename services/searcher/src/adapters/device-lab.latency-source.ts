@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import { canonicalJson, JOBS, measureQueue, type SearchTarget } from "@mfnas/core";
+import { EXPORTER_VERSION, exportGenerator } from "@mfnas/export";
+import type { JobProducer } from "@mfnas/queue";
+import { awaitResults } from "../await-results.ts";
+import type { CandidateGenome, Latency, LatencyRequest, LatencySource } from "../ports.ts";
+import { probeWeights } from "./probe-weights.ts";
+
+/** What the device-lab source needs from the results store and the artifact store. */
+export interface DeviceLabStore {
+  /** Stored measurements by request key. */
+  measurementsByRequestKey(keys: readonly string[]): Promise<Map<string, Latency>>;
+  putArtifact(artifact: { bytes: Uint8Array; kind: "tflite"; mediaType: string; metadata: object }): Promise<string>;
+}
+
+export interface DeviceLabLatencyOptions {
+  readonly store: DeviceLabStore;
+  readonly producer: JobProducer;
+  readonly onProgress?: (target: string, done: number, total: number) => void;
+}
+
+/**
+ * The request key of a measurement: what is measured (architecture, or the exact model for tagged requests),
+ * where (device class, runtime config, input size) and with which exporter. The same key across searches is the
+ * same Measurement row, so a candidate measured once is never measured again.
+ */
+export function measurementRequestKey(
+  target: SearchTarget,
+  architectureHash: string,
+  artifactSha256: string | undefined,
+  tag: string | undefined,
+): string {
+  const where = createHash("sha256")
+    .update(canonicalJson({ deviceClass: target.deviceClass, runtime: target.runtimeConfig, input: target.input }))
+    .update(`\u0000${EXPORTER_VERSION}\u0000${tag ?? ""}\u0000${artifactSha256 ?? "probe"}`)
+    .digest("hex")
+    .slice(0, 32);
+  return `lat.${architectureHash.slice(0, 32)}.${where}`;
+}
+
+/**
+ * Latency measured on phones of each target's device class, through the `measure.<deviceClass>` queue. For
+ * search candidates it exports a latency probe (the candidate's architecture with seeded weights) as TFLite;
+ * for the final Pareto set the caller passes the models exported with their inherited weights.
+ */
+export class DeviceLabLatencySource implements LatencySource {
+  private requested = 0;
+
+  constructor(private readonly options: DeviceLabLatencyOptions) {}
+
+  get newMeasurements(): number {
+    return this.requested;
+  }
+
+  async measure(request: LatencyRequest, signal: AbortSignal): Promise<Map<string, Latency | Error>> {
+    const { store, producer } = this.options;
+    const { target } = request;
+    const keyOf = new Map<string, string>();
+    const artifactOf = new Map<string, string | undefined>();
+    for (const g of request.genomes) {
+      const artifact = request.artifacts?.get(g.hash);
+      artifactOf.set(g.hash, artifact);
+      keyOf.set(g.hash, measurementRequestKey(target, g.hash, artifact, request.tag));
+    }
+    const stored = await store.measurementsByRequestKey([...keyOf.values()]);
+    const missing = request.genomes.filter((g) => !stored.has(keyOf.get(g.hash) ?? ""));
+    for (const g of missing) {
+      const requestKey = keyOf.get(g.hash) ?? "";
+      const artifactSha256 = artifactOf.get(g.hash) ?? (await this.exportProbe(g, target));
+      await producer.enqueue(JOBS.measure.name, {
+        requestKey,
+        architectureHash: g.hash,
+        artifactSha256,
+        deviceClass: target.deviceClass,
+        runtimeConfig: target.runtimeConfig,
+        inputHeight: target.input.height,
+        inputWidth: target.input.width,
+      });
+      this.requested++;
+    }
+    const queue = producer.queue(measureQueue(target.deviceClass).name);
+    const results = await awaitResults([...keyOf.values()], {
+      signal,
+      fetch: (keys) => store.measurementsByRequestKey(keys),
+      failures: async (keys) => {
+        const failed = new Map<string, string>();
+        for (const key of keys) {
+          const job = await queue.getJob(`devicelab.measure-${key}`);
+          if (job && (await job.getState()) === "failed") failed.set(key, job.failedReason || "measurement failed");
+        }
+        return failed;
+      },
+      onProgress: (done, total) => this.options.onProgress?.(target.name ?? target.deviceClass, done, total),
+    });
+    return new Map(request.genomes.map((g) => [g.hash, results.get(keyOf.get(g.hash) ?? "") ?? new Error("lost")]));
+  }
+
+  private async exportProbe(candidate: CandidateGenome, target: SearchTarget): Promise<string> {
+    const artifact = exportGenerator(candidate.genome, probeWeights(candidate.genome), {
+      format: "tflite",
+      precision: target.runtimeConfig.precision === "fp16" ? "float16" : "float32",
+      input: target.input,
+    });
+    return this.options.store.putArtifact({
+      bytes: artifact.bytes,
+      kind: "tflite",
+      mediaType: "application/vnd.tflite",
+      metadata: { ...artifact.metadata, purpose: "latency-probe" },
+    });
+  }
+}

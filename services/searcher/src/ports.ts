@@ -1,0 +1,130 @@
+import type { CostReport, Genome, SearchTarget } from "@mfnas/core";
+
+/**
+ * The searcher's ports: what it needs from the results store, the evaluator and the device lab. Each is
+ * implemented over Postgres and the queues in this service's adapters, and in memory in the handler's unit tests.
+ */
+
+export type SearchStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export interface StoredSearch {
+  readonly id: string;
+  readonly status: SearchStatus;
+  readonly spec: unknown;
+  readonly seed: number;
+  readonly lastGeneration: number | null;
+  readonly startedAt: Date | null;
+}
+
+/** A genome with the figures the searcher knows without running anything. */
+export interface CandidateGenome {
+  readonly genome: Genome;
+  readonly hash: string;
+  readonly encoded: string;
+  /** Exact cost at the spec's reference input. */
+  readonly cost: CostReport;
+}
+
+export interface Quality {
+  readonly psnr: number;
+  readonly ssim: number;
+}
+
+export interface Latency {
+  readonly medianMs: number;
+  /** Peak memory the runtime reported on the phone, if it reports one. */
+  readonly peakMemoryMb: number | null;
+  readonly measurementId: string;
+}
+
+/** A candidate as a generation stores it: figures per target kept apart by where they came from. */
+export interface CandidateRecord extends CandidateGenome {
+  readonly quality: Quality | null;
+  /** Measured latency per target name; predictions never go here. */
+  readonly measured: Readonly<Record<string, Latency>>;
+  readonly objectives: readonly number[];
+  readonly violation: number;
+  readonly rank: number;
+  /** Why a figure is missing (evaluation or measurement failed for good), if it is. */
+  readonly error?: string;
+}
+
+export interface PopulationMember {
+  readonly hash: string;
+  readonly rank: number;
+  readonly objectives: readonly number[];
+  readonly violation: number;
+}
+
+export interface GenerationWrite {
+  readonly searchId: string;
+  readonly index: number;
+  readonly costModelVersion: string;
+  readonly referenceInput: { readonly height: number; readonly width: number };
+  /** The candidates evaluated in this generation (new to the search or not). */
+  readonly candidates: readonly CandidateRecord[];
+  /** The population after selection, with ranks and fitness, as the next generation starts from it. */
+  readonly population: readonly PopulationMember[];
+  /** Hashes of the first front (feasible, non-dominated) of the population after selection. */
+  readonly front: readonly string[];
+  readonly hypervolume: number | null;
+  /** The algorithm's state after this generation plus the searcher's own bookkeeping (JSON). */
+  readonly state: unknown;
+}
+
+export interface SearchStore {
+  getSearch(id: string): Promise<StoredSearch | null>;
+  markRunning(id: string): Promise<void>;
+  /** The state written with a generation, to resume after it. */
+  generationState(searchId: string, index: number): Promise<unknown>;
+  /** Latest checkpoint step of a supernet, or null if it has none. */
+  latestCheckpointStep(supernetId: string): Promise<number | null>;
+  /** Architecture rows for genomes (shared across searches); writing one again is a no-op. */
+  ensureArchitectures(
+    genomes: readonly CandidateGenome[],
+    costModelVersion: string,
+    referenceInput: { height: number; width: number },
+  ): Promise<void>;
+  /**
+   * Writes one generation whole, in one transaction: its candidates with their figures, the generation row and
+   * the search's lastGeneration. Writing the same generation again is a no-op.
+   */
+  writeGeneration(generation: GenerationWrite): Promise<void>;
+  finish(
+    id: string,
+    outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string; result?: unknown },
+  ): Promise<void>;
+}
+
+export interface QualityRequest {
+  readonly supernetId: string;
+  readonly checkpointStep: number;
+  readonly validationSet: string;
+  readonly genomes: readonly CandidateGenome[];
+}
+
+/** Quality of SubGenerators with the supernet's inherited weights (the evaluator, through its queue). */
+export interface QualitySource {
+  /** Quality per genome hash; a genome whose evaluation failed for good maps to an Error. */
+  evaluate(request: QualityRequest, signal: AbortSignal): Promise<Map<string, Quality | Error>>;
+}
+
+export interface LatencyRequest {
+  readonly target: SearchTarget;
+  readonly genomes: readonly CandidateGenome[];
+  /**
+   * Models to measure by genome hash (exported with their inherited weights); absent = the source exports a
+   * latency probe with the same architecture.
+   */
+  readonly artifacts?: ReadonlyMap<string, string>;
+  /** Distinguishes a request from the same one made earlier (e.g. a final re-measurement); absent = cacheable. */
+  readonly tag?: string;
+}
+
+/** On-device latency of SubGenerators (the device lab, through its per-class queues). */
+export interface LatencySource {
+  /** Latency per genome hash; a measurement that failed for good maps to an Error. */
+  measure(request: LatencyRequest, signal: AbortSignal): Promise<Map<string, Latency | Error>>;
+  /** How many device measurements the source has asked for that were not already stored. */
+  readonly newMeasurements: number;
+}

@@ -1,0 +1,68 @@
+import { JobProducer, type createRedis, type WorkerLog } from "@mfnas/queue";
+import { EvaluationRepository, LocalArtifactStore, SearchRepository, type Db } from "@mfnas/store";
+import type { Tf } from "@mfnas/model";
+import { DeviceLabLatencySource } from "./adapters/device-lab.latency-source.ts";
+import { EvaluatorQualitySource } from "./adapters/evaluator.quality-source.ts";
+import { SupernetExporter } from "./adapters/final-exporter.ts";
+import type { SearchRunResources } from "./search-run.job.ts";
+
+export interface SearcherWiring {
+  readonly db: Db;
+  readonly redis: ReturnType<typeof createRedis>;
+  readonly prefix: string;
+  /** Directory of the local artifact store (shared with the trainer, evaluator and device lab). */
+  readonly artifactDir: string;
+  /** TensorFlow.js namespace for slicing inherited weights of the final exports (any backend). */
+  readonly tf: Tf;
+  readonly log: WorkerLog;
+  readonly cancelPollMs?: number;
+  /** Called as results of a generation's evaluations and measurements arrive. */
+  readonly onProgress?: (what: string, done: number, total: number) => void;
+}
+
+/**
+ * The searcher's resources over Postgres, Redis and the artifact store: quality from the evaluator and latency
+ * from the device lab through their queues, final exports sliced from the supernet checkpoint.
+ */
+export function searcherResources(wiring: SearcherWiring): SearchRunResources & { close(): Promise<void> } {
+  const searches = new SearchRepository(wiring.db);
+  const evaluations = new EvaluationRepository(wiring.db);
+  const artifacts = new LocalArtifactStore(wiring.artifactDir, wiring.db);
+  const producer = new JobProducer({ connection: wiring.redis, prefix: wiring.prefix });
+  const putArtifact = async (a: {
+    bytes: Uint8Array;
+    kind: "tflite" | "onnx" | "tfjs";
+    mediaType: string;
+    metadata: object;
+  }) =>
+    (await artifacts.put({ ...a, metadata: JSON.parse(JSON.stringify(a.metadata)) as Record<string, never> })).sha256;
+  const progress = wiring.onProgress;
+  return {
+    store: searches,
+    log: wiring.log,
+    ...(wiring.cancelPollMs !== undefined ? { cancelPollMs: wiring.cancelPollMs } : {}),
+    quality: new EvaluatorQualitySource({
+      producer,
+      store: {
+        evaluations: async (key, hashes) =>
+          new Map(
+            (await evaluations.findEvaluations(key, hashes)).map((e) => [e.genomeHash, { psnr: e.psnr, ssim: e.ssim }]),
+          ),
+      },
+      ...(progress ? { onProgress: (done: number, total: number) => progress("quality", done, total) } : {}),
+    }),
+    latency: new DeviceLabLatencySource({
+      producer,
+      store: { measurementsByRequestKey: (keys) => searches.measurementsByRequestKey(keys), putArtifact },
+      ...(progress
+        ? { onProgress: (target: string, done: number, total: number) => progress(`latency ${target}`, done, total) }
+        : {}),
+    }),
+    exporter: new SupernetExporter(wiring.tf, {
+      checkpointArtifact: async (id, step) => (await evaluations.getCheckpoint(id, step))?.artifactSha256 ?? null,
+      getArtifact: (sha) => artifacts.get(sha),
+      putArtifact,
+    }),
+    close: () => producer.close(),
+  };
+}
