@@ -6,3 +6,4 @@ export * from "./search/spec.ts";
 export * from "./training/config.ts";
 export * from "./canonical-json.ts";
 export * from "./evolution/index.ts";
+export * from "./report/index.ts";
