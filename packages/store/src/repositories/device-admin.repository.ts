@@ -65,4 +65,42 @@ export class DeviceAdminRepository {
     });
     return { released: count === 1, device: await this.get(id) };
   }
+
+  /** Class of the device with this serial, or null when it is not known yet. */
+  async classOf(serial: string): Promise<string | null> {
+    return (await this.db.device.findUnique({ where: { serial }, select: { deviceClass: true } }))?.deviceClass ?? null;
+  }
+
+  /**
+   * A device-lab agent's report on one phone: registers it on first sight, then updates its identity, state,
+   * health and lastSeenAt. A quarantined phone stays quarantined whatever the agent reports: only an operator
+   * releases it.
+   */
+  async report(serial: string, report: DeviceReport): Promise<DeviceRow> {
+    const { state, health, ...identity } = report;
+    const now = new Date();
+    const healthValue = health === undefined ? {} : { health: health as Prisma.InputJsonValue };
+    await this.db.$transaction(async (tx) => {
+      await tx.device.upsert({
+        where: { serial },
+        create: { serial, ...identity, state, lastSeenAt: now, ...healthValue },
+        update: { ...identity, lastSeenAt: now, ...healthValue },
+      });
+      await tx.device.updateMany({ where: { serial, state: { not: "quarantined" } }, data: { state } });
+    });
+    return this.db.device.findUniqueOrThrow({ where: { serial }, select: DEVICE });
+  }
+}
+
+export interface DeviceReport {
+  readonly deviceClass: string;
+  readonly model: string;
+  readonly manufacturer?: string | null;
+  readonly soc?: string | null;
+  readonly abi?: string | null;
+  readonly androidVersion?: string | null;
+  readonly sdkLevel?: number | null;
+  readonly agentHost?: string | null;
+  readonly state: Exclude<DeviceState, "quarantined">;
+  readonly health?: unknown;
 }

@@ -1,0 +1,150 @@
+import { randomUUID } from "node:crypto";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { ApiKeyRepository } from "@mfnas/store";
+import Fastify, { type FastifyInstance } from "fastify";
+import { registerAuth } from "./auth.ts";
+import { registerMetrics } from "./metrics.ts";
+import { toProblem } from "./problem.ts";
+import { DEFAULT_API_OPTIONS, type ApiOptions, type ApiResources } from "./resources.ts";
+import { registerRoutes } from "./routes/index.ts";
+import { SseHub } from "./sse.ts";
+import { registerValidation } from "./validation.ts";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds the API (not listening): /v1 routes, OpenAPI at /v1/openapi.json, docs at /docs, /healthz, /readyz,
+ * /metrics. Tests call it with real resources and use `inject` or `listen`; main.ts adds the socket and signals.
+ */
+export async function buildApi(resources: ApiResources): Promise<FastifyInstance> {
+  const options: ApiOptions = { ...DEFAULT_API_OPTIONS, ...resources.options };
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimitBytes,
+    trustProxy: options.trustProxy,
+    // A caller's x-request-id is kept when it is a plain token, so logs on both sides share it.
+    genReqId: (request) => {
+      const given = request.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+  });
+  app.addHook("onRequest", (request, reply, done) => {
+    void reply.header("x-request-id", request.id);
+    done();
+  });
+
+  registerValidation(app);
+  app.setErrorHandler(async (error, request, reply) => {
+    const problem = toProblem(error, request);
+    if (problem.status >= 500) request.log.error({ err: error, problem }, "request failed");
+    return reply.code(problem.status).type("application/problem+json").send(problem);
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    const problem = toProblem(
+      Object.assign(new Error(`no route ${request.method} ${request.url.split("?")[0] ?? ""}`), { statusCode: 404 }),
+      request,
+    );
+    return reply.code(404).type("application/problem+json").send(problem);
+  });
+
+  const keys = new ApiKeyRepository(resources.db);
+  const auth = registerAuth(app, keys, options.auth);
+  if (options.rateLimit !== false) {
+    const { max, windowMs } = options.rateLimit;
+    await app.register(rateLimit, {
+      global: true,
+      max,
+      timeWindow: windowMs,
+      // After authentication, so a key's requests count against the key wherever they come from.
+      hook: "preHandler",
+      keyGenerator: (request) => (request.principal ? `key:${request.principal.id}` : `ip:${request.ip}`),
+      ...(resources.redis ? { redis: resources.redis, nameSpace: "mfnas-api-rate:" } : {}),
+      skipOnError: true,
+    });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "mfnas API",
+        version: "1",
+        description:
+          "Hardware-aware NAS of super-resolution GAN generators: supernets, searches, fronts, devices, " +
+          "measurements, artifacts, schedules. Errors are application/problem+json (RFC 9457).",
+      },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "mfnas_<prefix>_<secret>" } },
+      },
+      security: [{ bearer: [] }],
+    },
+    // Domain-validated bodies carry a marker keyword for the validator; the document leaves it out.
+    transform: ({ schema, url }) => ({ schema: stripMarkers(schema) as typeof schema, url }),
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  registerMetrics(app);
+  const hub = new SseHub();
+  app.addHook("preClose", (done) => {
+    hub.closeAll();
+    done();
+  });
+
+  app.get("/healthz", { config: { scope: "public" }, schema: { hide: true, response: { 200: statusSchema } } }, () => ({
+    status: "ok",
+  }));
+  app.get(
+    "/readyz",
+    { config: { scope: "public" }, schema: { hide: true, response: { 200: statusSchema, 503: statusSchema } } },
+    async (_request, reply) => {
+      try {
+        await resources.db.$queryRaw`SELECT 1`;
+        await resources.redis?.ping();
+        return { status: "ready" };
+      } catch {
+        return reply.code(503).send({ status: "not ready" });
+      }
+    },
+  );
+  app.get(
+    "/v1/openapi.json",
+    {
+      config: { scope: "public" },
+      schema: { hide: true, response: { 200: { type: "object", additionalProperties: true } } },
+    },
+    () => app.swagger(),
+  );
+
+  await app.register(
+    (v1, _options, done) => {
+      registerRoutes(v1, {
+        db: resources.db,
+        jobs: resources.jobs,
+        artifacts: resources.artifacts,
+        keys,
+        forgetKey: (id) => auth.forget(id),
+        options,
+        hub,
+      });
+      done();
+    },
+    { prefix: "/v1" },
+  );
+  await app.ready();
+  return app;
+}
+
+const statusSchema = { type: "object", properties: { status: { type: "string" } }, required: ["status"] } as const;
+
+function stripMarkers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripMarkers);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== "x-mfnas-validated-by")
+      .map(([key, v]) => [key, stripMarkers(v)]),
+  );
+}

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { envVar, errorMessage, parseEnv } from "@mfnas/core";
+
+const schema = z.object({
+  /** Results store. Prisma's `?schema=` parameter selects the Postgres schema (default public). */
+  DATABASE_URL: envVar.postgresUrl(),
+  /** BullMQ's Redis (jobs the API queues) and the rate-limit counters every replica shares. */
+  REDIS_URL: envVar.redisUrl().default("redis://127.0.0.1:6379"),
+  /** Key prefix of all queues; must match the workers'. */
+  QUEUE_PREFIX: envVar.queuePrefix().default("mfnas"),
+  /** Root of the local artifact store (the trainer's and exporters' ARTIFACT_DIR); read-only here. */
+  ARTIFACT_DIR: z
+    .string()
+    .refine((p) => p.startsWith("/"), "must be an absolute path")
+    .default("/var/lib/mfnas/artifacts"),
+  /** Listen address. The default serves this machine only; set 0.0.0.0 behind a proxy or in a container. */
+  API_HOST: z.string().min(1).default("127.0.0.1"),
+  API_PORT: envVar.port().default(8080),
+  /**
+   * A token `mfnas_<12 hex>_<43 base64url>` recorded (hashed) as an admin key at start if it is not stored yet:
+   * the bootstrap path for the first admin key. Unset = no bootstrap (use scripts/create-api-key.ts).
+   */
+  API_BOOTSTRAP_ADMIN_KEY: z
+    .string()
+    .regex(/^mfnas_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/, "must look like mfnas_<12 hex>_<43 base64url>")
+    .optional(),
+  /** Requests per key (or per client IP before authentication) per minute. */
+  API_RATE_LIMIT_PER_MINUTE: envVar.positiveInt().default(600),
+  /** Submissions (searches, training, clones, resumes) per key per minute. */
+  API_SUBMIT_LIMIT_PER_MINUTE: envVar.positiveInt().default(60),
+  /** Largest request body in bytes; a search spec is a few KiB. */
+  API_BODY_LIMIT_BYTES: envVar.positiveInt().default(262_144),
+  /** How often event streams poll Postgres, in ms. */
+  API_SSE_POLL_MS: envVar.positiveInt().default(1_000),
+  /** Trust X-Forwarded-For (only behind a reverse proxy that sets it). */
+  API_TRUST_PROXY: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+  LOG_LEVEL: envVar.logLevel().default("info"),
+});
+
+export type ApiEnv = z.infer<typeof schema>;
+
+/** Parses the environment once; a bad or missing variable stops the process with a message naming it. */
+export function loadEnv(source: Readonly<Record<string, string | undefined>> = process.env): ApiEnv {
+  try {
+    return parseEnv(schema, source);
+  } catch (error) {
+    process.stderr.write(`api: ${errorMessage(error)}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}

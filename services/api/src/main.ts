@@ -1,0 +1,50 @@
+import { createRedis, JobProducer } from "@mfnas/queue";
+import { ApiKeyRepository, LocalArtifactStore, createDb } from "@mfnas/store";
+import { errorMessage } from "@mfnas/core";
+import { buildApi } from "./app.ts";
+import { loadEnv } from "./env.ts";
+
+const env = loadEnv();
+const db = createDb(env.DATABASE_URL);
+const redis = createRedis(env.REDIS_URL, "api");
+const jobs = new JobProducer({ connection: redis, prefix: env.QUEUE_PREFIX });
+
+if (env.API_BOOTSTRAP_ADMIN_KEY !== undefined) {
+  await new ApiKeyRepository(db).ensure(env.API_BOOTSTRAP_ADMIN_KEY, { name: "bootstrap admin", scopes: ["admin"] });
+}
+
+const app = await buildApi({
+  db,
+  jobs,
+  redis,
+  artifacts: new LocalArtifactStore(env.ARTIFACT_DIR, db),
+  options: {
+    logger: { level: env.LOG_LEVEL, name: "api" },
+    bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
+    rateLimit: { max: env.API_RATE_LIMIT_PER_MINUTE, submitMax: env.API_SUBMIT_LIMIT_PER_MINUTE, windowMs: 60_000 },
+    sse: { pollMs: env.API_SSE_POLL_MS, heartbeatMs: 15_000 },
+    trustProxy: env.API_TRUST_PROXY,
+  },
+});
+
+let stopping = false;
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  app.log.info({ signal }, "shutting down: no new requests; event streams end; requests in flight finish");
+  try {
+    await app.close();
+    await jobs.close();
+    await db.$disconnect();
+    redis.disconnect();
+    process.exit(0);
+  } catch (error) {
+    app.log.error({ error: errorMessage(error) }, "unclean shutdown");
+    process.exit(1);
+  }
+}
+process.on("SIGTERM", (signal) => void stop(signal));
+process.on("SIGINT", (signal) => void stop(signal));
+
+await app.listen({ host: env.API_HOST, port: env.API_PORT });
+app.log.info({ host: env.API_HOST, port: env.API_PORT }, "api ready");

@@ -1,0 +1,40 @@
+import { Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { FastifyInstance } from "fastify";
+
+/**
+ * Prometheus metrics of one API instance: request latency by route template (never the raw URL, so the label
+ * set stays small), method and status, plus the process's default metrics. Served at /metrics.
+ */
+export function registerMetrics(app: FastifyInstance): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "mfnas_api_" });
+  const latency = new Histogram({
+    name: "mfnas_api_request_duration_seconds",
+    help: "HTTP request latency by route template, method and status code.",
+    labelNames: ["method", "route", "status_code"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    latency.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1_000,
+    );
+  });
+  app.get(
+    "/metrics",
+    {
+      config: { scope: "public" },
+      schema: {
+        hide: true,
+        response: { 200: { type: "string", description: "Prometheus text exposition" } },
+      },
+    },
+    async (_request, reply) => {
+      void reply.type(registry.contentType);
+      return registry.metrics();
+    },
+  );
+  return registry;
+}

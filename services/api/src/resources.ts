@@ -1,0 +1,42 @@
+import type { JobProducer } from "@mfnas/queue";
+import type { Db, LocalArtifactStore } from "@mfnas/store";
+import type { FastifyServerOptions } from "fastify";
+
+/** What the API is built from; tests and main.ts pass real Postgres, Redis and an artifact directory. */
+export interface ApiResources {
+  readonly db: Db;
+  /** Enqueues training and search jobs; its queues are also read to resume a finished job. */
+  readonly jobs: Pick<JobProducer, "enqueue" | "queue">;
+  /** Redis for readiness and for rate-limit counters shared by every replica; absent = in-process counters. */
+  readonly redis?: RedisConnection;
+  readonly artifacts: Pick<LocalArtifactStore, "get">;
+  readonly options?: Partial<ApiOptions>;
+}
+
+/** An ioredis connection (the queue package's createRedis); typed by what the API calls. */
+export interface RedisConnection {
+  ping(): Promise<unknown>;
+}
+
+export interface ApiOptions {
+  /** Largest request body in bytes. Default 256 KiB: a search spec is a few KiB. */
+  readonly bodyLimitBytes: number;
+  /** Requests per key (or per IP before authentication) and minute; false turns limiting off. */
+  readonly rateLimit: { readonly max: number; readonly submitMax: number; readonly windowMs: number } | false;
+  /** Server-sent events: how often Postgres is polled and how often a heartbeat comment is sent. */
+  readonly sse: { readonly pollMs: number; readonly heartbeatMs: number };
+  /** How long a verified key is trusted before the store is asked again; how often lastUsedAt is written. */
+  readonly auth: { readonly cacheMs: number; readonly touchEveryMs: number };
+  readonly logger: FastifyServerOptions["logger"];
+  /** Honour X-Forwarded-For from a reverse proxy for client addresses (rate limits by IP). */
+  readonly trustProxy: boolean;
+}
+
+export const DEFAULT_API_OPTIONS: ApiOptions = {
+  bodyLimitBytes: 256 * 1024,
+  rateLimit: { max: 600, submitMax: 60, windowMs: 60_000 },
+  sse: { pollMs: 1_000, heartbeatMs: 15_000 },
+  auth: { cacheMs: 5_000, touchEveryMs: 60_000 },
+  logger: false,
+  trustProxy: false,
+};

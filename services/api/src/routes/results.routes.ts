@@ -1,0 +1,333 @@
+import { MfnasError, parseSearchSpec, targetName } from "@mfnas/core";
+import { SearchQueryRepository, type CandidateRow } from "@mfnas/store";
+import type { FastifyInstance } from "fastify";
+import {
+  artifactSummary,
+  costSchema,
+  latencySchema,
+  measurementSummary,
+  toArtifact,
+  toCost,
+  toMeasurement,
+} from "../dto.ts";
+import { latencyFor, paretoFront, type LatencyBasis } from "../front.ts";
+import {
+  anyJson,
+  arrayOf,
+  dateTime,
+  idParams,
+  nullable,
+  object,
+  pageOf,
+  pageQuery,
+  responses,
+  uuid,
+} from "../schemas.ts";
+import type { RouteDeps } from "./index.ts";
+
+const targetParam = { type: "string", pattern: "^[A-Za-z0-9._-]{1,64}$" } as const;
+
+const generationSummary = object({
+  index: { type: "integer" },
+  hypervolume: nullable({ type: "number" }),
+  populationSize: { type: "integer" },
+  front: anyJson,
+  createdAt: dateTime,
+});
+
+const generationDetail = object({
+  ...(generationSummary["properties"] as Record<string, object>),
+  population: anyJson,
+});
+
+const candidateSchema = object({
+  id: uuid,
+  searchId: uuid,
+  generationIndex: { type: "integer" },
+  genome: anyJson,
+  genomeHash: { type: "string" },
+  psnr: nullable({ type: "number" }),
+  ssim: nullable({ type: "number" }),
+  rank: nullable({ type: "integer" }),
+  feasible: nullable({ type: "boolean" }),
+  cost: costSchema,
+  latencies: { ...arrayOf(latencySchema), description: "per target; predicted and measured figures kept apart" },
+  createdAt: dateTime,
+  updatedAt: dateTime,
+});
+
+const candidateDetail = object({
+  ...(candidateSchema["properties"] as Record<string, object>),
+  measurements: arrayOf(measurementSummary),
+  exports: arrayOf(artifactSummary),
+});
+
+const frontPoint = object({
+  candidateId: uuid,
+  genomeHash: { type: "string" },
+  genome: anyJson,
+  generationIndex: { type: "integer" },
+  quality: { type: "number" },
+  psnr: nullable({ type: "number" }),
+  ssim: nullable({ type: "number" }),
+  latencyMs: { type: "number" },
+  latencyBasis: { type: "string", enum: ["measured", "predicted"] },
+  predictedMs: nullable({ type: "number" }),
+  predictedStdMs: nullable({ type: "number" }),
+  predictorVersion: nullable({ type: "string" }),
+  measuredMs: nullable({ type: "number" }),
+  measuredPeakMemMb: nullable({ type: "number" }),
+  measurementId: nullable(uuid),
+  cost: costSchema,
+});
+
+const frontSchema = object({
+  searchId: uuid,
+  target: { type: "string" },
+  quality: { type: "string", enum: ["psnr", "ssim"] },
+  latency: { type: "string", enum: ["measured", "predicted", "measured-else-predicted"] },
+  generation: nullable({ type: "integer" }),
+  rankedCandidates: { type: "integer", description: "candidates with both a quality and a latency figure" },
+  points: arrayOf(frontPoint),
+});
+
+function toCandidate(row: CandidateRow) {
+  const { architecture, ...rest } = row;
+  return { ...rest, genome: row.genome ?? null, cost: toCost(architecture) };
+}
+
+export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const searches = new SearchQueryRepository(deps.db);
+
+  async function requireSearch(id: string) {
+    const found = await searches.spec(id);
+    if (!found) throw new MfnasError("not_found", `search ${id} does not exist`, { id });
+    return found;
+  }
+
+  /** Targets a search has: those its spec names and those with stored latencies. */
+  async function targetsOf(id: string, spec: unknown): Promise<string[]> {
+    let named: string[] = [];
+    try {
+      named = parseSearchSpec(spec).targets.map(targetName);
+    } catch {
+      // A spec stored under older rules still has its stored latencies.
+    }
+    return [...new Set([...named, ...(await searches.latencyTargets(id))])];
+  }
+
+  app.get(
+    "/searches/:id/generations",
+    {
+      config: { scope: "read" },
+      schema: {
+        summary: "Generations of a search, in order",
+        tags: ["results"],
+        params: idParams,
+        querystring: object(pageQuery(), ["cursor", "limit"]),
+        response: responses({ 200: pageOf(generationSummary) }),
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const q = request.query as { cursor?: string; limit: number };
+      await requireSearch(id);
+      const page = await searches.generations(id, q);
+      return {
+        items: page.items.map(({ population, ...g }) => ({
+          ...g,
+          front: g.front ?? null,
+          populationSize: Array.isArray(population) ? population.length : 0,
+        })),
+        nextCursor: page.nextCursor,
+      };
+    },
+  );
+
+  app.get(
+    "/searches/:id/generations/:index",
+    {
+      config: { scope: "read" },
+      schema: {
+        summary: "One generation with its population",
+        tags: ["results"],
+        params: object({ id: uuid, index: { type: "integer", minimum: 0, maximum: 1_000_000 } }),
+        response: responses({ 200: generationDetail }),
+      },
+    },
+    async (request) => {
+      const { id, index } = request.params as { id: string; index: number };
+      await requireSearch(id);
+      const g = await searches.generation(id, index);
+      if (!g) throw new MfnasError("not_found", `search ${id} has no generation ${index}`, { id, index });
+      return {
+        ...g,
+        front: g.front ?? null,
+        population: g.population ?? null,
+        populationSize: Array.isArray(g.population) ? g.population.length : 0,
+      };
+    },
+  );
+
+  app.get(
+    "/searches/:id/candidates",
+    {
+      config: { scope: "read" },
+      schema: {
+        summary: "Candidates of a search with metrics, cost and latency per target",
+        tags: ["results"],
+        params: idParams,
+        querystring: object(
+          {
+            target: targetParam,
+            feasible: { type: "boolean" },
+            rank: { type: "integer", minimum: 0, maximum: 1_000_000 },
+            generation: { type: "integer", minimum: 0, maximum: 1_000_000 },
+            ...pageQuery(1_000),
+          },
+          ["target", "feasible", "rank", "generation", "cursor", "limit"],
+        ),
+        response: responses({ 200: pageOf(candidateSchema) }),
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const q = request.query as {
+        target?: string;
+        feasible?: boolean;
+        rank?: number;
+        generation?: number;
+        cursor?: string;
+        limit: number;
+      };
+      await requireSearch(id);
+      const page = await searches.candidates(id, q, q);
+      return { items: page.items.map(toCandidate), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    "/searches/:id/candidates/:candidateId",
+    {
+      config: { scope: "read" },
+      schema: {
+        summary: "One candidate with its measurements (and their conditions) and exported models",
+        tags: ["results"],
+        params: object({ id: uuid, candidateId: uuid }),
+        response: responses({ 200: candidateDetail }),
+      },
+    },
+    async (request) => {
+      const { id, candidateId } = request.params as { id: string; candidateId: string };
+      const row = await searches.candidate(id, candidateId);
+      if (!row) throw new MfnasError("not_found", `search ${id} has no candidate ${candidateId}`, { id, candidateId });
+      const [measurements, exports] = await Promise.all([
+        searches.measurementsOf(row.genomeHash, 100),
+        searches.exportsOf(row.genomeHash),
+      ]);
+      return { ...toCandidate(row), measurements: measurements.map(toMeasurement), exports: exports.map(toArtifact) };
+    },
+  );
+
+  app.get(
+    "/searches/:id/fronts",
+    {
+      config: { scope: "read" },
+      schema: {
+        summary: "Targets of a search that have fronts",
+        tags: ["results"],
+        params: idParams,
+        response: responses({ 200: object({ searchId: uuid, targets: arrayOf({ type: "string" }) }) }),
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const found = await requireSearch(id);
+      return { searchId: id, targets: await targetsOf(id, found.spec) };
+    },
+  );
+
+  app.get(
+    "/searches/:id/fronts/:target",
+    {
+      config: { scope: "read" },
+      schema: {
+        summary: "The Pareto front of a search on one target: quality up, latency down",
+        description:
+          "Computed from the stored candidates. `latency` chooses the figure ranked by; with " +
+          "measured-else-predicted each point says which one it used. `generation` gives the front as of that " +
+          "generation (candidates that had appeared by then).",
+        tags: ["results"],
+        params: object({ id: uuid, target: targetParam }),
+        querystring: object(
+          {
+            quality: { type: "string", enum: ["psnr", "ssim"], default: "psnr" },
+            latency: {
+              type: "string",
+              enum: ["measured", "predicted", "measured-else-predicted"],
+              default: "measured-else-predicted",
+            },
+            generation: { type: "integer", minimum: 0, maximum: 1_000_000 },
+          },
+          ["quality", "latency", "generation"],
+        ),
+        response: responses({ 200: frontSchema }),
+      },
+    },
+    async (request) => {
+      const { id, target } = request.params as { id: string; target: string };
+      const q = request.query as { quality: "psnr" | "ssim"; latency: LatencyBasis; generation?: number };
+      const found = await requireSearch(id);
+      const rows = await searches.frontPoints(id, target, q.generation);
+      if (rows.length === 0 && !(await targetsOf(id, found.spec)).includes(target)) {
+        throw new MfnasError("not_found", `search ${id} has no target ${target}`, { id, target });
+      }
+      const ranked = rows.flatMap((row) => {
+        const quality = row.candidate[q.quality];
+        const latency = latencyFor(row, q.latency);
+        return quality === null || latency === null ? [] : [{ row, quality, latency }];
+      });
+      const front = paretoFront(
+        ranked,
+        (p) => p.quality,
+        (p) => p.latency.ms,
+      );
+      const architectures = new Map(
+        (await searches.architectures(front.map((p) => p.row.candidate.genomeHash))).map((a) => [a.hash, a]),
+      );
+      const points = front.flatMap(({ row, quality, latency }) => {
+        const architecture = architectures.get(row.candidate.genomeHash);
+        if (!architecture) return [];
+        return [
+          {
+            candidateId: row.candidate.id,
+            genomeHash: row.candidate.genomeHash,
+            genome: architecture.genome,
+            generationIndex: row.candidate.generationIndex,
+            quality,
+            psnr: row.candidate.psnr,
+            ssim: row.candidate.ssim,
+            latencyMs: latency.ms,
+            latencyBasis: latency.basis,
+            predictedMs: row.predictedMs,
+            predictedStdMs: row.predictedStdMs,
+            predictorVersion: row.predictorVersion,
+            measuredMs: row.measuredMs,
+            measuredPeakMemMb: row.measuredPeakMemMb,
+            measurementId: row.measurementId,
+            cost: toCost(architecture),
+          },
+        ];
+      });
+      return {
+        searchId: id,
+        target,
+        quality: q.quality,
+        latency: q.latency,
+        generation: q.generation ?? null,
+        rankedCandidates: ranked.length,
+        points,
+      };
+    },
+  );
+}

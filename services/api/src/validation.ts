@@ -1,0 +1,63 @@
+import { AjvCompiler } from "@fastify/ajv-compiler";
+import { MfnasError } from "@mfnas/core";
+import type { FastifyInstance } from "fastify";
+import { parse as parseYaml } from "yaml";
+import type { JsonSchema } from "./schemas.ts";
+
+/**
+ * Marks a body schema as documentation only: the handler validates the body itself with the domain parser
+ * (a search spec, a training config), whose errors name the field in the domain's own terms.
+ */
+export const VALIDATED_BY_DOMAIN = "x-mfnas-validated-by";
+
+export function domainValidated(schema: JsonSchema, by: string): JsonSchema {
+  return { ...schema, [VALIDATED_BY_DOMAIN]: by };
+}
+
+/**
+ * Route validation with two ajv instances: query strings, params and headers are coerced from text (`?limit=5`),
+ * bodies are not (a JSON body says what it means). Neither removes unknown properties: a closed schema rejects
+ * them, naming the field.
+ */
+export function registerValidation(app: FastifyInstance): void {
+  const build = AjvCompiler();
+  const common = { useDefaults: true, removeAdditional: false, allErrors: false } as const;
+  const text = build({}, { customOptions: { ...common, coerceTypes: "array" } });
+  const json = build({}, { customOptions: { ...common, coerceTypes: false } });
+  app.setValidatorCompiler(({ schema, method, url, httpPart }) => {
+    if (httpPart === "body" && VALIDATED_BY_DOMAIN in schema) return () => true;
+    const compile = httpPart === "body" ? json : text;
+    return compile({ schema, method, url, httpPart });
+  });
+
+  // Bodies may be YAML (a spec file as written); parsed to the same values as JSON.
+  app.addContentTypeParser(
+    ["application/yaml", "application/x-yaml", "text/yaml"],
+    { parseAs: "string" },
+    (_request, body, done) => {
+      try {
+        const value: unknown = parseYaml(body as string, { maxAliasCount: 100, uniqueKeys: true });
+        done(null, value);
+      } catch (error) {
+        done(new MfnasError("invalid_input", `body: not valid YAML: ${(error as Error).message}`), undefined);
+      }
+    },
+  );
+}
+
+/** Re-throws a domain parser's invalid_input with its fields placed under `prefix` (e.g. `trainingConfig`). */
+export function underField<T>(prefix: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof MfnasError) || error.code !== "invalid_input") throw error;
+    const listed = error.details?.["fields"];
+    const path = error.details?.["path"];
+    const colon = error.message.indexOf(": ");
+    const problem = colon >= 0 ? error.message.slice(colon + 2) : error.message;
+    const fields = Array.isArray(listed)
+      ? listed.map((f) => `${prefix}.${String(f)}`)
+      : [`${prefix}${typeof path === "string" && path !== "" ? `.${path}` : ""}: ${problem}`];
+    throw new MfnasError("invalid_input", fields.join("; "), { fields }, { cause: error });
+  }
+}
