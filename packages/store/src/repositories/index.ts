@@ -10,3 +10,4 @@ export * from "./measurement-query.repository.ts";
 export * from "./artifact-query.repository.ts";
 export * from "./schedule.repository.ts";
 export * from "./evaluation.repository.ts";
+export * from "./device-lab.repository.ts";

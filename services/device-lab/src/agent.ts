@@ -1,0 +1,240 @@
+import { DEVICE_CLASS_PATTERN, errorMessage, measureQueue } from "@mfnas/core";
+import {
+  EMULATED_RUNNER_PATH,
+  HOST_CPU_DEVICE_CLASS,
+  identifyDevice,
+  readHealth,
+  type DeviceDriver,
+  type DeviceEvent,
+  type DeviceIdentity,
+  type RunnerConfig,
+} from "@mfnas/devices";
+import { CatalogWorker, type WorkerLog, type createRedis } from "@mfnas/queue";
+import type { Prisma } from "@mfnas/store";
+import type { DeviceLabStore } from "./device-lab-store.ts";
+import { createMeasureHandler, type MeasureOptions } from "./measure.job.ts";
+
+type Redis = ReturnType<typeof createRedis>;
+
+export interface AgentConfig {
+  readonly agentHost: string;
+  readonly prefix: string;
+  /** Runner per serial, "*" for the default. */
+  readonly runners: Readonly<Record<string, RunnerConfig>>;
+  /** Device class per serial or SoC code. */
+  readonly classes: Readonly<Record<string, string>>;
+  readonly heartbeatMs: number;
+  readonly flapLimit: number;
+  readonly flapWindowMs: number;
+  readonly measure: MeasureOptions;
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+}
+
+export interface AgentDeps {
+  readonly driver: DeviceDriver;
+  readonly store: DeviceLabStore;
+  readonly artifacts: { get: (sha256: string) => Promise<Uint8Array> };
+  readonly redis: Redis;
+  readonly log: WorkerLog;
+  readonly config: AgentConfig;
+}
+
+interface AttachedPhone {
+  readonly serial: string;
+  readonly deviceClass: string;
+  readonly worker: CatalogWorker;
+  readonly connection: Redis;
+  busy: boolean;
+}
+
+/** The device class of a phone: configured per serial or SoC, else "host-cpu" for emulated phones, else its SoC. */
+export function deviceClassOf(identity: DeviceIdentity, classes: Readonly<Record<string, string>>): string {
+  const configured = classes[identity.serial] ?? (identity.soc ? classes[identity.soc.code] : undefined);
+  const chosen = configured ?? (identity.emulated ? HOST_CPU_DEVICE_CLASS : (identity.soc?.code ?? "unknown-soc"));
+  if (!DEVICE_CLASS_PATTERN.test(chosen)) throw new Error(`device class ${JSON.stringify(chosen)} is not a valid name`);
+  return chosen;
+}
+
+function runnerOf(identity: DeviceIdentity, runners: Readonly<Record<string, RunnerConfig>>): RunnerConfig {
+  const configured = runners[identity.serial] ?? runners["*"];
+  if (configured) return configured;
+  const version = identity.properties["ro.mfnas.runtime"];
+  return { path: EMULATED_RUNNER_PATH, version: version ?? "benchmark_model (version not configured)" };
+}
+
+/**
+ * The device-lab agent: follows the adb server's device list, registers each phone (identity, class, health),
+ * runs one measure worker per phone on its class's queue (one job at a time per phone; every phone of a class
+ * consumes the same queue), heartbeats, marks phones offline when they go, and quarantines a phone that keeps
+ * dropping off.
+ */
+export class DeviceLabAgent {
+  private readonly phones = new Map<string, AttachedPhone>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly disconnects = new Map<string, number[]>();
+  private tracking: { stop(): void } | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: AgentDeps) {}
+
+  /** Serials with a running measure worker. */
+  attached(): string[] {
+    return [...this.phones.keys()];
+  }
+
+  async start(): Promise<void> {
+    const { driver, store, config, log } = this.deps;
+    this.tracking = await driver.track(
+      (event) => this.onEvent(event),
+      (error) => log.error("device tracking failed", { error: error.message }),
+    );
+    const now = await driver.list();
+    await store.markAgentDevicesOffline(
+      config.agentHost,
+      now.filter((d) => d.state === "device").map((d) => d.serial),
+    );
+    for (const device of now) this.onEvent({ type: "added", serial: device.serial, state: device.state });
+    this.heartbeat = setInterval(() => void this.beat(), config.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Waits until every queued attach/detach has been handled (for callers that need a settled state). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.chains.values()]);
+  }
+
+  /** Stops tracking, hands running jobs back to their queues, and marks this agent's phones offline. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.tracking?.stop();
+    clearInterval(this.heartbeat);
+    await this.settled();
+    await Promise.all([...this.phones.keys()].map((serial) => this.detach(serial, "agent stopping", false)));
+    await this.deps.store.markAgentDevicesOffline(this.deps.config.agentHost);
+  }
+
+  private onEvent(event: DeviceEvent): void {
+    const serial = event.serial;
+    const previous = this.chains.get(serial) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        if (this.stopped) return;
+        if (event.type === "removed") await this.detach(serial, "removed from adb", true);
+        else if (event.state === "device") await this.attach(serial);
+        else {
+          await this.detach(serial, `adb state ${event.state}`, true);
+          if (event.state === "unauthorized") await this.deps.store.markUnauthorized(serial);
+        }
+      })
+      .catch((error: unknown) => this.deps.log.error("device event failed", { serial, error: errorMessage(error) }));
+    this.chains.set(serial, next);
+  }
+
+  private async attach(serial: string): Promise<void> {
+    if (this.phones.has(serial)) return;
+    const { driver, store, config, log } = this.deps;
+    const identity = await identifyDevice(driver, serial);
+    const deviceClass = deviceClassOf(identity, config.classes);
+    const health = await readHealth(driver, serial).catch(() => undefined);
+    const row = await store.registerDevice({
+      serial,
+      model: identity.model,
+      manufacturer: identity.manufacturer,
+      soc: identity.soc?.name ?? null,
+      abi: identity.abi,
+      androidVersion: identity.androidVersion,
+      sdkLevel: identity.sdkLevel,
+      deviceClass,
+      agentHost: config.agentHost,
+      health: JSON.parse(JSON.stringify({ ...health, cpuClusters: identity.cpuClusters })) as Prisma.InputJsonObject,
+    });
+    if (row.state === "quarantined") {
+      log.warn("device is quarantined; not measuring on it", { serial, reason: row.quarantineReason });
+      return;
+    }
+    const connection = this.deps.redis.duplicate();
+    const phone: AttachedPhone = { serial, deviceClass, connection, busy: false, worker: undefined as never };
+    const handler = createMeasureHandler({
+      store,
+      artifacts: this.deps.artifacts,
+      driver,
+      phone: {
+        serial,
+        deviceId: row.id,
+        deviceClass,
+        model: identity.model,
+        soc: identity.soc?.name ?? null,
+        emulated: identity.emulated,
+        runner: runnerOf(identity, config.runners),
+      },
+      options: config.measure,
+      log,
+    });
+    const worker = new CatalogWorker({
+      connection,
+      prefix: config.prefix,
+      queue: measureQueue(deviceClass),
+      handlers: {
+        "devicelab.measure": async (ctx) => {
+          phone.busy = true;
+          try {
+            return await handler(ctx);
+          } finally {
+            phone.busy = false;
+          }
+        },
+      },
+      concurrency: 1,
+      log,
+      name: `device-lab-${config.agentHost}-${serial}`,
+      ...(config.lockDurationMs !== undefined ? { lockDurationMs: config.lockDurationMs } : {}),
+      ...(config.stalledIntervalMs !== undefined ? { stalledIntervalMs: config.stalledIntervalMs } : {}),
+    });
+    Object.assign(phone, { worker });
+    this.phones.set(serial, phone);
+    await worker.start();
+    log.info("device online", { serial, model: identity.model, soc: identity.soc?.name, deviceClass });
+  }
+
+  private async detach(serial: string, reason: string, countAsDisconnect: boolean): Promise<void> {
+    const phone = this.phones.get(serial);
+    this.phones.delete(serial);
+    if (phone) {
+      // Closing the worker aborts a running measurement and puts its job back on the class's queue.
+      await phone.worker.close();
+      phone.connection.disconnect();
+      this.deps.log.info("device offline", { serial, reason });
+    }
+    await this.deps.store.markOffline(serial);
+    if (countAsDisconnect && phone) await this.checkFlapping(serial);
+  }
+
+  private async checkFlapping(serial: string): Promise<void> {
+    const { flapLimit, flapWindowMs } = this.deps.config;
+    const now = Date.now();
+    const recent = [...(this.disconnects.get(serial) ?? []), now].filter((t) => now - t <= flapWindowMs);
+    this.disconnects.set(serial, recent);
+    if (recent.length > flapLimit) {
+      const reason = `flapping: ${recent.length} disconnects within ${Math.round(flapWindowMs / 1000)} s (limit ${flapLimit})`;
+      await this.deps.store.quarantine(serial, reason);
+      this.deps.log.warn("device quarantined", { serial, reason });
+    }
+  }
+
+  private async beat(): Promise<void> {
+    for (const phone of this.phones.values()) {
+      try {
+        // A busy phone is not disturbed with extra commands; its row is only touched.
+        const health = phone.busy ? undefined : await readHealth(this.deps.driver, phone.serial);
+        await this.deps.store.heartbeat(
+          phone.serial,
+          health ? (JSON.parse(JSON.stringify(health)) as Prisma.InputJsonObject) : undefined,
+        );
+      } catch (error) {
+        this.deps.log.warn("heartbeat failed", { serial: phone.serial, error: errorMessage(error) });
+      }
+    }
+  }
+}

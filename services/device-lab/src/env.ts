@@ -1,0 +1,86 @@
+import { hostname } from "node:os";
+import { z } from "zod";
+import { envVar, errorMessage, parseEnv } from "@mfnas/core";
+
+const number = (what: string) =>
+  z
+    .string()
+    .refine((v) => v.trim() !== "" && Number.isFinite(Number(v)), `must be a number (${what})`)
+    .transform(Number);
+
+const runnerSchema = z.strictObject({ path: z.string().min(1), version: z.string().min(1) });
+
+const schema = z.object({
+  /** Results store (Device and Measurement rows). */
+  DATABASE_URL: envVar.postgresUrl(),
+  /** BullMQ's Redis; measure jobs arrive on `measure.<deviceClass>`. */
+  REDIS_URL: envVar.redisUrl().default("redis://127.0.0.1:6379"),
+  /** Key prefix of all queues; must equal the producers'. */
+  QUEUE_PREFIX: envVar.queuePrefix().default("mfnas"),
+  /** Content-addressed artifact directory the models are read from (shared with the exporters). */
+  ARTIFACT_DIR: z.string().min(1).default(".mfnas/artifacts"),
+  /** The host's adb server; started with `adb start-server` when it does not answer. */
+  ADB_HOST: z.string().min(1).default("127.0.0.1"),
+  ADB_PORT: envVar.port().default(5037),
+  /** Name recorded as the owner of the devices this agent registers. Default: the machine's hostname. */
+  DEVICE_LAB_AGENT_HOST: z.string().min(1).default(hostname()),
+  /**
+   * Runner per device, JSON: {"<serial>": {"path": "...", "version": "..."}, "*": {...}}. Default: every phone
+   * runs /data/local/tmp/benchmark_model (emulated phones report their own runtime version).
+   */
+  DEVICE_LAB_RUNNERS: z
+    .string()
+    .default("{}")
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string(), runnerSchema).parse(JSON.parse(text));
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `must be JSON {serial: {path, version}}: ${errorMessage(error)}` });
+        return z.NEVER;
+      }
+    }),
+  /** Device class per serial or SoC code, JSON {"<serial or soc>": "<class>"}. Default: the SoC code. */
+  DEVICE_LAB_CLASSES: z
+    .string()
+    .default("{}")
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string(), z.string()).parse(JSON.parse(text));
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `must be JSON {serialOrSoc: class}: ${errorMessage(error)}` });
+        return z.NEVER;
+      }
+    }),
+  /** How often online devices are re-read and their rows touched. */
+  DEVICE_LAB_HEARTBEAT_MS: envVar.positiveInt().default(15_000),
+  /** A phone that disconnects more than this many times within the window is quarantined. */
+  DEVICE_LAB_FLAP_LIMIT: envVar.positiveInt().default(4),
+  DEVICE_LAB_FLAP_WINDOW_MS: envVar.positiveInt().default(600_000),
+  /** Health gate: thresholds and the bounded cool-down wait. */
+  DEVICE_LAB_MAX_THERMAL_C: number("°C").default(45),
+  DEVICE_LAB_MAX_BATTERY_TEMP_C: number("°C").default(40),
+  DEVICE_LAB_MIN_BATTERY_LEVEL: number("%").default(20),
+  DEVICE_LAB_COOLDOWN_MAX_WAIT_MS: envVar.positiveInt().default(120_000),
+  DEVICE_LAB_COOLDOWN_POLL_MS: envVar.positiveInt().default(5_000),
+  /** Repeat benchmark_model until the 95% CI half-width is at most this fraction of the mean... */
+  DEVICE_LAB_CI_TARGET: number("fraction").default(0.02),
+  /** ...but at least / at most this many times. */
+  DEVICE_LAB_MIN_REPETITIONS: envVar.positiveInt().default(3),
+  DEVICE_LAB_MAX_REPETITIONS: envVar.positiveInt().default(10),
+  /** Lock and stall-check of measure jobs; unset = the queue's defaults. Shorter = faster takeover after a crash. */
+  DEVICE_LAB_LOCK_DURATION_MS: envVar.positiveInt().optional(),
+  DEVICE_LAB_STALLED_INTERVAL_MS: envVar.positiveInt().optional(),
+  LOG_LEVEL: envVar.logLevel().default("info"),
+});
+
+export type DeviceLabEnv = z.infer<typeof schema>;
+
+/** Parses the environment once; a bad or missing variable stops the process with a message naming it. */
+export function loadEnv(source: Readonly<Record<string, string | undefined>> = process.env): DeviceLabEnv {
+  try {
+    return parseEnv(schema, source);
+  } catch (error) {
+    process.stderr.write(`device-lab: ${errorMessage(error)}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}

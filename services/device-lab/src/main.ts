@@ -1,0 +1,62 @@
+import { AdbDriver } from "@mfnas/devices";
+import { createRedis, stopOnSignals } from "@mfnas/queue";
+import { DeviceLabRepository, LocalArtifactStore, createDb } from "@mfnas/store";
+import { DeviceLabAgent } from "./agent.ts";
+import { loadEnv } from "./env.ts";
+import { createLogger, workerLog } from "./logger.ts";
+
+const env = loadEnv();
+const logger = createLogger(env.LOG_LEVEL);
+const log = workerLog(logger);
+const db = createDb(env.DATABASE_URL);
+const redis = createRedis(env.REDIS_URL, "device-lab");
+const driver = new AdbDriver({ host: env.ADB_HOST, port: env.ADB_PORT });
+const adbVersion = await driver.ensureServer();
+
+const agent = new DeviceLabAgent({
+  driver,
+  store: new DeviceLabRepository(db),
+  artifacts: new LocalArtifactStore(env.ARTIFACT_DIR, db),
+  redis,
+  log,
+  config: {
+    agentHost: env.DEVICE_LAB_AGENT_HOST,
+    prefix: env.QUEUE_PREFIX,
+    runners: env.DEVICE_LAB_RUNNERS,
+    classes: env.DEVICE_LAB_CLASSES,
+    heartbeatMs: env.DEVICE_LAB_HEARTBEAT_MS,
+    flapLimit: env.DEVICE_LAB_FLAP_LIMIT,
+    flapWindowMs: env.DEVICE_LAB_FLAP_WINDOW_MS,
+    measure: {
+      thresholds: {
+        maxThermalC: env.DEVICE_LAB_MAX_THERMAL_C,
+        maxBatteryTempC: env.DEVICE_LAB_MAX_BATTERY_TEMP_C,
+        minBatteryLevel: env.DEVICE_LAB_MIN_BATTERY_LEVEL,
+      },
+      cooldown: { maxWaitMs: env.DEVICE_LAB_COOLDOWN_MAX_WAIT_MS, pollMs: env.DEVICE_LAB_COOLDOWN_POLL_MS },
+      confidence: {
+        relativeHalfWidth: env.DEVICE_LAB_CI_TARGET,
+        minRepetitions: env.DEVICE_LAB_MIN_REPETITIONS,
+        maxRepetitions: env.DEVICE_LAB_MAX_REPETITIONS,
+      },
+    },
+    ...(env.DEVICE_LAB_LOCK_DURATION_MS !== undefined ? { lockDurationMs: env.DEVICE_LAB_LOCK_DURATION_MS } : {}),
+    ...(env.DEVICE_LAB_STALLED_INTERVAL_MS !== undefined
+      ? { stalledIntervalMs: env.DEVICE_LAB_STALLED_INTERVAL_MS }
+      : {}),
+  },
+});
+
+stopOnSignals(
+  async () => {
+    await agent.stop();
+    await db.$disconnect();
+    redis.disconnect();
+  },
+  log,
+  "running measurements go back to their queues",
+);
+
+await agent.start();
+await agent.settled();
+logger.info({ adbVersion, devices: agent.attached(), prefix: env.QUEUE_PREFIX }, "device-lab ready");

@@ -1,0 +1,180 @@
+import { MfnasError, errorMessage, isPermanent, type RuntimeConfig } from "@mfnas/core";
+import {
+  awaitHealthy,
+  benchmarkArgv,
+  measureUntilConfident,
+  pushArtifact,
+  readHealth,
+  type ConfidenceRule,
+  type DeviceDriver,
+  type HealthThresholds,
+  type RunnerConfig,
+} from "@mfnas/devices";
+import { throwIfAborted, type JobHandler, type WorkerLog } from "@mfnas/queue";
+import type { Prisma } from "@mfnas/store";
+import type { DeviceLabStore } from "./device-lab-store.ts";
+
+/** The phone a measure handler runs on. */
+export interface PhoneContext {
+  readonly serial: string;
+  readonly deviceId: string;
+  readonly deviceClass: string;
+  readonly model: string;
+  readonly soc: string | null;
+  readonly emulated: boolean;
+  readonly runner: RunnerConfig;
+}
+
+export interface MeasureOptions {
+  readonly thresholds: HealthThresholds;
+  readonly cooldown: { readonly maxWaitMs: number; readonly pollMs: number };
+  readonly confidence: ConfidenceRule;
+}
+
+export interface MeasureDeps {
+  readonly store: DeviceLabStore;
+  readonly artifacts: { get: (sha256: string) => Promise<Uint8Array> };
+  readonly driver: DeviceDriver;
+  readonly phone: PhoneContext;
+  readonly options: MeasureOptions;
+  readonly log: WorkerLog;
+}
+
+/** A plain JSON copy (drops undefined, turns Infinity into null) for a JSON column. */
+function json(value: object): Prisma.InputJsonObject {
+  return JSON.parse(JSON.stringify(value)) as Prisma.InputJsonObject;
+}
+
+/**
+ * `devicelab.measure` on one phone: fetch the artifact, push it (hash-cached, checksum verified), wait (bounded)
+ * until the phone is cool and idle, run benchmark_model until the confidence target, then write one Measurement
+ * row with its conditions and raw output in one transaction. Nothing is written before that, so an unplugged phone
+ * or a dropped adb leaves nothing behind; those failures are transient and the job goes back to the class's queue.
+ */
+export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.measure"> {
+  const { store, driver, phone, options, log } = deps;
+  return async (ctx) => {
+    const { payload, signal } = ctx;
+    const progress = (value: object) => ctx.progress(value);
+    const done = await store.findMeasurement(payload.requestKey);
+    if (done) return { measurementId: done.id, skipped: true };
+    if (!(await store.architectureExists(payload.architectureHash))) {
+      throw new MfnasError("not_found", `architecture ${payload.architectureHash} is not stored`, {
+        architectureHash: payload.architectureHash,
+      });
+    }
+    const config: RuntimeConfig = payload.runtimeConfig;
+    const bytes = await deps.artifacts.get(payload.artifactSha256);
+    throwIfAborted(signal);
+
+    try {
+      await progress({ serial: phone.serial, phase: "push" });
+      const pushed = await pushArtifact(driver, phone.serial, bytes, { signal });
+      const argv = benchmarkArgv(phone.runner, pushed.remotePath, config);
+      await progress({ serial: phone.serial, phase: "health" });
+      const gate = await awaitHealthy(driver, phone.serial, {
+        thresholds: options.thresholds,
+        ...options.cooldown,
+        signal,
+      });
+      await progress({ serial: phone.serial, phase: "measure", repetition: 0 });
+      const measured = await measureUntilConfident(driver, phone.serial, argv, {
+        rule: options.confidence,
+        signal,
+        onRun: (_, index) => progress({ serial: phone.serial, phase: "measure", repetition: index + 1 }),
+      });
+      const after = await readHealth(driver, phone.serial, signal);
+      throwIfAborted(signal);
+
+      const runs = measured.runs.map((r) => r.result);
+      const peaks = runs.map((r) => r.memory?.peakMb).filter((p): p is number => p !== null && p !== undefined);
+      const inits = runs.map((r) => r.initUs / 1000).sort((a, b) => a - b);
+      const s = measured.summary;
+      const conditions = json({
+        serial: phone.serial,
+        deviceModel: phone.model,
+        soc: phone.soc,
+        emulated: phone.emulated,
+        runner: phone.runner,
+        command: argv.join(" "),
+        threads: config.threads,
+        cpuAffinity: config.cpuAffinity ?? null,
+        delegate: config.delegate,
+        precision: config.precision,
+        warmupRuns: config.warmupRuns,
+        runsPerRepetition: config.runs,
+        inputHeight: payload.inputHeight,
+        inputWidth: payload.inputWidth,
+        artifactSha256: payload.artifactSha256,
+        modelCachedOnDevice: pushed.cached,
+        repetitions: measured.runs.length,
+        stopReason: measured.stopReason,
+        confidenceRule: measured.rule,
+        relativeCiHalfWidth: Number.isFinite(s.relativeCiHalfWidth) ? s.relativeCiHalfWidth : null,
+        cooldown: { waitedMs: gate.waitedMs, readings: gate.readings },
+        thresholds: options.thresholds,
+        healthBefore: gate.health,
+        healthAfter: after,
+        perRepetition: measured.runs.map((r) => ({
+          initUs: r.result.initUs,
+          firstInferenceUs: r.result.firstInferenceUs,
+          warmupAvgUs: r.result.warmupAvgUs,
+          inferenceAvgUs: r.result.inferenceAvgUs,
+          inference: r.result.inference,
+          memory: r.result.memory,
+          wallMs: r.wallMs,
+        })),
+      });
+      const written = await store.recordMeasurement(
+        {
+          requestKey: payload.requestKey,
+          architectureHash: payload.architectureHash,
+          deviceId: phone.deviceId,
+          deviceClass: phone.deviceClass,
+          runtime: config.runtime,
+          runtimeVersion: phone.runner.version,
+          runtimeConfig: json(config),
+          inputHeight: payload.inputHeight,
+          inputWidth: payload.inputWidth,
+          samples: measured.runs.length,
+          medianMs: s.median,
+          meanMs: s.mean,
+          stdMs: s.std,
+          p90Ms: s.p90,
+          minMs: Math.min(...runs.map((r) => r.inference.minUs)) / 1000,
+          maxMs: Math.max(...runs.map((r) => r.inference.maxUs)) / 1000,
+          initMs: inits[Math.floor(inits.length / 2)] ?? null,
+          peakMemoryMb: peaks.length > 0 ? Math.max(...peaks) : null,
+          conditions,
+          rawOutput: measured.runs
+            .map((r, i) => `=== repetition ${i + 1}: ${argv.join(" ")}\n${r.rawOutput}`)
+            .join("\n"),
+        },
+        json(after),
+      );
+      log.info("measured", {
+        serial: phone.serial,
+        requestKey: payload.requestKey,
+        medianMs: s.median,
+        repetitions: measured.runs.length,
+        created: written.created,
+      });
+      return { measurementId: written.id, medianMs: s.median, repetitions: measured.runs.length };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      // A runner that printed garbage or failed may be a phone going away: only a phone still attached can be
+      // blamed, and even then another phone of the class may do better, so the job is retried, not dropped.
+      if (isPermanent(error) && !(error instanceof MfnasError && error.code === "invalid_input")) throw error;
+      const attached = await driver.list().catch(() => []);
+      const online = attached.some((d) => d.serial === phone.serial && d.state === "device");
+      throw new MfnasError(
+        "transient",
+        online
+          ? `measurement on ${phone.serial} failed: ${errorMessage(error)}`
+          : `device ${phone.serial} dropped mid-measurement: ${errorMessage(error)}`,
+        { serial: phone.serial },
+        { cause: error },
+      );
+    }
+  };
+}
