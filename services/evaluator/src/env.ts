@@ -26,8 +26,11 @@ const schema = z.object({
   EVALUATOR_PATH: z.enum(["auto", "onnxruntime", "tfjs"]).default("auto"),
   /** Use exactly this tfjs backend (fail if it does not load); unset = the fastest that loads (GPU, native, wasm). */
   EVALUATOR_BACKEND: z.enum(BACKEND_NAMES).optional(),
-  /** ONNX Runtime intra-op threads; unset = ONNX Runtime's default (one per core). */
-  EVALUATOR_ORT_THREADS: envVar.positiveInt().optional(),
+  /**
+   * ONNX Runtime intra-op threads per evaluation. Default 1: candidate graphs are small, and on a CPU one thread per
+   * evaluation (raise EVALUATOR_CONCURRENCY to use more cores) beat more threads each (bench/evaluator.ts).
+   */
+  EVALUATOR_ORT_THREADS: envVar.positiveInt().default(1),
   /** Decoded supernet checkpoints kept in memory across jobs (least recently used goes first). Default 2. */
   EVALUATOR_CACHED_CHECKPOINTS: envVar.positiveInt().default(2),
   /** Lock time of a running evaluation; unset = the queue's default. Shorter = faster takeover after a crash. */
