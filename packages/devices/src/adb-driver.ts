@@ -15,9 +15,12 @@ import type {
 import { assertDevicePath, assertSerial, shellCommand } from "./shell-quote.ts";
 
 const run = promisify(execFile);
-// adbkit is CommonJS compiled from TypeScript: under Node's ESM loader its classes sit on the default export.
-// Its declared types lean on Bluebird's, which are not installed, so the calls used here are typed locally.
-const { Adb } = adbkit as unknown as { Adb: { createClient(options: { host: string; port: number }): AdbClient } };
+// adbkit is CommonJS compiled from TypeScript: Node's ESM loader puts its exports on the default export, a bundler
+// (vitest) may hand over `exports.default` (the Adb class) itself. Its declared types lean on Bluebird's, which
+// are not installed, so the calls used here are typed locally.
+type AdbFactory = { createClient(options: { host: string; port: number }): AdbClient };
+const adbkitModule = adbkit as unknown as Partial<AdbFactory> & { Adb?: AdbFactory };
+const Adb: AdbFactory = adbkitModule.Adb ?? (adbkitModule as AdbFactory);
 
 /** The part of adbkit's Client the driver uses (its Bluebird promises are awaited as thenables). */
 export interface AdbClient {
@@ -98,18 +101,20 @@ function readAll(stream: Duplex, serial: string, what: string, options: CommandO
 export class AdbDriver implements DeviceDriver {
   readonly client: AdbClient;
   private readonly adbBinary: string;
+  private readonly port: number;
 
   constructor(options: AdbDriverOptions = {}) {
-    this.client = Adb.createClient({ host: options.host ?? "127.0.0.1", port: options.port ?? 5037 });
+    this.port = options.port ?? 5037;
+    this.client = Adb.createClient({ host: options.host ?? "127.0.0.1", port: this.port });
     this.adbBinary = options.adbBinary ?? "adb";
   }
 
-  /** Makes sure the adb server answers, starting it (`adb start-server`) when it does not; returns its version. */
+  /** Makes sure the adb server answers, starting it (`adb -P <port> start-server`) when down; returns its version. */
   async ensureServer(): Promise<number> {
     try {
       return await this.client.version();
     } catch {
-      await run(this.adbBinary, ["start-server"], { timeout: 30_000 });
+      await run(this.adbBinary, ["-P", String(this.port), "start-server"], { timeout: 30_000 });
       return await this.client.version();
     }
   }

@@ -73,6 +73,8 @@ export class DeviceLabAgent {
   private readonly phones = new Map<string, AttachedPhone>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly disconnects = new Map<string, number[]>();
+  /** Quarantined serials seen by this agent: not re-registered on every heartbeat. */
+  private readonly quarantined = new Set<string>();
   private tracking: { stop(): void } | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -151,6 +153,7 @@ export class DeviceLabAgent {
       health: JSON.parse(JSON.stringify({ ...health, cpuClusters: identity.cpuClusters })) as Prisma.InputJsonObject,
     });
     if (row.state === "quarantined") {
+      this.quarantined.add(serial);
       log.warn("device is quarantined; not measuring on it", { serial, reason: row.quarantineReason });
       return;
     }
@@ -219,11 +222,33 @@ export class DeviceLabAgent {
     if (recent.length > flapLimit) {
       const reason = `flapping: ${recent.length} disconnects within ${Math.round(flapWindowMs / 1000)} s (limit ${flapLimit})`;
       await this.deps.store.quarantine(serial, reason);
+      this.quarantined.add(serial);
       this.deps.log.warn("device quarantined", { serial, reason });
     }
   }
 
+  /**
+   * The adb server's track-devices stream does not always report a network device going offline (adb keeps
+   * reconnecting it), so every heartbeat also compares the server's list with the attached phones.
+   */
+  private async reconcile(): Promise<void> {
+    const listed = await this.deps.driver.list();
+    const online = new Set(listed.filter((d) => d.state === "device").map((d) => d.serial));
+    for (const serial of this.phones.keys()) {
+      if (online.has(serial)) continue;
+      const entry = listed.find((d) => d.serial === serial);
+      this.onEvent(entry ? { type: "changed", serial, state: entry.state } : { type: "removed", serial });
+    }
+    for (const serial of online) {
+      if (!this.phones.has(serial) && !this.quarantined.has(serial))
+        this.onEvent({ type: "added", serial, state: "device" });
+    }
+  }
+
   private async beat(): Promise<void> {
+    await this.reconcile().catch((error: unknown) =>
+      this.deps.log.warn("listing devices failed", { error: errorMessage(error) }),
+    );
     for (const phone of this.phones.values()) {
       try {
         // A busy phone is not disturbed with extra commands; its row is only touched.

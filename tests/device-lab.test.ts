@@ -1,0 +1,159 @@
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { QueueEvents } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JOBS, measureQueue, type PayloadOf } from "@mfnas/core";
+import { HOST_CPU_DEVICE_CLASS, startEmulatedPhones, type AdbDriver, type RunningEmulatedPhone } from "@mfnas/devices";
+import { JobProducer, createRedis } from "@mfnas/queue";
+import type { LocalArtifactStore } from "@mfnas/store";
+import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
+import { SMALL_RUN, startAdbServer, startAgent, stopPhones, storedSubGenerator } from "./support/device-lab.ts";
+import { TEST_REDIS_URL } from "./support/env.ts";
+import { eventually } from "./support/processes.ts";
+
+// The device lab end to end: a real adb server (its own port), adbkit, two emulated phones attached with
+// `adb connect`, the agent, a real exported SubGenerator measured with LiteRT.js on the host CPU.
+describe("device lab with two emulated phones on a real adb server", () => {
+  const ADB_PORT = 5047;
+  let database: TestDatabase;
+  let adb: { driver: AdbDriver; stop(): Promise<void> };
+  let phones: RunningEmulatedPhone[];
+  let artifacts: LocalArtifactStore;
+  let architectureHash: string;
+  let artifactSha256: string;
+  let agent: ReturnType<typeof startAgent>;
+  const prefix = uniqueName("mfnas-test");
+  const redis = createRedis(TEST_REDIS_URL);
+  const producer = new JobProducer({ connection: redis, prefix });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    adb = await startAdbServer(ADB_PORT);
+    phones = await startEmulatedPhones(2, { adb: { port: ADB_PORT } });
+    const stored = await storedSubGenerator(database.db, await mkdtemp(path.join(os.tmpdir(), "mfnas-artifacts-")));
+    artifacts = stored.store;
+    architectureHash = stored.architectureHash;
+    artifactSha256 = stored.artifact.sha256;
+    agent = startAgent({ driver: adb.driver, db: database.db, artifacts, prefix });
+    await agent.agent.start();
+    await agent.agent.settled();
+  });
+  afterAll(async () => {
+    await agent.stop();
+    await producer.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await stopPhones(phones);
+    await adb.stop();
+    await database.drop();
+  });
+
+  async function measure(requestKey: string, runtimeConfig = SMALL_RUN) {
+    const payload: PayloadOf<"devicelab.measure"> = {
+      requestKey,
+      architectureHash,
+      artifactSha256,
+      deviceClass: HOST_CPU_DEVICE_CLASS,
+      runtimeConfig,
+      inputHeight: 32,
+      inputWidth: 32,
+    };
+    const { jobId } = await producer.enqueue(JOBS.measure.name, payload);
+    return jobId;
+  }
+
+  async function finished(jobId: string) {
+    const connection = redis.duplicate();
+    const events = new QueueEvents(measureQueue(HOST_CPU_DEVICE_CLASS).name, { connection, prefix });
+    try {
+      await events.waitUntilReady();
+      const job = (await producer.queue(measureQueue(HOST_CPU_DEVICE_CLASS).name).getJob(jobId))!;
+      await job.waitUntilFinished(events, 50_000);
+      return job;
+    } finally {
+      await events.close();
+      connection.disconnect();
+    }
+  }
+
+  it("finds both phones, registers them, and stores a measurement with its conditions and raw output", async () => {
+    const devices = await database.db.device.findMany({ orderBy: { serial: "asc" } });
+    expect(devices.map((d) => d.serial)).toEqual(phones.map((p) => p.serial).sort());
+    for (const d of devices) {
+      expect(d).toMatchObject({
+        model: "mfnas emulated phone (host CPU)",
+        manufacturer: "mfnas",
+        soc: "host CPU (emulated phone)",
+        deviceClass: "host-cpu",
+        state: "online",
+        agentHost: "test-host",
+      });
+      expect((d.health as { cpuClusters: unknown[] }).cpuClusters.length).toBeGreaterThan(0);
+    }
+
+    const job = await finished(await measure("measure-once"));
+    expect(await job.getState()).toBe("completed");
+    const rows = await database.db.measurement.findMany({ where: { requestKey: "measure-once" } });
+    expect(rows).toHaveLength(1);
+    const m = rows[0]!;
+    expect(m.architectureHash).toBe(architectureHash);
+    expect(m.deviceClass).toBe("host-cpu");
+    expect(m.runtimeVersion).toMatch(/^litert\.js \d+\.\d+\.\d+ \(wasm\)$/);
+    expect(m.samples).toBeGreaterThanOrEqual(2);
+    expect(m.medianMs).toBeGreaterThan(0);
+    expect(m.minMs).toBeLessThanOrEqual(m.medianMs);
+    expect(m.maxMs).toBeGreaterThanOrEqual(m.medianMs);
+    expect(m.p90Ms).toBeGreaterThanOrEqual(m.medianMs);
+    expect(m.peakMemoryMb).toBeGreaterThan(0);
+    expect(m.rawOutput).toMatch(/Inference timings in us: Init: \d+/);
+    expect(m.rawOutput.match(/=== repetition/g)).toHaveLength(m.samples);
+    const conditions = m.conditions as Record<string, unknown> & {
+      healthBefore: { thermalZones: Array<{ unit: string; celsius: number }>; battery: { temperatureC: number } };
+    };
+    expect(conditions).toMatchObject({
+      emulated: true,
+      threads: 1,
+      delegate: "xnnpack",
+      warmupRuns: 1,
+      runsPerRepetition: 5,
+    });
+    expect(conditions["command"]).toMatch(/benchmark_model --graph=\/data\/local\/tmp\/mfnas\/[0-9a-f]{64}\.tflite/);
+    expect(conditions.healthBefore.thermalZones).toEqual([
+      expect.objectContaining({ type: "cpu-emulated", unit: "millidegree", celsius: 36 }),
+      expect.objectContaining({ type: "battery-emulated", unit: "millidegree", celsius: 31 }),
+    ]);
+    expect(conditions.healthBefore.battery.temperatureC).toBe(31);
+
+    // The same request again is one job and one row.
+    await finished(await measure("measure-once"));
+    expect(await database.db.measurement.count({ where: { requestKey: "measure-once" } })).toBe(1);
+  });
+
+  it("a phone killed mid-measurement sends the job back; it completes on the other phone, one row", async () => {
+    // Enough runs that the kill lands inside benchmark_model.
+    const jobId = await measure("measure-failover", { ...SMALL_RUN, runs: 40 });
+    const victim = await Promise.race(phones.map((p) => p.waitFor(/benchmark started/).then(() => p)));
+    const survivor = phones.find((p) => p !== victim)!;
+    victim.kill();
+
+    const job = await finished(jobId);
+    expect(await job.getState()).toBe("completed");
+    const rows = await database.db.measurement.findMany({
+      where: { requestKey: "measure-failover" },
+      include: { device: true },
+    });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.device.serial).toBe(survivor.serial);
+    const victimRow = await eventually(
+      async () => {
+        const d = await database.db.device.findUniqueOrThrow({ where: { serial: victim.serial } });
+        return d.state === "offline" ? d : undefined;
+      },
+      20_000,
+      "killed phone marked offline",
+    );
+    expect(victimRow.state).toBe("offline");
+  });
+});
