@@ -41,11 +41,11 @@ describe("searcher killed with SIGKILL mid-search", () => {
     return s;
   }
 
-  const GENERATIONS = 150;
+  const GENERATIONS = 60;
 
   /** Creates a search long enough to interrupt and queues its search.run job. */
   async function submitSearch(producer: JobProducer, name: string, seed: number) {
-    const spec = { name, seed, budget: { generations: GENERATIONS, population: 48 } };
+    const spec = { name, seed, budget: { generations: GENERATIONS, population: 24 } };
     const { id } = await new SearchRepository(database.db).create({ name, spec, seed });
     const { jobId } = await producer.enqueue(JOBS.searchRun.name, { searchId: id });
     return { id, jobId };
@@ -107,11 +107,8 @@ describe("searcher killed with SIGKILL mid-search", () => {
     );
     expect(rows.map((r) => r.index)).toEqual(Array.from({ length: GENERATIONS }, (_, i) => i));
     // Candidates: one row per distinct genome of the whole search, however often it was sampled or replayed.
-    const populations = await database.db.generation.findMany({
-      where: { searchId: id },
-      select: { population: true },
-    });
-    const distinct = new Set(populations.flatMap((g) => (g.population as Array<{ hash: string }>).map((m) => m.hash)));
+    const generations = await database.db.generation.findMany({ where: { searchId: id }, select: { state: true } });
+    const distinct = new Set(generations.flatMap((g) => (g.state as { evaluated: string[] }).evaluated));
     expect(await database.db.candidate.count({ where: { searchId: id } })).toBe(distinct.size);
   });
 

@@ -54,13 +54,15 @@ export interface SearchBook {
   readonly reference: number[] | null;
   /** Device measurements this search asked for that were not stored already. */
   readonly measurementsRequested: number;
-  /** Every evaluated candidate's full objective vector and figures, by genome hash. */
+  /** The full objective vector and violation of each member of the current population, by genome hash. */
   readonly figures: Record<string, { objectives: number[]; violation: number }>;
 }
 
 interface StoredState {
   readonly optimizer: unknown;
   readonly book: SearchBook;
+  /** Genome hashes evaluated in this generation (the optimizer's batch), in batch order. */
+  readonly evaluated?: readonly string[];
 }
 
 function spaceOf(spec: SearchSpec): SearchSpace {
@@ -156,6 +158,7 @@ export function createSearchRunHandler(resources: SearchRunResources) {
         );
         book = nextBook(book, spec, axes, records, requested);
         const { population, front, hypervolume: hv } = summarize(optimizer, book);
+        book = keepFigures(book, population);
         await store.writeGeneration({
           searchId,
           index,
@@ -165,7 +168,7 @@ export function createSearchRunHandler(resources: SearchRunResources) {
           population,
           front,
           hypervolume: hv,
-          state: { optimizer: optimizer.state(), book } satisfies StoredState,
+          state: { optimizer: optimizer.state(), book, evaluated: batch.map((c) => c.hash) } satisfies StoredState,
         });
         await ctx.progress({
           generation: index + 1,
@@ -327,6 +330,16 @@ function nextBook(
     measurementsRequested: book.measurementsRequested + requested,
     figures,
   };
+}
+
+/** The figures of the current population only, so the stored state stays the size of one population. */
+function keepFigures(book: SearchBook, population: readonly PopulationMember[]): SearchBook {
+  const figures: SearchBook["figures"] = {};
+  for (const m of population) {
+    const f = book.figures[m.hash];
+    if (f) figures[m.hash] = f;
+  }
+  return { ...book, figures };
 }
 
 /**

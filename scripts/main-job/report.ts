@@ -1,0 +1,107 @@
+import path from "node:path";
+import { esrganCost, renderFrontSvg, renderTable } from "@mfnas/core";
+import { imresize, openSampleDatasets, psnrY } from "@mfnas/model";
+import { LocalArtifactStore, type Db } from "@mfnas/store";
+
+/** The stored result of a search (the searcher's SearchResult, read back from Postgres). */
+export interface SearchReport {
+  readonly searchId: string;
+  readonly status: string;
+  readonly result: {
+    axes: { name: string; unit: string; negated: boolean }[];
+    measurementsRequested: number;
+    front: {
+      hash: string;
+      genome: string;
+      objectives: number[];
+      params: number;
+      macs: number;
+      latency: Record<string, { searchMs: number | null; finalMs: number | null }>;
+      exports: Partial<Record<"tflite" | "onnx" | "tfjs", string>>;
+    }[];
+  } | null;
+  readonly candidates: readonly {
+    genomeHash: string;
+    psnr: number | null;
+    feasible: boolean | null;
+    latencies: readonly { target: string; measuredMs: number | null }[];
+  }[];
+}
+
+interface ReportDeps {
+  readonly db: Db;
+  readonly artifactDir: string;
+  readonly outputDir: string;
+  readonly write: (file: string, data: string | Uint8Array) => Promise<void>;
+}
+
+/** Bicubic x4 Y-PSNR on the bundled validation images (border of 4 cropped), the line a SubGenerator must beat. */
+async function bicubicPsnr(): Promise<number> {
+  const { val } = await openSampleDatasets({ scale: 4 });
+  let sum = 0;
+  for (let i = 0; i < val.entries.length; i++) {
+    const pair = await val.load(i);
+    sum += psnrY(imresize(pair.lr, { scale: 4 }), pair.hr, { cropBorder: 4 });
+  }
+  return sum / val.entries.length;
+}
+
+/** Prints the Pareto front as a table, writes it as SVG and JSON, and exports the best SubGenerator's files. */
+export async function printFront(report: SearchReport, deps: ReportDeps): Promise<void> {
+  const result = report.result;
+  if (!result || result.front.length === 0) {
+    console.log(`search ${report.status}: no feasible front to report`);
+    return;
+  }
+  const target = Object.keys(result.front[0]?.latency ?? {})[0] ?? "";
+  const psnrAxis = result.axes.findIndex((a) => a.name === "psnr");
+  const psnrOf = (m: (typeof result.front)[number]) => (psnrAxis >= 0 ? -(m.objectives[psnrAxis] ?? NaN) : NaN);
+  const esrgan = esrganCost(64, 64, { scale: 4 });
+  const front = [...result.front].sort((a, b) => psnrOf(b) - psnrOf(a));
+  const bicubic = await bicubicPsnr();
+  console.log(
+    `\nPareto front (${front.length} SubGenerators; Y-PSNR on the bundled validation images, latency on ${target}, ` +
+      `64x64 LR input, x4; bicubic ${bicubic.toFixed(2)} dB; ${result.measurementsRequested} device measurements)`,
+  );
+  console.log(
+    renderTable(
+      ["#", "genome", "Y-PSNR dB", "ms (search)", "ms (final)", "params K", "GMACs", "MACs vs ESRGAN"],
+      front.map((m, i) => [
+        i + 1,
+        m.genome,
+        psnrOf(m),
+        m.latency[target]?.searchMs ?? NaN,
+        m.latency[target]?.finalMs ?? NaN,
+        m.params / 1e3,
+        m.macs / 1e9,
+        `${(esrgan.macs / m.macs).toFixed(0)}x less`,
+      ]),
+    ),
+  );
+  const frontHashes = new Set(front.map((m) => m.hash));
+  const points = report.candidates.flatMap((c) => {
+    const ms = c.latencies.find((l) => l.target === target)?.measuredMs;
+    if (c.psnr === null || ms === null || ms === undefined) return [];
+    return [{ x: ms, y: c.psnr, front: frontHashes.has(c.genomeHash), label: c.genomeHash.slice(0, 12) }];
+  });
+  const svg = renderFrontSvg(points, {
+    title: `mfnas search ${report.searchId.slice(0, 8)}: quality vs latency on ${target}`,
+    xLabel: `median latency on ${target} (ms)`,
+    yLabel: "Y-PSNR (dB)",
+    yReference: { value: bicubic, label: `bicubic ${bicubic.toFixed(2)} dB` },
+  });
+  const plot = path.join(deps.outputDir, "front.svg");
+  await deps.write(plot, svg);
+  await deps.write(path.join(deps.outputDir, "front.json"), JSON.stringify(result, null, 2));
+  const best = front[0];
+  const artifacts = new LocalArtifactStore(deps.artifactDir, deps.db);
+  const written = [plot, path.join(deps.outputDir, "front.json")];
+  for (const [format, sha] of Object.entries(best?.exports ?? {})) {
+    if (!sha || format === "tfjs") continue;
+    const file = path.join(deps.outputDir, `best.${format}`);
+    await deps.write(file, await artifacts.get(sha));
+    written.push(file);
+  }
+  if (best) console.log(`best SubGenerator: ${best.genome} (${psnrOf(best).toFixed(2)} dB Y-PSNR)`);
+  console.log(`wrote ${written.map((f) => path.relative(process.cwd(), f)).join(", ")}`);
+}

@@ -1,0 +1,116 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { QueueEvents } from "bullmq";
+import { JOBS, QUEUES, type TrainingConfigInput } from "@mfnas/core";
+import type { JobProducer, createRedis } from "@mfnas/queue";
+import type { Prisma} from "@mfnas/store";
+import { LocalArtifactStore, SupernetRepository, type Db } from "@mfnas/store";
+import { ProgressBar } from "./progress.ts";
+import { startService } from "./services.ts";
+
+/** The space the main job trains and searches: small enough to train on a laptop CPU in a few minutes. */
+export const DEMO_SPACE = {
+  scales: [4],
+  trunkWidths: [8, 12, 16],
+  branchWidths: [8],
+  depth: { min: 1, max: 2 },
+} as const;
+
+export interface SupernetContext {
+  readonly root: string;
+  readonly db: Db;
+  readonly redis: ReturnType<typeof createRedis>;
+  readonly producer: JobProducer;
+  readonly prefix: string;
+  readonly artifactDir: string;
+  readonly logDir: string;
+  readonly serviceEnv: Record<string, string>;
+}
+
+async function demoConfig(ctx: SupernetContext, steps: number): Promise<TrainingConfigInput> {
+  const teacher = new Uint8Array(
+    await readFile(path.join(ctx.root, "services/trainer/fixtures/tiny-teacher-x4.safetensors")),
+  );
+  const { sha256 } = await new LocalArtifactStore(ctx.artifactDir, ctx.db).put({
+    bytes: teacher,
+    kind: "weights",
+    metadata: { model: "RRDBNet", blocks: 2, channels: 16, growth: 8 },
+  });
+  return {
+    space: DEMO_SPACE,
+    teacher: { weights: sha256, blocks: 2, channels: 16, growth: 8 },
+    data: { train: "bundled", val: "bundled" },
+    scale: 4,
+    steps,
+    batch: 4,
+    patchSize: 32,
+    optimizer: { lr: 2e-3 },
+    losses: { adversarial: 0.001, featureDistill: 0.1 },
+    discriminator: { layers: 2, teacherBaseWidth: 8, studentBaseWidth: 4 },
+    sampling: { rule: "sandwich", random: 1 },
+    checkpointEvery: Math.max(1, Math.floor(steps / 4)),
+    evalEvery: 1_000_000,
+    logEvery: Math.max(1, Math.floor(steps / 20)),
+    seed: 2021,
+  };
+}
+
+/**
+ * The main job's supernet: a ready supernet trained with exactly this configuration is reused; otherwise one is
+ * trained through the trainer service (its own process, the real queue) with a progress bar.
+ */
+export async function trainOrReuseSupernet(
+  ctx: SupernetContext,
+  steps: number,
+): Promise<{ id: string; reused: boolean }> {
+  const config = await demoConfig(ctx, steps);
+  const configJson = JSON.parse(JSON.stringify(config)) as Prisma.InputJsonValue;
+  const existing = await ctx.db.supernet.findFirst({
+    where: { status: "ready", trainingConfig: { equals: configJson }, checkpoints: { some: {} } },
+    orderBy: { createdAt: "desc" },
+    select: { id: true },
+  });
+  if (existing) return { id: existing.id, reused: true };
+  const unfinished = await ctx.db.supernet.findFirst({
+    where: { status: { in: ["queued", "training"] }, trainingConfig: { equals: configJson } },
+    orderBy: { createdAt: "desc" },
+    select: { id: true },
+  });
+  const id =
+    unfinished?.id ??
+    (
+      await new SupernetRepository(ctx.db).create({
+        name: "main-job supernet",
+        searchSpace: DEMO_SPACE,
+        trainingConfig: config,
+      })
+    ).id;
+  const trainer = startService(ctx.root, "trainer", "services/trainer/src/main.ts", ctx.serviceEnv, ctx.logDir);
+  const connection = ctx.redis.duplicate();
+  const events = new QueueEvents(QUEUES.train.name, { connection, prefix: ctx.prefix });
+  const bar = new ProgressBar("training supernet", steps);
+  try {
+    await events.waitUntilReady();
+    const { jobId } = await ctx.producer.enqueue(JOBS.trainSupernet.name, { supernetId: id });
+    events.on("progress", ({ jobId: progressed, data }) => {
+      if (progressed !== jobId) return;
+      const p = data as { step?: number; losses?: Record<string, number>; imagesPerSecond?: number };
+      const pixel = p.losses?.["pixel"];
+      bar.update(p.step ?? 0, `L1 ${pixel?.toFixed(4) ?? "-"} ${p.imagesPerSecond?.toFixed(1) ?? "-"} img/s`);
+    });
+    const job = await ctx.producer.queue(QUEUES.train.name).getJob(jobId);
+    if (!job) throw new Error(`training job ${jobId} vanished`);
+    await Promise.race([
+      job.waitUntilFinished(events, 60 * 60_000),
+      trainer.exited.then((code) =>
+        Promise.reject(new Error(`trainer exited with ${String(code)}; see ${ctx.logDir}/trainer.log`)),
+      ),
+    ]);
+    bar.done();
+  } finally {
+    await events.close();
+    connection.disconnect();
+    await trainer.stop();
+  }
+  return { id, reused: false };
+}
