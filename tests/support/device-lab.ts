@@ -9,7 +9,7 @@ import {
   type RuntimeConfig,
 } from "@mfnas/core";
 import { DeviceLabAgent, type AgentConfig } from "@mfnas/device-lab";
-import { AdbDriver, startEmulatedPhones, type RunningEmulatedPhone } from "@mfnas/devices";
+import { AdbDriver, type RunningEmulatedPhone } from "@mfnas/devices";
 import { exportGenerator } from "@mfnas/export";
 import { createRedis, type WorkerLog } from "@mfnas/queue";
 import { DeviceLabRepository, LocalArtifactStore, type Db } from "@mfnas/store";

@@ -34,6 +34,11 @@ export function benchmarkArgv(runner: RunnerConfig, graphPath: string, config: R
   }
   assertDevicePath(runner.path, "runner path");
   assertDevicePath(graphPath, "graph path");
+  if (config.cpuAffinity !== undefined && !/^[0-9a-f]{1,4}$/.test(config.cpuAffinity)) {
+    throw new MfnasError("invalid_input", `cpuAffinity ${JSON.stringify(config.cpuAffinity)} must be 1-4 hex digits`, {
+      field: "cpuAffinity",
+    });
+  }
   const delegate: string[] = (() => {
     switch (config.delegate) {
       case "cpu":
