@@ -79,18 +79,20 @@ function evolutionStrategy<T>(spec: EvolutionSpec, variation: Variation<T>, rng:
 
 /**
  * Up to `count` individuals, distinct by key from each other and from `taken`, preferring admissible ones. A slot
- * that yields nothing new in MAX_DRAWS draws ends the batch early (the space is nearly exhausted); a slot that yields
- * only inadmissible new individuals takes the first of them, so a search never stalls on a strict pre-check.
+ * whose maker yields nothing new in MAX_DRAWS draws (parents too alike for crossover to move) takes a fresh sample
+ * instead; when sampling fails too the space is nearly exhausted and the batch ends early. A slot that yields only
+ * inadmissible new individuals takes the first of them, so a search never stalls on a strict pre-check.
  */
 export function drawBatch<T>(
   count: number,
   make: (slot: number) => T,
+  sample: () => T,
   variation: Variation<T>,
   taken: Set<string>,
 ): T[] {
   const batch: T[] = [];
   for (let slot = 0; slot < count; slot++) {
-    const drawn = drawOne(() => make(slot), variation, taken);
+    const drawn = drawOne(() => make(slot), variation, taken) ?? drawOne(sample, variation, taken);
     if (drawn === undefined) break;
     taken.add(drawn.key);
     batch.push(drawn.individual);

@@ -134,11 +134,9 @@ class AskTellOptimizer<T> implements Optimizer<T> {
     }
     const size = count ?? this.#strategy.batchSize;
     const taken = new Set(this.#population.map((m) => this.#variation.key(m.individual)));
-    const make =
-      this.#population.length === 0
-        ? () => this.#variation.sample(this.#rng)
-        : this.#strategy.breeder(this.#population, size);
-    this.#pending = drawBatch(size, make, this.#variation, taken);
+    const sample = () => this.#variation.sample(this.#rng);
+    const make = this.#population.length === 0 ? sample : this.#strategy.breeder(this.#population, size);
+    this.#pending = drawBatch(size, make, sample, this.#variation, taken);
     return [...this.#pending];
   }
 

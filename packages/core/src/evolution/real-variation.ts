@@ -31,7 +31,8 @@ export function realVariation(bounds: Bounds, options: RealVariationOptions = {}
       const children = sbx(a, b, bounds, etaC, perVariable, rng);
       return rng.bernoulli(0.5) ? children[0] : children[1];
     },
-    key: (x) => x.join(","),
+    // The bits of the doubles, base64: exact identity, and several times cheaper than printing 30 decimals.
+    key: (x) => Buffer.from(Float64Array.from(x).buffer).toString("base64"),
   };
 }
 
