@@ -80,6 +80,7 @@ describe("fuzzed requests: never a 500, never a partial write", () => {
 
   const writes: Array<{
     method: "POST" | "PATCH" | "PUT";
+    name: string;
     url: () => string;
     body: fc.Arbitrary<unknown>;
     grows: string[];
