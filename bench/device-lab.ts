@@ -20,7 +20,7 @@ import { JOBS, measureQueue } from "@mfnas/core";
 import { HOST_CPU_DEVICE_CLASS, benchmarkArgv, startEmulatedPhones } from "@mfnas/devices";
 import { JobProducer, createRedis } from "@mfnas/queue";
 import { createTestDatabase, uniqueName } from "../tests/support/database.ts";
-import { SMALL_RUN, startAdbServer, startAgent, stopPhones, storedSubGenerator } from "../tests/support/device-lab.ts";
+import { SMALL_RUN, startAdbServer, startAgent, storedSubGenerator, teardownLab } from "../tests/support/device-lab.ts";
 import { TEST_REDIS_URL } from "../tests/support/env.ts";
 
 const run = promisify(execFile);
@@ -111,12 +111,5 @@ console.log(`median latency measured: ${median(rows.map((r) => r.medianMs)).toFi
 
 await events.close();
 eventsConnection.disconnect();
-await producer.close();
-await agent.stop();
-const keys = await redis.keys(`${prefix}:*`);
-if (keys.length > 0) await redis.del(...keys);
-redis.disconnect();
-await stopPhones(phones);
-await adb.stop();
-await database.drop();
+await teardownLab({ agent, producer, redis, prefix, phones, adb, database });
 process.exit(0);

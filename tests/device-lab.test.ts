@@ -8,7 +8,7 @@ import { HOST_CPU_DEVICE_CLASS, startEmulatedPhones, type AdbDriver, type Runnin
 import { JobProducer, createRedis } from "@mfnas/queue";
 import type { LocalArtifactStore } from "@mfnas/store";
 import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
-import { SMALL_RUN, startAdbServer, startAgent, stopPhones, storedSubGenerator } from "./support/device-lab.ts";
+import { SMALL_RUN, startAdbServer, startAgent, storedSubGenerator, teardownLab } from "./support/device-lab.ts";
 import { TEST_REDIS_URL } from "./support/env.ts";
 import { eventually } from "./support/processes.ts";
 
@@ -39,16 +39,7 @@ describe("device lab with two emulated phones on a real adb server", () => {
     await agent.agent.start();
     await agent.agent.settled();
   });
-  afterAll(async () => {
-    await agent.stop();
-    await producer.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-    await stopPhones(phones);
-    await adb.stop();
-    await database.drop();
-  });
+  afterAll(() => teardownLab({ agent, producer, redis, prefix, phones, adb, database }));
 
   async function measure(requestKey: string, runtimeConfig = SMALL_RUN) {
     const payload: PayloadOf<"devicelab.measure"> = {

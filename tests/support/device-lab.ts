@@ -120,3 +120,23 @@ export function startAgent(options: {
 export async function stopPhones(phones: readonly RunningEmulatedPhone[]): Promise<void> {
   await Promise.all(phones.map((p) => p.stop().catch(() => p.kill())));
 }
+
+/** Tears a lab down in order: agent, producer, the queue keys of `prefix`, phones, adb server, database. */
+export async function teardownLab(lab: {
+  agent: { stop(): Promise<void> };
+  producer: { close(): Promise<void> };
+  redis: ReturnType<typeof createRedis>;
+  prefix: string;
+  phones: readonly RunningEmulatedPhone[];
+  adb: { stop(): Promise<void> };
+  database: { drop(): Promise<void> };
+}): Promise<void> {
+  await lab.agent.stop();
+  await lab.producer.close();
+  const keys = await lab.redis.keys(`${lab.prefix}:*`);
+  if (keys.length > 0) await lab.redis.del(...keys);
+  lab.redis.disconnect();
+  await stopPhones(lab.phones);
+  await lab.adb.stop();
+  await lab.database.drop();
+}
