@@ -1,6 +1,8 @@
 import { MfnasError } from "@mfnas/core";
 import type { Db } from "../client.ts";
-import type { Prisma, SearchStatus } from "../generated/prisma/client.ts";
+import { Prisma, type SearchStatus } from "../generated/prisma/client.ts";
+import { schemaOf } from "../client.ts";
+import { quoteIdent } from "../database-url.ts";
 import {
   decodeIdCursor,
   decodeIndexCursor,
@@ -269,25 +271,16 @@ export class SearchQueryRepository {
    * Quality and latency of every candidate of a search on one target (those with both figures can be ranked),
    * optionally as of a generation: only candidates that had appeared by then.
    */
-  frontPoints(searchId: string, target: string, upToGeneration?: number) {
-    return this.db.candidateLatency.findMany({
-      where: {
-        target,
-        candidate: {
-          searchId,
-          ...(upToGeneration !== undefined ? { generationIndex: { lte: upToGeneration } } : {}),
-        },
-      },
-      select: {
-        predictedMs: true,
-        predictedStdMs: true,
-        predictorVersion: true,
-        measuredMs: true,
-        measuredPeakMemMb: true,
-        measurementId: true,
-        candidate: { select: { id: true, genomeHash: true, generationIndex: true, psnr: true, ssim: true } },
-      },
-    });
+  async frontPoints(searchId: string, target: string, upToGeneration?: number): Promise<FrontPointRow[]> {
+    // One raw query: the ORM's relation filter and nested select cost ~20x more on a 10,000-candidate search.
+    const table = (name: string) => Prisma.raw(`${quoteIdent(schemaOf(this.db))}.${quoteIdent(name)}`);
+    return this.db.$queryRaw<FrontPointRow[]>`
+      SELECT c."id", c."genomeHash", c."generationIndex", c."psnr", c."ssim",
+             l."predictedMs", l."predictedStdMs", l."predictorVersion", l."measuredMs", l."measuredPeakMemMb",
+             l."measurementId"
+      FROM ${table("Candidate")} c JOIN ${table("CandidateLatency")} l ON l."candidateId" = c."id"
+      WHERE c."searchId" = ${searchId} AND l."target" = ${target}
+        AND (${upToGeneration ?? null}::int IS NULL OR c."generationIndex" <= ${upToGeneration ?? null}::int)`;
   }
 
   /** Latency targets with at least one row among the search's candidates. */
@@ -307,6 +300,21 @@ export class SearchQueryRepository {
       select: { hash: true, genome: true, ...ARCHITECTURE_COST },
     });
   }
+}
+
+/** One candidate's figures on one target, as the front is computed from. */
+export interface FrontPointRow {
+  id: string;
+  genomeHash: string;
+  generationIndex: number;
+  psnr: number | null;
+  ssim: number | null;
+  predictedMs: number | null;
+  predictedStdMs: number | null;
+  predictorVersion: string | null;
+  measuredMs: number | null;
+  measuredPeakMemMb: number | null;
+  measurementId: string | null;
 }
 
 export type SearchSummary = Prisma.SearchGetPayload<{ select: typeof SEARCH_SUMMARY }>;

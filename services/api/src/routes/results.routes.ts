@@ -283,7 +283,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
         throw new MfnasError("not_found", `search ${id} has no target ${target}`, { id, target });
       }
       const ranked = rows.flatMap((row) => {
-        const quality = row.candidate[q.quality];
+        const quality = row[q.quality];
         const latency = latencyFor(row, q.latency);
         return quality === null || latency === null ? [] : [{ row, quality, latency }];
       });
@@ -293,20 +293,20 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
         (p) => p.latency.ms,
       );
       const architectures = new Map(
-        (await searches.architectures(front.map((p) => p.row.candidate.genomeHash))).map((a) => [a.hash, a]),
+        (await searches.architectures(front.map((p) => p.row.genomeHash))).map((a) => [a.hash, a]),
       );
       const points = front.flatMap(({ row, quality, latency }) => {
-        const architecture = architectures.get(row.candidate.genomeHash);
+        const architecture = architectures.get(row.genomeHash);
         if (!architecture) return [];
         return [
           {
-            candidateId: row.candidate.id,
-            genomeHash: row.candidate.genomeHash,
+            candidateId: row.id,
+            genomeHash: row.genomeHash,
             genome: architecture.genome,
-            generationIndex: row.candidate.generationIndex,
+            generationIndex: row.generationIndex,
             quality,
-            psnr: row.candidate.psnr,
-            ssim: row.candidate.ssim,
+            psnr: row.psnr,
+            ssim: row.ssim,
             latencyMs: latency.ms,
             latencyBasis: latency.basis,
             predictedMs: row.predictedMs,
