@@ -1,7 +1,6 @@
 import { targetName, type SearchSpace, type SearchSpec } from "@mfnas/core";
 import type { ObjectiveAxis } from "./objectives.ts";
-import type { CandidateGenome, LatencySource } from "./ports.ts";
-import type { SearchBook } from "./search-run.job.ts";
+import type { CandidateGenome, LatencySource, SearchBook } from "./ports.ts";
 
 export type FinalFormat = "tflite" | "onnx" | "tfjs";
 

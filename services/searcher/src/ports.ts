@@ -96,6 +96,16 @@ export interface SearchStore {
   ): Promise<void>;
 }
 
+/** What the searcher stores with each generation next to the optimizer's own state. */
+export interface SearchBook {
+  readonly checkpointStep: number | null;
+  readonly reference: number[] | null;
+  /** Device measurements this search asked for that were not stored already. */
+  readonly measurementsRequested: number;
+  /** The full objective vector and violation of each member of the current population, by genome hash. */
+  readonly figures: Record<string, { objectives: number[]; violation: number }>;
+}
+
 export interface QualityRequest {
   readonly supernetId: string;
   readonly checkpointStep: number;

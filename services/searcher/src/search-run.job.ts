@@ -31,6 +31,7 @@ import type {
   PopulationMember,
   Quality,
   QualitySource,
+  SearchBook,
   SearchStore,
 } from "./ports.ts";
 
@@ -46,16 +47,6 @@ export interface SearchRunResources {
   /** How often a running search checks whether it was cancelled, in ms. Default 1000. */
   readonly cancelPollMs?: number;
   readonly now?: () => number;
-}
-
-/** What the searcher stores with each generation next to the optimizer's own state. */
-export interface SearchBook {
-  readonly checkpointStep: number | null;
-  readonly reference: number[] | null;
-  /** Device measurements this search asked for that were not stored already. */
-  readonly measurementsRequested: number;
-  /** The full objective vector and violation of each member of the current population, by genome hash. */
-  readonly figures: Record<string, { objectives: number[]; violation: number }>;
 }
 
 interface StoredState {

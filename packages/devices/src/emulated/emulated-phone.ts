@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -61,6 +61,9 @@ export class EmulatedPhone {
   readonly properties: ReadonlyMap<string, string>;
   private readonly server: AdbDeviceServer;
   private readonly running = new Set<AbortController>();
+  private runner: Promise<ChildProcess> | undefined;
+  private benchmarkQueue: Promise<void> = Promise.resolve();
+  private runs = 0;
   private port = 0;
 
   constructor(private readonly options: EmulatedPhoneOptions) {
@@ -100,6 +103,9 @@ export class EmulatedPhone {
   /** Drops the adb connection and kills running benchmarks: to the host it looks like an unplugged phone. */
   async stop(): Promise<void> {
     for (const run of this.running) run.abort();
+    const runner = this.runner;
+    this.runner = undefined;
+    if (runner) (await runner.catch(() => undefined))?.kill("SIGKILL");
     await this.server.close();
   }
 
@@ -364,32 +370,80 @@ export class EmulatedPhone {
     }
   }
 
-  /** Runs the LiteRT.js benchmark tool as a host process with benchmark_model's flags. */
+  /**
+   * Runs benchmark_model on the phone's resident runner (LiteRT.js loaded once, as a native benchmark_model starts
+   * in milliseconds). One run at a time, like one phone's CPU; a run whose shell closes kills the runner, which
+   * the next run starts again.
+   */
   private runBenchmark(ctx: CommandContext): Promise<number> {
     const graph = ctx.args.find((a) => a.startsWith("--graph="))?.slice("--graph=".length);
-    const args = [TOOL, ...ctx.args];
-    if (graph !== undefined) args.splice(1, 0, `--mfnas_graph_file=${this.fs.hostPath(graph, ctx.cwd)}`);
+    const args = [...ctx.args];
+    if (graph !== undefined) args.unshift(`--mfnas_graph_file=${this.fs.hostPath(graph, ctx.cwd)}`);
+    const turn = this.benchmarkQueue.then(() => this.runOnRunner(ctx, args, graph));
+    this.benchmarkQueue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  private async runOnRunner(ctx: CommandContext, args: string[], graph: string | undefined): Promise<number> {
+    if (ctx.signal.aborted) return 137;
+    const runner = await this.residentRunner();
+    const id = ++this.runs;
     const abort = new AbortController();
     this.running.add(abort);
-    const stopOnClose = () => abort.abort();
-    ctx.signal.addEventListener("abort", stopOnClose, { once: true });
     this.options.onEvent?.(`benchmark started ${graph ?? ""}`);
     return new Promise<number>((resolve) => {
-      // No shell: the arguments go to the tool exactly as the phone's shell parsed them.
-      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], signal: abort.signal });
       let writes = Promise.resolve();
-      const forward = (sink: Sink) => (chunk: Buffer) => {
-        writes = writes.then(() => sink.write(chunk));
-      };
-      child.stdout?.on("data", forward(ctx.stdout));
-      child.stderr?.on("data", forward(ctx.stderr));
-      child.on("error", () => undefined);
-      child.on("close", (code) => {
+      const finish = (code: number) => {
+        runner.off("message", onMessage);
+        runner.off("exit", onExit);
+        ctx.signal.removeEventListener("abort", kill);
+        abort.signal.removeEventListener("abort", kill);
         this.running.delete(abort);
-        ctx.signal.removeEventListener("abort", stopOnClose);
-        this.options.onEvent?.(`benchmark finished ${code ?? "killed"}`);
-        void writes.then(() => resolve(code ?? 137));
-      });
+        this.options.onEvent?.(`benchmark finished ${code === 137 ? "killed" : code}`);
+        void writes.then(() => resolve(code));
+      };
+      const onMessage = (message: { id?: number; chunk?: string; code?: number }) => {
+        if (message.id !== id) return;
+        if (message.chunk !== undefined) {
+          const chunk = message.chunk;
+          writes = writes.then(() => ctx.stdout.write(Buffer.from(chunk, "utf8")));
+        }
+        if (message.code !== undefined) finish(message.code);
+      };
+      const onExit = () => finish(137);
+      const kill = () => runner.kill("SIGKILL");
+      runner.on("message", onMessage);
+      runner.once("exit", onExit);
+      ctx.signal.addEventListener("abort", kill, { once: true });
+      abort.signal.addEventListener("abort", kill, { once: true });
+      runner.send({ id, args });
     });
+  }
+
+  /** The runner process, started (and LiteRT.js loaded) on first use or after a killed run. */
+  private residentRunner(): Promise<ChildProcess> {
+    const alive = this.runner;
+    if (alive) return alive;
+    const started = new Promise<ChildProcess>((resolve, reject) => {
+      const child = spawn(process.execPath, [TOOL, "--mfnas_serve"], {
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
+      const onReady = (message: { ready?: boolean }) => {
+        if (!message.ready) return;
+        child.off("message", onReady);
+        resolve(child);
+      };
+      child.on("message", onReady);
+      child.once("exit", (code) => {
+        if (this.runner === started) this.runner = undefined;
+        reject(new Error(`benchmark runner exited (${String(code)}) before it was ready`));
+      });
+      child.on("error", () => undefined);
+    });
+    this.runner = started;
+    return started;
   }
 }
