@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOBS, QUEUES } from "@mfnas/core";
+import { latencyFor, paretoFront } from "./front.ts";
 import { startTestApi, type TestApi } from "../../../tests/support/api.ts";
 import { seedSearchResults, type SeededSearch } from "../../../tests/support/api-seed.ts";
 
@@ -348,6 +349,30 @@ describe("API routes on real Postgres and Redis", () => {
       }>();
       expect(early.rankedCandidates).toBe(20);
       expect((await call("GET", `/v1/searches/${seeded.id}/fronts/iphone`)).statusCode).toBe(404);
+
+      // The front computed in Postgres equals the reference sweep over every candidate, for each latency choice.
+      const all = (await call("GET", `/v1/searches/${seeded.id}/candidates?limit=1000`)).json<{
+        items: Array<{
+          id: string;
+          psnr: number;
+          latencies: Array<{ measuredMs: number | null; predictedMs: number | null }>;
+        }>;
+      }>().items;
+      for (const basis of ["measured", "predicted", "measured-else-predicted"] as const) {
+        const points = all.flatMap((c) => {
+          const latency = c.latencies[0] ? latencyFor(c.latencies[0], basis) : null;
+          return latency ? [{ id: c.id, q: c.psnr, l: latency.ms }] : [];
+        });
+        const expected = paretoFront(
+          points,
+          (p) => p.q,
+          (p) => p.l,
+        ).map((p) => p.id);
+        const actual = (await call("GET", `/v1/searches/${seeded.id}/fronts/pixel-7?latency=${basis}`)).json<{
+          points: { candidateId: string }[];
+        }>();
+        expect(actual.points.map((p) => p.candidateId)).toEqual(expected);
+      }
     });
   });
 

@@ -272,15 +272,53 @@ export class SearchQueryRepository {
    * optionally as of a generation: only candidates that had appeared by then.
    */
   async frontPoints(searchId: string, target: string, upToGeneration?: number): Promise<FrontPointRow[]> {
-    // One raw query: the ORM's relation filter and nested select cost ~20x more on a 10,000-candidate search.
-    const table = (name: string) => Prisma.raw(`${quoteIdent(schemaOf(this.db))}.${quoteIdent(name)}`);
     return this.db.$queryRaw<FrontPointRow[]>`
-      SELECT c."id", c."genomeHash", c."generationIndex", c."psnr", c."ssim",
-             l."predictedMs", l."predictedStdMs", l."predictorVersion", l."measuredMs", l."measuredPeakMemMb",
-             l."measurementId"
-      FROM ${table("Candidate")} c JOIN ${table("CandidateLatency")} l ON l."candidateId" = c."id"
+      SELECT ${FRONT_COLUMNS}
+      FROM ${this.table("Candidate")} c JOIN ${this.table("CandidateLatency")} l ON l."candidateId" = c."id"
       WHERE c."searchId" = ${searchId} AND l."target" = ${target}
         AND (${upToGeneration ?? null}::int IS NULL OR c."generationIndex" <= ${upToGeneration ?? null}::int)`;
+  }
+
+  /**
+   * The first Pareto front on one target (quality up, latency down), computed in Postgres: candidates ordered by
+   * latency (then quality, best first) are kept when their quality beats every faster candidate's. Only the
+   * front's rows leave the database, so reading the front of a 10,000-candidate search stays cheap.
+   */
+  async front(
+    searchId: string,
+    target: string,
+    options: { quality: "psnr" | "ssim"; latency: LatencyChoice; upToGeneration?: number | undefined },
+  ): Promise<{ ranked: number; points: Array<FrontPointRow & { latencyMs: number; latencyBasis: string }> }> {
+    const quality = Prisma.raw(options.quality === "psnr" ? 'c."psnr"' : 'c."ssim"');
+    const latency = Prisma.raw(LATENCY_SQL[options.latency]);
+    const generation = options.upToGeneration ?? null;
+    const rows = await this.db.$queryRaw<
+      Array<FrontPointRow & { latencyMs: number; latencyBasis: string; quality: number; ranked: bigint }>
+    >`
+      WITH ranked AS (
+        SELECT ${FRONT_COLUMNS}, ${quality} AS "quality", ${latency} AS "latencyMs",
+               CASE WHEN l."measuredMs" IS NOT NULL AND ${latency} = l."measuredMs" THEN 'measured' ELSE 'predicted' END
+                 AS "latencyBasis"
+        FROM ${this.table("Candidate")} c JOIN ${this.table("CandidateLatency")} l ON l."candidateId" = c."id"
+        WHERE c."searchId" = ${searchId} AND l."target" = ${target}
+          AND (${generation}::int IS NULL OR c."generationIndex" <= ${generation}::int)
+          AND ${quality} IS NOT NULL AND ${latency} IS NOT NULL
+      ), swept AS (
+        SELECT *, MAX("quality") OVER (ORDER BY "latencyMs", "quality" DESC, "id"
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS "bestBefore",
+               COUNT(*) OVER () AS "ranked"
+        FROM ranked
+      )
+      SELECT * FROM swept WHERE "bestBefore" IS NULL OR "quality" > "bestBefore" ORDER BY "latencyMs"`;
+    return {
+      // Every row carries the count of candidates ranked (those with both figures); none means none ranked.
+      ranked: Number(rows[0]?.ranked ?? 0),
+      points: rows.map(({ ranked: _ranked, ...row }) => row),
+    };
+  }
+
+  private table(name: string): Prisma.Sql {
+    return Prisma.raw(`${quoteIdent(schemaOf(this.db))}.${quoteIdent(name)}`);
   }
 
   /** Latency targets with at least one row among the search's candidates. */
@@ -301,6 +339,19 @@ export class SearchQueryRepository {
     });
   }
 }
+
+export type LatencyChoice = "measured" | "predicted" | "measured-else-predicted";
+
+const LATENCY_SQL: Record<LatencyChoice, string> = {
+  measured: 'l."measuredMs"',
+  predicted: 'l."predictedMs"',
+  "measured-else-predicted": 'COALESCE(l."measuredMs", l."predictedMs")',
+};
+
+const FRONT_COLUMNS = Prisma.raw(
+  'c."id", c."genomeHash", c."generationIndex", c."psnr", c."ssim", l."predictedMs", l."predictedStdMs", ' +
+    'l."predictorVersion", l."measuredMs", l."measuredPeakMemMb", l."measurementId"',
+);
 
 /** One candidate's figures on one target, as the front is computed from. */
 export interface FrontPointRow {

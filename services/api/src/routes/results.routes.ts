@@ -10,7 +10,7 @@ import {
   toCost,
   toMeasurement,
 } from "../dto.ts";
-import { latencyFor, paretoFront, type LatencyBasis } from "../front.ts";
+import type { LatencyBasis } from "../front.ts";
 import {
   anyJson,
   arrayOf,
@@ -278,24 +278,18 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
       const { id, target } = request.params as { id: string; target: string };
       const q = request.query as { quality: "psnr" | "ssim"; latency: LatencyBasis; generation?: number };
       const found = await requireSearch(id);
-      const rows = await searches.frontPoints(id, target, q.generation);
-      if (rows.length === 0 && !(await targetsOf(id, found.spec)).includes(target)) {
+      const front = await searches.front(id, target, {
+        quality: q.quality,
+        latency: q.latency,
+        upToGeneration: q.generation,
+      });
+      if (front.ranked === 0 && !(await targetsOf(id, found.spec)).includes(target)) {
         throw new MfnasError("not_found", `search ${id} has no target ${target}`, { id, target });
       }
-      const ranked = rows.flatMap((row) => {
-        const quality = row[q.quality];
-        const latency = latencyFor(row, q.latency);
-        return quality === null || latency === null ? [] : [{ row, quality, latency }];
-      });
-      const front = paretoFront(
-        ranked,
-        (p) => p.quality,
-        (p) => p.latency.ms,
-      );
       const architectures = new Map(
-        (await searches.architectures(front.map((p) => p.row.genomeHash))).map((a) => [a.hash, a]),
+        (await searches.architectures(front.points.map((p) => p.genomeHash))).map((a) => [a.hash, a]),
       );
-      const points = front.flatMap(({ row, quality, latency }) => {
+      const points = front.points.flatMap((row) => {
         const architecture = architectures.get(row.genomeHash);
         if (!architecture) return [];
         return [
@@ -304,11 +298,11 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
             genomeHash: row.genomeHash,
             genome: architecture.genome,
             generationIndex: row.generationIndex,
-            quality,
+            quality: row[q.quality] ?? 0,
             psnr: row.psnr,
             ssim: row.ssim,
-            latencyMs: latency.ms,
-            latencyBasis: latency.basis,
+            latencyMs: row.latencyMs,
+            latencyBasis: row.latencyBasis,
             predictedMs: row.predictedMs,
             predictedStdMs: row.predictedStdMs,
             predictorVersion: row.predictorVersion,
@@ -325,7 +319,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
         quality: q.quality,
         latency: q.latency,
         generation: q.generation ?? null,
-        rankedCandidates: ranked.length,
+        rankedCandidates: front.ranked,
         points,
       };
     },
