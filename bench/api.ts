@@ -86,6 +86,6 @@ try {
 } finally {
   await app.close();
   await jobs.close();
-  redis.disconnect();
+  await redis.quit();
   await database.drop();
 }
