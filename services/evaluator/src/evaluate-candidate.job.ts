@@ -4,7 +4,9 @@ import {
   decodeGenome,
   encodeGenome,
   genomeHash,
-  parseSearchSpace,
+  narrowSpace,
+  DEFAULT_SEARCH_SPACE,
+  type SearchSpaceOverride,
   type Genome,
   type SearchSpace,
 } from "@mfnas/core";
@@ -125,7 +127,8 @@ export function createEvaluateCandidateHandler(resources: EvaluateCandidateResou
         checkpointStep,
       });
     }
-    const space = parseSearchSpace(checkpoint.searchSpace);
+    // A supernet stores its space as trained: the default space narrowed by its training config's `space`.
+    const space = narrowSpace(DEFAULT_SEARCH_SPACE, checkpoint.searchSpace as SearchSpaceOverride);
     const genome = decodeGenome(ctx.payload.genome, space);
     if (genomeHash(genome) !== key.genomeHash) {
       throw new MfnasError("invalid_input", `genomeHash: ${key.genomeHash} is not the hash of ${ctx.payload.genome}`, {

@@ -7,6 +7,7 @@ export type FinalFormat = "tflite" | "onnx" | "tfjs";
 export interface ExportRequest {
   /** Inherited weights from this supernet checkpoint; absent = a cost-only search, exported with probe weights. */
   readonly supernet?: { readonly id: string; readonly checkpointStep: number };
+  /** The supernet's own space (its weight layout); for a cost-only search, the space searched. */
   readonly space: SearchSpace;
   readonly genomes: readonly CandidateGenome[];
   readonly format: FinalFormat;
@@ -46,7 +47,8 @@ export interface SearchResult {
 export interface FinalizeContext {
   readonly searchId: string;
   readonly spec: SearchSpec;
-  readonly space: SearchSpace;
+  /** The supernet's space (the default space for a cost-only search). */
+  readonly supernetSpace: SearchSpace;
   readonly axes: readonly ObjectiveAxis[];
   readonly book: SearchBook;
   /** The final Pareto set. */
@@ -63,7 +65,7 @@ export async function finalizeSearch(
   resources: { exporter?: FinalExporter; latency?: LatencySource },
   signal: AbortSignal,
 ): Promise<SearchResult> {
-  const { spec, book, front, space } = context;
+  const { spec, book, front, supernetSpace: space } = context;
   const supernet =
     spec.supernet && book.checkpointStep !== null
       ? { id: spec.supernet.id, checkpointStep: book.checkpointStep }

@@ -77,6 +77,8 @@ export interface SearchStore {
   markRunning(id: string): Promise<void>;
   /** The state written with a generation, to resume after it. */
   generationState(searchId: string, index: number): Promise<unknown>;
+  /** The search-space override a supernet was trained with (its stored searchSpace), or null if it is missing. */
+  supernetSpace(supernetId: string): Promise<unknown>;
   /** Latest checkpoint step of a supernet, or null if it has none. */
   latestCheckpointStep(supernetId: string): Promise<number | null>;
   /** Architecture rows for genomes (shared across searches); writing one again is a no-op. */

@@ -16,6 +16,8 @@ import type {
 
 const quiet: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const SUPERNET = "3f1c2b4e-8d7a-4c1e-9b2f-5a6d7e8f9012";
+/** The space the supernet was trained on, as its row stores it (an override of the default space). */
+const SUPERNET_SPACE = { trunkWidths: [16, 24, 32], depth: { min: 1, max: 3 }, branchWidths: [8, 16], scales: [4] };
 
 /** An in-memory SearchStore: the handler's own port, so its logic is tested without Postgres. */
 class MemoryStore implements SearchStore {
@@ -37,6 +39,9 @@ class MemoryStore implements SearchStore {
   }
   generationState(_id: string, index: number) {
     return Promise.resolve(structuredClone(this.generations.find((g) => g.index === index)?.state ?? null));
+  }
+  supernetSpace() {
+    return Promise.resolve(SUPERNET_SPACE);
   }
   latestCheckpointStep() {
     return Promise.resolve(40);
@@ -112,7 +117,7 @@ const costOnly = { name: "t", seed: 5, budget: { generations: 4, population: 6 }
 const hardware = {
   name: "hw",
   supernet: { id: SUPERNET },
-  space: { trunkWidths: [16, 24, 32], depth: { min: 1, max: 3 }, branchWidths: [8, 16], scales: [4] },
+  space: { trunkWidths: [16, 24, 32], depth: { min: 1, max: 3 } },
   targets: [{ deviceClass: "host-cpu", input: { height: 32, width: 32 }, maxLatencyMs: 40 }],
   budget: { generations: 5, population: 8 },
 };
@@ -213,6 +218,13 @@ describe("search.run handler", () => {
     const noEvaluator = new MemoryStore(hardware);
     await expect(run(noEvaluator)).rejects.toMatchObject({ code: "unsupported" });
     expect(noEvaluator.search.status).toBe("failed");
+    const outside = new MemoryStore({ ...hardware, space: { trunkWidths: [16, 64] } });
+    await expect(run(outside, { quality: new MemoryQuality(), latency: new MemoryLatency() })).rejects.toMatchObject({
+      code: "invalid_input",
+    });
+    expect(outside.finished?.error).toMatch(
+      /space: leaves the supernet's space \(trunkWidths: 64 not in \[16, 24, 32\]\)/,
+    );
     const invalid = new MemoryStore({ name: "t", budget: { generations: 0, population: 6 } });
     await expect(run(invalid)).rejects.toMatchObject({ code: "invalid_input" });
     expect(invalid.finished?.error).toMatch(/budget\.generations/);

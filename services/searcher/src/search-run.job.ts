@@ -17,7 +17,9 @@ import {
   targetName,
   type Genome,
   type Optimizer,
+  subspaceProblems,
   type SearchSpace,
+  type SearchSpaceOverride,
   type SearchSpec,
 } from "@mfnas/core";
 import { throwIfAborted, type JobContext, type WorkerLog } from "@mfnas/queue";
@@ -56,8 +58,31 @@ interface StoredState {
   readonly evaluated?: readonly string[];
 }
 
-function spaceOf(spec: SearchSpec): SearchSpace {
-  return spec.space ? narrowSpace(DEFAULT_SEARCH_SPACE, spec.space) : DEFAULT_SEARCH_SPACE;
+/**
+ * The space a search samples: its supernet's space (or the default space for a cost-only search), narrowed by the
+ * spec's `space`, which may not leave the supernet's space (its weights exist only there).
+ */
+async function spacesOf(spec: SearchSpec, store: SearchStore): Promise<{ space: SearchSpace; base: SearchSpace }> {
+  let base = DEFAULT_SEARCH_SPACE;
+  if (spec.supernet) {
+    const stored = await store.supernetSpace(spec.supernet.id);
+    if (stored === null) {
+      throw new MfnasError("invalid_input", `supernet.id: supernet ${spec.supernet.id} does not exist`, {
+        field: "supernet.id",
+      });
+    }
+    base = narrowSpace(DEFAULT_SEARCH_SPACE, stored as SearchSpaceOverride);
+  }
+  if (!spec.space) return { space: base, base };
+  const space = narrowSpace(base, spec.space);
+  const outside = subspaceProblems(space, base);
+  if (outside.length > 0) {
+    throw new MfnasError("invalid_input", `space: leaves the supernet's space (${outside.join("; ")})`, {
+      field: "space",
+      problems: outside,
+    });
+  }
+  return { space, base };
 }
 
 function candidateOf(genome: Genome, spec: SearchSpec): CandidateGenome {
@@ -95,11 +120,13 @@ export function createSearchRunHandler(resources: SearchRunResources) {
       return { generations: (search.lastGeneration ?? -1) + 1 };
     }
     let spec: SearchSpec;
-    let space: SearchSpace;
+    let spaces: { space: SearchSpace; base: SearchSpace };
+    let checkpointStep: number | null = null;
     try {
       spec = parseSearchSpec(search.spec);
-      space = spaceOf(spec);
+      spaces = await spacesOf(spec, store);
       checkSources(spec, resources);
+      if (search.lastGeneration === null) checkpointStep = await resolveCheckpoint(store, spec);
     } catch (error) {
       await store.finish(searchId, { status: "failed", error: error instanceof Error ? error.message : String(error) });
       throw error;
@@ -107,13 +134,14 @@ export function createSearchRunHandler(resources: SearchRunResources) {
     await store.markRunning(searchId);
     const startedAt = search.startedAt?.getTime() ?? now();
     const axes = objectiveAxes(spec);
+    const { space } = spaces;
     const variation = genomeVariation(space, { ...withAdmissible(admissible(spec)) });
     const resumed = await resume(store, searchId, search.lastGeneration, variation);
     const optimizer: Optimizer<Genome> =
       resumed?.optimizer ??
       createOptimizer({ ...spec.algorithm, populationSize: spec.budget.population }, variation, createRng(search.seed));
     let book: SearchBook = resumed?.book ?? {
-      checkpointStep: await resolveCheckpoint(store, spec),
+      checkpointStep,
       reference: null,
       measurementsRequested: 0,
       figures: {},
@@ -175,7 +203,7 @@ export function createSearchRunHandler(resources: SearchRunResources) {
         return { generations: optimizer.generation };
       }
       const result = await finalizeSearch(
-        { searchId, spec, space, axes, book, front: frontGenomes(optimizer, book, spec) },
+        { searchId, spec, supernetSpace: spaces.base, axes, book, front: frontGenomes(optimizer, book, spec) },
         resources,
         cancel.signal,
       );

@@ -6,7 +6,8 @@
  * Rules (see README.md):
  * - params = weights + biases; MACs count convolutions only: k*k*Cin*Cout*Hout*Wout (stride 1, 'same' padding).
  * - LeakyReLU is fused into the conv before it (no tensor of its own, no traffic), as mobile runtimes do.
- *   Pools, nearest upsamples, depth-to-space, space-to-depth, concats and residual adds are ops with their own output.
+ *   Pools, nearest and bilinear upsamples, depth-to-space, space-to-depth, concats and residual adds are ops with
+ *   their own output (and no MACs: the count is of convolutions only).
  * - Each op allocates a fresh output (nothing in place).
  * - memoryTrafficBytes = sum over ops of input bytes + weight bytes + output bytes.
  * - Ops run one at a time in the order they were added. A tensor is live from the op that produces it (the network
@@ -20,7 +21,14 @@ export const BYTES_PER_ELEMENT = 4;
 export type Shape = readonly [channels: number, height: number, width: number];
 
 export type LayerOp =
-  "conv" | "avg-pool" | "upsample-nearest" | "depth-to-space" | "space-to-depth" | "concat" | "residual-add";
+  | "conv"
+  | "avg-pool"
+  | "upsample-nearest"
+  | "upsample-bilinear"
+  | "depth-to-space"
+  | "space-to-depth"
+  | "concat"
+  | "residual-add";
 
 export interface LayerCost {
   /** Position in the architecture, e.g. `blocks[2].down2.conv` or `body[0].rdb1.conv3`. */
@@ -126,6 +134,12 @@ export class CostGraph {
   upsampleNearest(name: string, x: TensorId, factor: number): TensorId {
     const [c, h, w] = this.shape(x);
     return this.#spatial(name, "upsample-nearest", x, [c, h * factor, w * factor], factor);
+  }
+
+  /** Bilinear upsampling with half-pixel centers (PyTorch `align_corners=False`). */
+  upsampleBilinear(name: string, x: TensorId, factor: number): TensorId {
+    const [c, h, w] = this.shape(x);
+    return this.#spatial(name, "upsample-bilinear", x, [c, h * factor, w * factor], factor);
   }
 
   depthToSpace(name: string, x: TensorId, factor: number): TensorId {

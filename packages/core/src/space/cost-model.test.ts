@@ -29,10 +29,12 @@ describe("genomeCost", () => {
     // MACs (LR 16 px, half-res 4 px, HR 64 px): head 216*16, conv3 288*16, down2 288*4, fuse 64*16, trunk 576*16,
     //       upsample conv 576*64, conv_hr 576*64, conv_last 216*64
     expect(cost.macs).toBe(3456 + 4608 + 1152 + 1024 + 9216 + 36864 + 36864 + 13824);
-    // Peak: while upsample[0].conv (or conv_hr) runs, its 8x8x8 input and output are live: 1024 floats.
-    expect(cost.peakActivationBytes).toBe(1024 * BYTES_PER_ELEMENT);
-    // Traffic in floats per op (input + weights + output), in execution order.
-    const perOp = [400, 484, 160, 340, 80, 256, 328, 384, 840, 384, 640, 1608, 1608, 923];
+    // Peak: while upsample[0].conv (or conv_hr) runs, its 8x8x8 input and output are live: 1024 floats, plus the
+    // 3x4x4 LR input, which the output skip reads last.
+    expect(cost.peakActivationBytes).toBe((1024 + 48) * BYTES_PER_ELEMENT);
+    // Traffic in floats per op (input + weights + output), in execution order; the skip: bilinear 48 -> 192 floats,
+    // then an add of two 192-float tensors into a third.
+    const perOp = [400, 484, 160, 340, 80, 256, 328, 384, 840, 384, 640, 1608, 1608, 923, 240, 576];
     expect(cost.layers.map((l) => (l.inputBytes + l.weightBytes + l.outputBytes) / BYTES_PER_ELEMENT)).toEqual(perOp);
     expect(cost.memoryTrafficBytes).toBe(perOp.reduce((a, b) => a + b, 0) * BYTES_PER_ELEMENT);
     expect(cost.layers.map((l) => l.name)).toEqual([
@@ -50,7 +52,10 @@ describe("genomeCost", () => {
       "upsample[0].conv",
       "tail.conv_hr",
       "tail.conv_last",
+      "skip.bilinear",
+      "skip.add",
     ]);
+    expect(cost.layers.at(-2)).toMatchObject({ op: "upsample-bilinear", kernel: 2, inputShapes: [[3, 4, 4]], macs: 0 });
     expect(cost.layers.at(-1)?.outputShape).toEqual([3, 8, 8]);
   });
 
@@ -63,6 +68,15 @@ describe("genomeCost", () => {
     const shuffle = ps.layers.find((l) => l.name === "upsample[1].shuffle");
     expect(shuffle?.inputShapes).toEqual([[32, 16, 16]]);
     expect(shuffle?.outputShape).toEqual([8, 32, 32]);
+  });
+
+  it("keeps only the LR input live for the output skip, which runs last", () => {
+    // x4 at 8x8: the skip's 3x32x32 tensors exist only at the end; at the peak (conv_hr: 8x32x32 in and out) the
+    // extra resident tensor is the 3x8x8 input.
+    const cost = genomeCost({ ...tiny, scale: 4 }, 8, 8);
+    expect(cost.peakActivationBytes).toBe((2 * 8 * 32 * 32 + 3 * 8 * 8) * BYTES_PER_ELEMENT);
+    const skip = cost.layers.find((l) => l.name === "skip.add");
+    expect(skip).toMatchObject({ op: "residual-add", outputShape: [3, 32, 32], params: 0, macs: 0 });
   });
 
   it("uses dilation 2 at full resolution and quarter resolution for down4", () => {

@@ -19,9 +19,14 @@
  *   upsampler, log2(scale) times:  nearest-conv:  nearest x2 -> conv3x3 C->C + LReLU
  *                                  pixel-shuffle: conv3x3 C->4C -> depth-to-space 2 -> LReLU
  *        |
- *   tail (HR): conv3x3 C->C + LReLU -> conv3x3 C->3  ->  SR output 3x(sH)x(sW)
+ *   tail (HR): conv3x3 C->C + LReLU -> conv3x3 C->3 = residual
+ *        |
+ *   output skip: bilinear x scale of the LR input (half-pixel centers) + residual  ->  SR output 3x(sH)x(sW)
  *
  * Every conv has a bias and 'same' padding; LReLU slope is 0.2. Branches of a block run in canonical order.
+ * The network learns the residual over bilinear upsampling (a global skip, as mobile SR nets add an interpolated
+ * input): training starts from an image rather than from noise. The skip runs last, so only the small LR input,
+ * not a 3x(sH)x(sW) tensor, stays live through the network.
  * The counting and liveness rules are in cost-graph.ts and README.md.
  */
 import { CostGraph, type CostReport, type TensorId } from "./cost-graph.ts";
@@ -33,7 +38,7 @@ import type { BranchKind } from "./search-space.ts";
  * Changes whenever any number this module or esrgan-cost.ts reports could change (architecture, counting or
  * liveness rules), so stored costs can be invalidated.
  */
-export const COST_MODEL_VERSION = "mfa-cost-1";
+export const COST_MODEL_VERSION = "mfa-cost-2";
 
 /** Residual scaling of block outputs (out = x + 0.2 * fused); elementwise, so it has no conv MACs. */
 export const RESIDUAL_SCALE = 0.2;
@@ -119,6 +124,7 @@ export function genomeCost(genome: Genome, height: number, width: number): CostR
     }
   }
   const hr = graph.conv("tail.conv_hr", y, c, 3, { lrelu: true });
-  const out = graph.conv("tail.conv_last", hr, 3, 3);
-  return graph.report(out);
+  const residual = graph.conv("tail.conv_last", hr, 3, 3);
+  const base = graph.upsampleBilinear("skip.bilinear", graph.input, g.scale);
+  return graph.report(graph.residualAdd("skip.add", base, residual));
 }

@@ -8,6 +8,7 @@ import {
   narrowSpace,
   parseSearchSpace,
   searchSpaceSchema,
+  subspaceProblems,
   supernetWidths,
   type SearchSpace,
 } from "./search-space.ts";
@@ -144,5 +145,16 @@ describe("searchSpaceSchema", () => {
     expect(result.error?.issues[0]?.message).toMatch(/^search space trunkWidths\[1\]: width must be even/);
     const depth = searchSpaceSchema.safeParse({ ...DEFAULT_SEARCH_SPACE, depth: { min: 0, max: 1 } });
     expect(depth.error?.issues[0]?.path).toEqual(["depth", "min"]);
+  });
+});
+
+describe("subspaces", () => {
+  it("names every field of a space that leaves another", () => {
+    const outer = narrowSpace(DEFAULT_SEARCH_SPACE, { trunkWidths: [8, 16], depth: { min: 1, max: 2 } });
+    expect(subspaceProblems(narrowSpace(outer, { trunkWidths: [16] }), outer)).toEqual([]);
+    expect(subspaceProblems(narrowSpace(outer, { trunkWidths: [16, 32], depth: { max: 4 } }), outer)).toEqual([
+      "trunkWidths: 32 not in [8, 16]",
+      "depth: 1..4 outside 1..2",
+    ]);
   });
 });

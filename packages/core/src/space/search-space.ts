@@ -192,3 +192,25 @@ export const searchSpaceSchema = z.unknown().transform((value, ctx): SearchSpace
     return z.NEVER;
   }
 });
+
+/**
+ * Why `inner` is not a subspace of `outer` (every allowed value of `inner` allowed by `outer`), one entry per
+ * field; empty when it is. A search narrows its supernet's space and may never leave it.
+ */
+export function subspaceProblems(inner: SearchSpace, outer: SearchSpace): string[] {
+  const problems: string[] = [];
+  const lists = ["scales", "trunkWidths", "branchWidths", "branchKinds", "upsamplers"] as const;
+  for (const key of lists) {
+    const allowed = new Set<unknown>(outer[key]);
+    const outside = (inner[key] as readonly unknown[]).filter((v) => !allowed.has(v));
+    if (outside.length > 0)
+      problems.push(`${key}: ${outside.map(String).join(", ")} not in [${outer[key].join(", ")}]`);
+  }
+  if (inner.depth.min < outer.depth.min || inner.depth.max > outer.depth.max) {
+    problems.push(`depth: ${inner.depth.min}..${inner.depth.max} outside ${outer.depth.min}..${outer.depth.max}`);
+  }
+  if (inner.maxBranchesPerBlock > outer.maxBranchesPerBlock) {
+    problems.push(`maxBranchesPerBlock: ${inner.maxBranchesPerBlock} exceeds ${outer.maxBranchesPerBlock}`);
+  }
+  return problems;
+}

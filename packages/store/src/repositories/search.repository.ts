@@ -78,6 +78,11 @@ export class SearchRepository {
     return row?.state ?? null;
   }
 
+  async supernetSpace(supernetId: string): Promise<unknown> {
+    const row = await this.db.supernet.findUnique({ where: { id: supernetId }, select: { searchSpace: true } });
+    return row?.searchSpace ?? null;
+  }
+
   async latestCheckpointStep(supernetId: string): Promise<number | null> {
     const row = await this.db.supernetCheckpoint.findFirst({
       where: { supernetId },
