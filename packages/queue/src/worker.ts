@@ -43,6 +43,11 @@ export interface WorkerOptions {
   readonly log: WorkerLog;
   /** Worker name stored on every job it processes. */
   readonly name?: string;
+  /**
+   * Where a job's payload comes from; default its data. Jobs made by a BullMQ job scheduler all carry the same
+   * template data, so a consumer of them adds what differs per run (the scheduler adds the slot).
+   */
+  readonly payloadOf?: (job: Job) => unknown;
 }
 
 /** Thrown into a handler's signal when the worker shuts down: the job goes back to the queue, not to failed. */
@@ -109,7 +114,7 @@ export class CatalogWorker {
     let definition;
     try {
       definition = jobDefinition(job.name);
-      payload = validatePayload(name, job.data);
+      payload = validatePayload(name, this.options.payloadOf ? this.options.payloadOf(job) : job.data);
     } catch (error) {
       throw new UnrecoverableError(errorMessage(error));
     }

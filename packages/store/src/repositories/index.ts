@@ -11,3 +11,4 @@ export * from "./artifact-query.repository.ts";
 export * from "./schedule.repository.ts";
 export * from "./evaluation.repository.ts";
 export * from "./device-lab.repository.ts";
+export * from "./schedule-run.repository.ts";

@@ -1,0 +1,38 @@
+import { stopOnSignals, createRedis } from "@mfnas/queue";
+import { QUEUES } from "@mfnas/core";
+import { createDb } from "@mfnas/store";
+import { loadEnv } from "./env.ts";
+import { createLogger, workerLog } from "./logger.ts";
+import { startScheduler } from "./scheduler.ts";
+
+const env = loadEnv();
+const logger = createLogger(env.LOG_LEVEL);
+const log = workerLog(logger);
+const db = createDb(env.DATABASE_URL);
+const redis = createRedis(env.REDIS_URL, "scheduler");
+
+const scheduler = await startScheduler({
+  db,
+  redis,
+  prefix: env.QUEUE_PREFIX,
+  log,
+  syncMs: env.SCHEDULER_SYNC_MS,
+  missedAfterMs: env.SCHEDULER_MISSED_AFTER_MS,
+  name: `scheduler-${process.pid}`,
+  ...(env.SCHEDULER_CONCURRENCY !== undefined ? { concurrency: env.SCHEDULER_CONCURRENCY } : {}),
+});
+
+stopOnSignals(
+  async () => {
+    await scheduler.close();
+    await db.$disconnect();
+    redis.disconnect();
+  },
+  log,
+  "fire jobs in flight go back to the queue; job schedulers stay in Redis for the other replicas",
+);
+
+logger.info(
+  { queue: QUEUES.schedule.name, prefix: env.QUEUE_PREFIX, syncMs: env.SCHEDULER_SYNC_MS },
+  "scheduler ready",
+);
