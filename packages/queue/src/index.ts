@@ -2,3 +2,5 @@ export * from "./connection.ts";
 export * from "./producer.ts";
 export * from "./worker.ts";
 export * from "./shutdown.ts";
+export * from "./metrics.ts";
+export * from "./metrics-server.ts";

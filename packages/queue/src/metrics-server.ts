@@ -1,0 +1,75 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
+import { errorMessage } from "@mfnas/core";
+
+export interface MetricsServerOptions {
+  readonly registry: Registry;
+  /** TCP port; 0 picks a free one (see `port` on the result). */
+  readonly port: number;
+  /** Listen address. Default 0.0.0.0: Prometheus scrapes from another host or container. */
+  readonly host?: string;
+  /**
+   * Readiness: what /readyz runs (e.g. a Redis ping); it fails with 503 when this throws or returns false.
+   * Default: always ready. /healthz only says the process answers (a liveness probe must not depend on Redis).
+   */
+  readonly ready?: () => Promise<unknown>;
+}
+
+export interface MetricsServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A small HTTP server for a worker service: GET /metrics (Prometheus text format), /healthz (liveness) and
+ * /readyz (readiness). Anything else is 404. It keeps no connection open across requests.
+ */
+export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  const server: Server = createServer((request, response) => {
+    const url = (request.url ?? "/").split("?")[0];
+    const send = (status: number, type: string, body: string) => {
+      response.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+      response.end(request.method === "HEAD" ? undefined : body);
+    };
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      send(405, "text/plain; charset=utf-8", "method not allowed\n");
+      return;
+    }
+    if (url === "/metrics") {
+      options.registry.metrics().then(
+        (text) => send(200, options.registry.contentType, text),
+        (error: unknown) =>
+          send(500, "text/plain; charset=utf-8", `collecting metrics failed: ${errorMessage(error)}\n`),
+      );
+    } else if (url === "/healthz") {
+      send(200, "application/json", '{"status":"ok"}');
+    } else if (url === "/readyz") {
+      (options.ready ? options.ready() : Promise.resolve(true)).then(
+        (ok) =>
+          ok === false
+            ? send(503, "application/json", '{"status":"not ready"}')
+            : send(200, "application/json", '{"status":"ready"}'),
+        () => send(503, "application/json", '{"status":"not ready"}'),
+      );
+    } else {
+      send(404, "text/plain; charset=utf-8", "not found\n");
+    }
+  });
+  server.keepAliveTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "0.0.0.0", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
