@@ -1,7 +1,7 @@
 import { DEVICE_CLASS_PATTERN, MfnasError } from "@mfnas/core";
 import type { FastifyInstance } from "fastify";
 import { arrayOf, dateTime, idParams, nullable, object, responses, uuid } from "../schemas.ts";
-import type { RouteDeps } from "./index.ts";
+import type { RouteDeps } from "./deps.ts";
 
 const scopes = ["read", "submit", "admin", "agent"] as const;
 

@@ -3,7 +3,7 @@ import { ArtifactQueryRepository } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import { artifactSummary, toArtifact } from "../dto.ts";
 import { arrayOf, object, pageOf, pageQuery, responses, sha256 } from "../schemas.ts";
-import type { RouteDeps } from "./index.ts";
+import type { RouteDeps } from "./deps.ts";
 
 const kinds = ["checkpoint", "weights", "tflite", "onnx", "tfjs", "dataset", "report"] as const;
 type Kind = (typeof kinds)[number];

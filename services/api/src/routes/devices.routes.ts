@@ -3,7 +3,7 @@ import { DeviceAdminRepository, type DeviceRow } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import { assertAgentClass, isAgent } from "../auth.ts";
 import { anyJson, arrayOf, dateTime, idParams, nullable, object, responses, uuid } from "../schemas.ts";
-import type { RouteDeps } from "./index.ts";
+import type { RouteDeps } from "./deps.ts";
 
 const states = ["online", "offline", "unauthorized", "quarantined"] as const;
 const deviceClass = { type: "string", pattern: DEVICE_CLASS_PATTERN.source } as const;

@@ -3,7 +3,7 @@ import { SearchQueryRepository, SupernetQueryRepository } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import { idParams, object, responses } from "../schemas.ts";
 import { lastEventPosition, streamEvents, type SseEvent, type SseSource } from "../sse.ts";
-import type { RouteDeps } from "./index.ts";
+import type { RouteDeps } from "./deps.ts";
 
 const BATCH = 100;
 const SEARCH_DONE = new Set(["succeeded", "failed", "cancelled"]);

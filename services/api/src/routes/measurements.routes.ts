@@ -3,7 +3,7 @@ import { MeasurementQueryRepository } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import { measurementSummary, toMeasurement } from "../dto.ts";
 import { idParams, object, pageOf, pageQuery, responses, sha256, uuid } from "../schemas.ts";
-import type { RouteDeps } from "./index.ts";
+import type { RouteDeps } from "./deps.ts";
 
 export function registerMeasurementRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const measurements = new MeasurementQueryRepository(deps.db);

@@ -23,7 +23,7 @@ import {
   responses,
   uuid,
 } from "../schemas.ts";
-import type { RouteDeps } from "./index.ts";
+import type { RouteDeps } from "./deps.ts";
 
 const targetParam = { type: "string", pattern: "^[A-Za-z0-9._-]{1,64}$" } as const;
 

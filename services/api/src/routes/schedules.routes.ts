@@ -16,7 +16,7 @@ import {
   uuid,
 } from "../schemas.ts";
 import { domainValidated, underField } from "../validation.ts";
-import type { RouteDeps } from "./index.ts";
+import type { RouteDeps } from "./deps.ts";
 import { validateSpec } from "./searches.routes.ts";
 
 const policies = ["skip", "run_once"] as const;

@@ -13,7 +13,7 @@ import { bodyObject, documented, requireName, searchStatusEnum, searchSummary } 
 import { enqueueAgain } from "../jobs.ts";
 import { anyJson, dateTime, idParams, nullable, object, pageOf, pageQuery, responses, uuid } from "../schemas.ts";
 import { domainValidated, underField } from "../validation.ts";
-import { submitLimit, type RouteDeps } from "./index.ts";
+import { submitLimit, type RouteDeps } from "./deps.ts";
 
 export const searchDetail = object({
   ...(searchSummary["properties"] as Record<string, object>),

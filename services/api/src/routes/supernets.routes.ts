@@ -22,7 +22,7 @@ import {
   sha256,
 } from "../schemas.ts";
 import { domainValidated, underField } from "../validation.ts";
-import { submitLimit, type RouteDeps } from "./index.ts";
+import { submitLimit, type RouteDeps } from "./deps.ts";
 
 const supernetDetail = object({
   ...(supernetSummary["properties"] as Record<string, object>),
