@@ -33,10 +33,14 @@ export class JobProducer {
 
   constructor(private readonly options: ProducerOptions) {}
 
+  /**
+   * Enqueues a job. With `retryFailed`, a job of the same id that already failed for good (e.g. before a fix was
+   * deployed) is removed and queued afresh; without it, that failed job stands and the enqueue is a no-op.
+   */
   async enqueue<N extends JobName>(
     name: N,
     payload: PayloadOf<N>,
-    extra: { delayMs?: number } = {},
+    extra: { delayMs?: number; retryFailed?: boolean } = {},
   ): Promise<EnqueuedJob> {
     const valid = validatePayload(name, payload);
     const job = jobDefinition(name);
@@ -52,7 +56,12 @@ export class JobProducer {
       removeOnFail: KEEP_FAILED,
       ...(extra.delayMs !== undefined ? { delay: extra.delayMs } : {}),
     };
-    await this.queue(queueDef.name).add(name, valid, opts);
+    const queue = this.queue(queueDef.name);
+    if (extra.retryFailed) {
+      const existing = await queue.getJob(jobId);
+      if (existing && (await existing.getState()) === "failed") await existing.remove();
+    }
+    await queue.add(name, valid, opts);
     return { jobId, queue: queueDef.name };
   }
 

@@ -145,6 +145,25 @@ describe("catalog queues on real Redis", () => {
     expect(runs).toBe(1);
   });
 
+  it("leaves a job that failed for good in place, unless the producer asks to retry failed jobs", async () => {
+    const searchId = randomUUID();
+    let fixed = false;
+    const worker = await startWorker({
+      "search.run": () => (fixed ? Promise.resolve("ok") : Promise.reject(new MfnasError("invalid_input", "a bug"))),
+    });
+    const first = settled(worker, `search.run-${searchId}`);
+    await producer.enqueue("search.run", { searchId });
+    expect((await first).state).toBe("failed");
+    fixed = true;
+    await producer.enqueue("search.run", { searchId });
+    const queue = producer.queue(QUEUES.search.name);
+    expect(await (await queue.getJob(`search.run-${searchId}`))?.getState()).toBe("failed");
+    const second = settled(worker, `search.run-${searchId}`);
+    await producer.enqueue("search.run", { searchId }, { retryFailed: true });
+    expect((await second).state).toBe("completed");
+    expect(await queue.getJobCounts("completed", "failed")).toEqual({ completed: 1, failed: 0 });
+  });
+
   it("puts a running job back on the queue on graceful shutdown without spending an attempt", async () => {
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));

@@ -67,15 +67,20 @@ export class DeviceLabLatencySource implements LatencySource {
     for (const g of missing) {
       const requestKey = keyOf.get(g.hash) ?? "";
       const artifactSha256 = artifactOf.get(g.hash) ?? (await this.exportProbe(g, target));
-      await producer.enqueue(JOBS.measure.name, {
-        requestKey,
-        architectureHash: g.hash,
-        artifactSha256,
-        deviceClass: target.deviceClass,
-        runtimeConfig: target.runtimeConfig,
-        inputHeight: target.input.height,
-        inputWidth: target.input.width,
-      });
+      // As for evaluations: a measurement that failed for good earlier is tried again once by this request.
+      await producer.enqueue(
+        JOBS.measure.name,
+        {
+          requestKey,
+          architectureHash: g.hash,
+          artifactSha256,
+          deviceClass: target.deviceClass,
+          runtimeConfig: target.runtimeConfig,
+          inputHeight: target.input.height,
+          inputWidth: target.input.width,
+        },
+        { retryFailed: true },
+      );
       this.requested++;
     }
     const queue = producer.queue(measureQueue(target.deviceClass).name);

@@ -39,7 +39,8 @@ export class EvaluatorQualitySource implements QualitySource {
     for (const g of request.genomes) {
       const payload = { ...key, genomeHash: g.hash, genome: g.encoded };
       jobIds.set(g.hash, JOBS.evaluateCandidate.jobId(payload));
-      if (!stored.has(g.hash)) await producer.enqueue(JOBS.evaluateCandidate.name, payload);
+      // A job that failed for good in an earlier search (say, before a fix) is tried again once by this one.
+      if (!stored.has(g.hash)) await producer.enqueue(JOBS.evaluateCandidate.name, payload, { retryFailed: true });
     }
     const queue = producer.queue(QUEUES.evaluate.name);
     return awaitResults(hashes, {
