@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { QueueEvents } from "bullmq";
-import { JOBS, QUEUES, type TrainingConfigInput } from "@mfnas/core";
+import { COST_MODEL_VERSION, JOBS, QUEUES, type TrainingConfigInput } from "@mfnas/core";
 import type { JobProducer, createRedis } from "@mfnas/queue";
-import type { Prisma} from "@mfnas/store";
+import type { Prisma } from "@mfnas/store";
 import { LocalArtifactStore, SupernetRepository, type Db } from "@mfnas/store";
 import { ProgressBar } from "./progress.ts";
 import { startService } from "./services.ts";
@@ -64,15 +64,17 @@ export async function trainOrReuseSupernet(
   steps: number,
 ): Promise<{ id: string; reused: boolean }> {
   const config = await demoConfig(ctx, steps);
+  // The architecture's version is in the name: a supernet trained before the generator changed is not reused.
+  const name = `main-job supernet (${COST_MODEL_VERSION})`;
   const configJson = JSON.parse(JSON.stringify(config)) as Prisma.InputJsonValue;
   const existing = await ctx.db.supernet.findFirst({
-    where: { status: "ready", trainingConfig: { equals: configJson }, checkpoints: { some: {} } },
+    where: { name, status: "ready", trainingConfig: { equals: configJson }, checkpoints: { some: {} } },
     orderBy: { createdAt: "desc" },
     select: { id: true },
   });
   if (existing) return { id: existing.id, reused: true };
   const unfinished = await ctx.db.supernet.findFirst({
-    where: { status: { in: ["queued", "training"] }, trainingConfig: { equals: configJson } },
+    where: { name, status: { in: ["queued", "training"] }, trainingConfig: { equals: configJson } },
     orderBy: { createdAt: "desc" },
     select: { id: true },
   });
@@ -80,7 +82,7 @@ export async function trainOrReuseSupernet(
     unfinished?.id ??
     (
       await new SupernetRepository(ctx.db).create({
-        name: "main-job supernet",
+        name,
         searchSpace: DEMO_SPACE,
         trainingConfig: config,
       })
