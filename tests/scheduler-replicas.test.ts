@@ -15,6 +15,8 @@ describe("two scheduler replicas on one schedule firing every second", () => {
       SCHEDULER_MISSED_AFTER_MS: "60000",
       // Two fire jobs at once per replica, so the replicas and their jobs race on the same rows.
       SCHEDULER_CONCURRENCY: "2",
+      // Two replicas on one host: each metrics server on a free port.
+      METRICS_PORT: "0",
       LOG_LEVEL: "info",
     });
   }

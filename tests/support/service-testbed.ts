@@ -1,7 +1,7 @@
 // Per-test Postgres schema, Redis queue prefix and service processes for tests that run services as processes;
 // afterwards every process still running is killed and the schema and the prefix's keys are removed.
 import type { Redis } from "ioredis";
-import { afterEach, beforeEach } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { createRedis } from "@mfnas/queue";
 import { createTestDatabase, uniqueName, type TestDatabase } from "./database.ts";
 import { TEST_REDIS_URL } from "./env.ts";
@@ -15,11 +15,14 @@ export interface ServiceTestbed {
   start(service: string, env?: Record<string, string>): ServiceProcess;
 }
 
-/** Registers the hooks; the returned getter is valid inside each test. */
-export function useServiceTestbed(): () => ServiceTestbed {
+/**
+ * Registers the hooks; the returned getter is valid inside each test. `shared`: one testbed for all the tests of
+ * the file (services started once), instead of a fresh one per test.
+ */
+export function useServiceTestbed(options: { shared?: boolean } = {}): () => ServiceTestbed {
   let current: ServiceTestbed | undefined;
   const services: ServiceProcess[] = [];
-  beforeEach(async () => {
+  const setUp = async () => {
     const database = await createTestDatabase();
     const redis = createRedis(TEST_REDIS_URL);
     const prefix = uniqueName("mfnas-test");
@@ -38,8 +41,8 @@ export function useServiceTestbed(): () => ServiceTestbed {
         return s;
       },
     };
-  });
-  afterEach(async () => {
+  };
+  const tearDown = async () => {
     for (const s of services.splice(0)) if (s.child.exitCode === null) s.child.kill("SIGKILL");
     if (!current) return;
     const keys = await current.redis.keys(`${current.prefix}:*`);
@@ -47,7 +50,14 @@ export function useServiceTestbed(): () => ServiceTestbed {
     current.redis.disconnect();
     await current.database.drop();
     current = undefined;
-  });
+  };
+  if (options.shared) {
+    beforeAll(setUp);
+    afterAll(tearDown);
+  } else {
+    beforeEach(setUp);
+    afterEach(tearDown);
+  }
   return () => {
     if (!current) throw new Error("the service testbed is only available inside a test");
     return current;

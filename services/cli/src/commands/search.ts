@@ -1,0 +1,342 @@
+import { createHash } from "node:crypto";
+import { Command, Option } from "commander";
+import { renderFrontSvg, renderTable } from "@mfnas/core";
+import { CliError, type ApiClient } from "../client.ts";
+import { readDocument, writeAtomically } from "../files.ts";
+import { LiveLine, bar, emit, shortId, when } from "../output.ts";
+import type { Context } from "../context.ts";
+
+interface SearchSummary {
+  id: string;
+  name: string;
+  status: string;
+  lastGeneration: number | null;
+  scheduleId: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+interface SearchDetail extends SearchSummary {
+  progress: { generationsDone: number; generations: number | null; fraction: number | null };
+  counts: { candidates: number; generations: number };
+}
+
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+interface FrontPoint {
+  candidateId: string;
+  genomeHash: string;
+  generationIndex: number;
+  quality: number;
+  psnr: number | null;
+  ssim: number | null;
+  latencyMs: number;
+  latencyBasis: "measured" | "predicted";
+  cost: { params: number; macs: number };
+}
+
+interface Front {
+  searchId: string;
+  target: string;
+  quality: "psnr" | "ssim";
+  latency: string;
+  rankedCandidates: number;
+  points: FrontPoint[];
+}
+
+interface ArtifactSummary {
+  sha256: string;
+  kind: string;
+  sizeBytes: number;
+  metadata: unknown;
+  createdAt: string;
+}
+
+const TERMINAL = new Set(["succeeded", "failed", "cancelled", "deleted"]);
+const STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+
+function searchLine(s: SearchDetail): string {
+  const progress = bar(s.progress.generationsDone, s.progress.generations);
+  return `search ${s.id} "${s.name}" ${s.status} ${progress}${s.error ? ` error: ${s.error}` : ""}`;
+}
+
+async function submit(ctx: Context, file: string, options: { watch?: boolean }): Promise<void> {
+  const spec = await readDocument(file);
+  const created = await ctx.client().post<SearchDetail>("/searches", spec);
+  if (!options.watch) {
+    emit(ctx.out, created, () => `${searchLine(created)}\nwatch it: mfnas search watch ${created.id}`);
+    return;
+  }
+  if (!ctx.out.json) ctx.out.write(searchLine(created));
+  await watch(ctx, created.id);
+}
+
+/** Follows a search's events: a bar per generation with the front's hypervolume, until a terminal state. */
+async function watch(ctx: Context, id: string): Promise<void> {
+  const client = ctx.client();
+  const detail = await client.get<SearchDetail>(`/searches/${id}`);
+  const total = detail.progress.generations;
+  const line = new LiveLine(ctx.out);
+  let status = detail.status;
+  let error: string | null = detail.error;
+  let hypervolume: number | null = null;
+  let done = detail.progress.generationsDone;
+  if (!ctx.out.json) ctx.out.write(`watching ${id} "${detail.name}" (${status})`);
+  await client.events(`/searches/${id}/events`, (event) => {
+    if (ctx.out.json) {
+      ctx.out.write(JSON.stringify({ event: event.event, id: event.id, data: event.data }));
+    }
+    const data = (event.data ?? {}) as Record<string, unknown>;
+    switch (event.event) {
+      case "generation": {
+        done = Number(data["index"] ?? done - 1) + 1;
+        hypervolume = typeof data["hypervolume"] === "number" ? data["hypervolume"] : hypervolume;
+        const front = Array.isArray(data["front"]) ? data["front"].length : 0;
+        const hv = hypervolume === null ? "-" : hypervolume.toPrecision(5);
+        if (!ctx.out.json) line.update(`generation ${bar(done, total)}  hypervolume ${hv}  front ${front}`);
+        break;
+      }
+      case "status":
+        status = typeof data["status"] === "string" ? data["status"] : status;
+        error = typeof data["error"] === "string" ? data["error"] : error;
+        break;
+      default:
+        break;
+    }
+    return TERMINAL.has(status) && event.event === "end";
+  });
+  if (!ctx.out.json) {
+    line.finish();
+    ctx.out.write(`search ${id} ${status}${error ? `: ${error}` : ""}`);
+  }
+  if (status === "failed") throw new CliError(`search ${id} failed${error ? `: ${error}` : ""}`, 1);
+}
+
+async function list(
+  ctx: Context,
+  options: {
+    status?: string[];
+    name?: string;
+    schedule?: string;
+    supernet?: string;
+    createdAfter?: string;
+    createdBefore?: string;
+    limit: string;
+    cursor?: string;
+    all?: boolean;
+  },
+): Promise<void> {
+  const items: SearchSummary[] = [];
+  let cursor = options.cursor;
+  let nextCursor: string | null = null;
+  do {
+    const page = await ctx.client().get<Page<SearchSummary>>("/searches", {
+      status: options.status,
+      name: options.name,
+      scheduleId: options.schedule,
+      supernetId: options.supernet,
+      createdAfter: options.createdAfter,
+      createdBefore: options.createdBefore,
+      limit: options.limit,
+      cursor,
+    });
+    items.push(...page.items);
+    nextCursor = page.nextCursor;
+    cursor = nextCursor ?? undefined;
+  } while (options.all && nextCursor !== null);
+  emit(ctx.out, { items, nextCursor }, () => {
+    const table = renderTable(
+      ["id", "name", "status", "generations", "schedule", "created", "finished"],
+      items.map((s) => [
+        s.id,
+        s.name,
+        s.status,
+        (s.lastGeneration ?? -1) + 1,
+        shortId(s.scheduleId),
+        when(s.createdAt),
+        when(s.finishedAt),
+      ]),
+    );
+    const more = nextCursor !== null ? `\nmore: mfnas search list --cursor ${nextCursor}` : "";
+    return `${items.length === 0 ? "no searches" : table}${more}`;
+  });
+}
+
+/** The front of one target (the first target of the search when none is named). */
+async function fetchFront(
+  client: ApiClient,
+  id: string,
+  options: { target?: string; quality?: string; latency?: string },
+): Promise<Front> {
+  let target = options.target;
+  if (target === undefined) {
+    const { targets } = await client.get<{ targets: string[] }>(`/searches/${id}/fronts`);
+    target = targets[0];
+    if (target === undefined) throw new CliError(`search ${id} has no target with a front yet`);
+  }
+  return client.get<Front>(`/searches/${id}/fronts/${encodeURIComponent(target)}`, {
+    quality: options.quality,
+    latency: options.latency,
+  });
+}
+
+async function front(
+  ctx: Context,
+  id: string,
+  options: { target?: string; quality?: string; latency?: string; svg?: string },
+): Promise<void> {
+  const result = await fetchFront(ctx.client(), id, options);
+  let svgPath: string | undefined;
+  if (options.svg !== undefined) {
+    if (result.points.length === 0) throw new CliError(`search ${id} has no front on ${result.target} to plot`);
+    const svg = renderFrontSvg(
+      result.points.map((p) => ({
+        x: p.latencyMs,
+        y: p.quality,
+        front: true,
+        label: `${p.genomeHash.slice(0, 12)}: ${p.quality.toFixed(3)} ${result.quality}, ${p.latencyMs.toFixed(2)} ms`,
+      })),
+      {
+        title: `Pareto front of ${id.slice(0, 8)} on ${result.target}`,
+        xLabel: `latency on ${result.target} (ms, ${result.latency})`,
+        yLabel: result.quality === "psnr" ? "PSNR (dB)" : "SSIM",
+      },
+    );
+    svgPath = await writeAtomically(options.svg, svg);
+  }
+  emit(ctx.out, svgPath !== undefined ? { ...result, svg: svgPath } : result, () => {
+    const rows = result.points.map((p, i) => [
+      i + 1,
+      p.genomeHash.slice(0, 12),
+      p.quality,
+      p.latencyMs,
+      p.latencyBasis,
+      p.cost.params,
+      Number((p.cost.macs / 1e6).toFixed(1)),
+      p.generationIndex,
+    ]);
+    const header = `front of ${result.searchId} on ${result.target}: ${result.points.length} of ${result.rankedCandidates} ranked candidates`;
+    const table = renderTable(["#", "genome", result.quality, "latency ms", "basis", "params", "MMACs", "gen"], rows);
+    return [header, table, ...(svgPath ? [`plot: ${svgPath}`] : [])].join("\n");
+  });
+}
+
+/** A candidate's full genome hash: given in full, or a prefix found on the front or among the candidates. */
+async function resolveCandidate(client: ApiClient, id: string, prefix: string, points: FrontPoint[]): Promise<string> {
+  const wanted = prefix.toLowerCase();
+  if (!/^[0-9a-f]{6,64}$/.test(wanted)) throw new CliError("--candidate: must be 6 to 64 hex digits of a genome hash");
+  if (wanted.length === 64) return wanted;
+  const matches = new Set(points.filter((p) => p.genomeHash.startsWith(wanted)).map((p) => p.genomeHash));
+  let cursor: string | undefined;
+  while (matches.size === 0) {
+    const page = await client.get<Page<{ genomeHash: string }>>(`/searches/${id}/candidates`, { limit: 1000, cursor });
+    for (const c of page.items) if (c.genomeHash.startsWith(wanted)) matches.add(c.genomeHash);
+    if (page.nextCursor === null) break;
+    cursor = page.nextCursor;
+  }
+  if (matches.size !== 1) {
+    throw new CliError(`--candidate: ${prefix} matches ${matches.size} candidates of search ${id}`);
+  }
+  return [...matches][0] ?? wanted;
+}
+
+async function exportModel(
+  ctx: Context,
+  id: string,
+  options: { candidate?: string; target?: string; format: string; out: string },
+): Promise<void> {
+  const client = ctx.client();
+  const result = await fetchFront(client, id, options);
+  let genomeHash: string;
+  if (options.candidate !== undefined) {
+    genomeHash = await resolveCandidate(client, id, options.candidate, result.points);
+  } else {
+    const best = [...result.points].sort((a, b) => b.quality - a.quality)[0];
+    if (!best) throw new CliError(`search ${id} has no front on ${result.target}; name one with --candidate`);
+    genomeHash = best.genomeHash;
+  }
+  const { items } = await client.get<Page<ArtifactSummary>>("/artifacts", {
+    kind: options.format,
+    genomeHash,
+    limit: 1,
+  });
+  const artifact = items[0];
+  if (!artifact) {
+    throw new CliError(
+      `no ${options.format} export of candidate ${genomeHash.slice(0, 12)} (search ${id}); ` +
+        "a search exports its final Pareto set when it finishes",
+    );
+  }
+  const bytes = await client.download(`/artifacts/${artifact.sha256}/download`);
+  const digest = createHash("sha256").update(bytes).digest("hex");
+  if (digest !== artifact.sha256) {
+    throw new CliError(`download of ${artifact.sha256} arrived with sha256 ${digest}; nothing written`);
+  }
+  const written = await writeAtomically(options.out, bytes);
+  const summary = {
+    searchId: id,
+    genomeHash,
+    format: options.format,
+    sha256: digest,
+    sizeBytes: bytes.length,
+    out: written,
+  };
+  emit(
+    ctx.out,
+    summary,
+    () => `wrote ${written} (${bytes.length} bytes, ${options.format}, candidate ${genomeHash.slice(0, 12)})`,
+  );
+}
+
+export function searchCommand(ctx: Context): Command {
+  const search = new Command("search").description("submit, follow and read architecture searches");
+  search
+    .command("submit")
+    .description("submit a search spec (YAML or JSON)")
+    .argument("<spec>", "spec file: .yaml, .yml or .json")
+    .option("--watch", "follow the search until it ends")
+    .action((file: string, options: { watch?: boolean }) => submit(ctx, file, options));
+  search
+    .command("watch")
+    .description("follow a search live: a bar per generation and the front's hypervolume, until it ends")
+    .argument("<id>", "search id")
+    .action((id: string) => watch(ctx, id));
+  search
+    .command("list")
+    .description("list searches, newest first")
+    .addOption(new Option("--status <status...>", "only these states").choices(STATUSES))
+    .option("--name <text>", "name contains (case-insensitive)")
+    .option("--schedule <id>", "started by this schedule")
+    .option("--supernet <id>", "over this supernet")
+    .option("--created-after <iso>", "created at or after this time")
+    .option("--created-before <iso>", "created before this time")
+    .option("--limit <n>", "rows per page", "20")
+    .option("--cursor <cursor>", "continue from a previous page")
+    .option("--all", "follow every page")
+    .action((options: Parameters<typeof list>[1]) => list(ctx, options));
+  search
+    .command("front")
+    .description("the Pareto front of a search on a target (quality up, latency down)")
+    .argument("<id>", "search id")
+    .option("--target <name>", "target (default: the search's first)")
+    .addOption(new Option("--quality <metric>", "quality axis").choices(["psnr", "ssim"]))
+    .addOption(
+      new Option("--latency <basis>", "latency figure").choices(["measured", "predicted", "measured-else-predicted"]),
+    )
+    .option("--svg <file>", "also write the front as an SVG plot")
+    .action((id: string, options: Parameters<typeof front>[2]) => front(ctx, id, options));
+  search
+    .command("export")
+    .description("download an exported SubGenerator of a search (default: the front's best quality)")
+    .argument("<id>", "search id")
+    .option("--candidate <hash>", "genome hash (or a unique prefix of it)")
+    .option("--target <name>", "target whose front picks the default candidate")
+    .addOption(new Option("--format <format>", "model format").choices(["tflite", "onnx", "tfjs"]).default("tflite"))
+    .requiredOption("--out <file>", "where to write the model")
+    .action((id: string, options: Parameters<typeof exportModel>[2]) => exportModel(ctx, id, options));
+  return search;
+}
