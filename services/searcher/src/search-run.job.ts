@@ -231,6 +231,15 @@ function checkSources(spec: SearchSpec, resources: SearchRunResources): void {
   if ((objectives.includes("psnr") || objectives.includes("ssim")) && !resources.quality) {
     throw new MfnasError("unsupported", "this searcher has no evaluator connected for the quality objective");
   }
+  if (spec.latencySource === "predicted") {
+    throw new MfnasError(
+      "unsupported",
+      'latencySource: "predicted" needs a latency predictor, which this searcher lacks',
+      {
+        field: "latencySource",
+      },
+    );
+  }
   if (spec.targets.length > 0 && !resources.latency) {
     throw new MfnasError("unsupported", "this searcher has no device lab connected for the targets' latency");
   }
