@@ -71,7 +71,8 @@ async function submit(ctx: Context, file: string, options: { watch?: boolean }):
     emit(ctx.out, created, () => `${searchLine(created)}\nwatch it: mfnas search watch ${created.id}`);
     return;
   }
-  if (!ctx.out.json) ctx.out.write(searchLine(created));
+  // Under --json the watch prints one JSON line per event; the created search comes first, as one line too.
+  ctx.out.write(ctx.out.json ? JSON.stringify({ event: "submitted", data: created }) : searchLine(created));
   await watch(ctx, created.id);
 }
 
