@@ -14,7 +14,8 @@ export interface ServiceProcess {
 export function startService(service: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "services", service, "src/main.ts")], {
     cwd: ROOT,
-    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
+    // METRICS_PORT 0: each process's metrics server takes a free port (tests run services side by side).
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", METRICS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -57,6 +58,13 @@ export function startService(service: string, env: Record<string, string>): Serv
       });
     },
   };
+}
+
+/** The port a service's metrics server took, read from its "metrics listening" log line. */
+export async function metricsPort(service: ServiceProcess, timeoutMs = 60_000): Promise<number> {
+  const line = /"port":(\d+)[^\n]*"msg":"metrics listening"/;
+  await service.waitFor(line, timeoutMs);
+  return Number(line.exec(service.output())?.[1]);
 }
 
 /** Polls until the check returns a value other than undefined. */

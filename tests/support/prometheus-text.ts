@@ -155,5 +155,5 @@ export function promtoolProblems(promtool: string, text: string): string[] {
   const run = spawnSync(promtool, ["check", "metrics"], { input: text, encoding: "utf8" });
   const lines = `${run.stdout}${run.stderr}`.split("\n").filter((l) => l.trim() !== "");
   if (run.status !== 0 && run.status !== 3) return [`promtool exited ${String(run.status)}`, ...lines];
-  return lines.filter((l) => !/^nodejs_\w+_total non-counter metrics should not have "_total" suffix$/.test(l));
+  return lines.filter((l) => !/^(\w+_)?nodejs_\w+_total non-counter metrics should not have "_total" suffix$/.test(l));
 }

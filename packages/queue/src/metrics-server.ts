@@ -2,6 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { errorMessage } from "@mfnas/core";
+import type { ServiceMetrics } from "./metrics.ts";
+import type { WorkerLog } from "./worker.ts";
 
 export interface MetricsServerOptions {
   readonly registry: Registry;
@@ -71,5 +73,24 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
+  };
+}
+
+/**
+ * What each worker service's main.ts runs: serves `metrics` on the port from its env, logs
+ * `metrics listening {port}`, and on close stops the server and the metrics' queue handles.
+ */
+export async function serveMetrics(
+  metrics: ServiceMetrics,
+  options: { port: number; host: string; ready?: () => Promise<unknown>; log: WorkerLog },
+): Promise<MetricsServer> {
+  const server = await startMetricsServer({ registry: metrics.registry, ...options });
+  options.log.info("metrics listening", { port: server.port, host: options.host });
+  return {
+    port: server.port,
+    async close() {
+      await server.close();
+      await metrics.close();
+    },
   };
 }

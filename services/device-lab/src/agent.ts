@@ -31,6 +31,15 @@ export interface AgentConfig {
   readonly stalledIntervalMs?: number;
 }
 
+export type MeasureOutcome = "measured" | "reused" | "failed";
+
+/** Told about measure workers and measurements (the service's metrics). */
+export interface AgentObserver {
+  workerStarted(worker: CatalogWorker, deviceClass: string): void;
+  workerStopped(worker: CatalogWorker): void;
+  measured(deviceClass: string, seconds: number, outcome: MeasureOutcome): void;
+}
+
 export interface AgentDeps {
   readonly driver: DeviceDriver;
   readonly store: DeviceLabStore;
@@ -38,6 +47,7 @@ export interface AgentDeps {
   readonly redis: Redis;
   readonly log: WorkerLog;
   readonly config: AgentConfig;
+  readonly observer?: AgentObserver;
 }
 
 interface AttachedPhone {
@@ -182,10 +192,16 @@ export class DeviceLabAgent {
       handlers: {
         "devicelab.measure": async (ctx) => {
           phone.busy = true;
+          const started = performance.now();
+          let outcome: MeasureOutcome = "failed";
           try {
-            return await handler(ctx);
+            const result = await handler(ctx);
+            const skipped = typeof result === "object" && result !== null && "skipped" in result && result.skipped;
+            outcome = skipped === true ? "reused" : "measured";
+            return result;
           } finally {
             phone.busy = false;
+            this.deps.observer?.measured(deviceClass, (performance.now() - started) / 1000, outcome);
           }
         },
       },
@@ -197,6 +213,7 @@ export class DeviceLabAgent {
     });
     Object.assign(phone, { worker });
     this.phones.set(serial, phone);
+    this.deps.observer?.workerStarted(worker, deviceClass);
     await worker.start();
     log.info("device online", { serial, model: identity.model, soc: identity.soc?.name, deviceClass });
   }
@@ -207,6 +224,7 @@ export class DeviceLabAgent {
     if (phone) {
       // Closing the worker aborts a running measurement and puts its job back on the class's queue.
       await phone.worker.close();
+      this.deps.observer?.workerStopped(phone.worker);
       phone.connection.disconnect();
       this.deps.log.info("device offline", { serial, reason });
     }

@@ -70,6 +70,14 @@ const schema = z.object({
   /** Lock and stall-check of measure jobs; unset = the queue's defaults. Shorter = faster takeover after a crash. */
   DEVICE_LAB_LOCK_DURATION_MS: envVar.positiveInt().optional(),
   DEVICE_LAB_STALLED_INTERVAL_MS: envVar.positiveInt().optional(),
+  /**
+   * Port of the /metrics, /healthz and /readyz server Prometheus scrapes. Each service has its own default
+   * (searcher 9461, trainer 9462, evaluator 9463, device-lab 9464, scheduler 9465) so that all of them can run on
+   * one machine; 0 picks a free port (logged at start).
+   */
+  METRICS_PORT: envVar.port().default(9464),
+  /** Listen address of that server. Default all interfaces: the scraper runs in another container or host. */
+  METRICS_HOST: z.string().min(1).default("0.0.0.0"),
   LOG_LEVEL: envVar.logLevel().default("info"),
 });
 

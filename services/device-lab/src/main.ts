@@ -1,9 +1,10 @@
 import { AdbDriver } from "@mfnas/devices";
-import { createRedis, stopOnSignals } from "@mfnas/queue";
+import { ServiceMetrics, createRedis, serveMetrics, stopOnSignals } from "@mfnas/queue";
 import { DeviceLabRepository, LocalArtifactStore, createDb } from "@mfnas/store";
 import { DeviceLabAgent } from "./agent.ts";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
+import { DeviceLabMetrics } from "./metrics.ts";
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL);
@@ -12,6 +13,19 @@ const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "device-lab");
 const driver = new AdbDriver({ host: env.ADB_HOST, port: env.ADB_PORT });
 const adbVersion = await driver.ensureServer();
+const metrics = new ServiceMetrics({ service: "device-lab", log });
+const deviceLabMetrics = new DeviceLabMetrics(
+  metrics,
+  { watch: (queue) => metrics.watchQueue(redis, env.QUEUE_PREFIX, queue) },
+  async () =>
+    (
+      await db.device.groupBy({
+        by: ["deviceClass", "state"],
+        where: { agentHost: env.DEVICE_LAB_AGENT_HOST },
+        _count: { _all: true },
+      })
+    ).map((g) => ({ deviceClass: g.deviceClass, state: g.state, count: g._count._all })),
+);
 
 const agent = new DeviceLabAgent({
   driver,
@@ -19,6 +33,7 @@ const agent = new DeviceLabAgent({
   artifacts: new LocalArtifactStore(env.ARTIFACT_DIR, db),
   redis,
   log,
+  observer: deviceLabMetrics,
   config: {
     agentHost: env.DEVICE_LAB_AGENT_HOST,
     prefix: env.QUEUE_PREFIX,
@@ -47,9 +62,17 @@ const agent = new DeviceLabAgent({
   },
 });
 
+const metricsServer = await serveMetrics(metrics, {
+  port: env.METRICS_PORT,
+  host: env.METRICS_HOST,
+  ready: () => redis.ping(),
+  log,
+});
+
 stopOnSignals(
   async () => {
     await agent.stop();
+    await metricsServer.close();
     await db.$disconnect();
     redis.disconnect();
   },

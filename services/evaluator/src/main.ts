@@ -1,4 +1,4 @@
-import { createRedis, stopOnSignals } from "@mfnas/queue";
+import { ServiceMetrics, createRedis, serveMetrics, stopOnSignals } from "@mfnas/queue";
 import { createDb } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
@@ -8,6 +8,7 @@ const env = loadEnv();
 const log = workerLog(createLogger(env.LOG_LEVEL));
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "evaluator");
+const metrics = new ServiceMetrics({ service: "evaluator", log });
 
 const evaluator = await startEvaluator({
   db,
@@ -23,11 +24,19 @@ const evaluator = await startEvaluator({
   lockDurationMs: env.EVALUATOR_LOCK_DURATION_MS,
   stalledIntervalMs: env.EVALUATOR_STALLED_INTERVAL_MS,
   log,
+  metrics,
+});
+const metricsServer = await serveMetrics(metrics, {
+  port: env.METRICS_PORT,
+  host: env.METRICS_HOST,
+  ready: () => redis.ping(),
+  log,
 });
 
 stopOnSignals(
   async () => {
     await evaluator.close();
+    await metricsServer.close();
     await db.$disconnect();
     redis.disconnect();
   },

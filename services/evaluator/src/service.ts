@@ -2,10 +2,11 @@ import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
 import { QUEUES } from "@mfnas/core";
 import { selectBackend, type BackendName } from "@mfnas/model";
-import { CatalogWorker, type WorkerLog, type createRedis } from "@mfnas/queue";
+import { CatalogWorker, type ServiceMetrics, type WorkerLog, type createRedis } from "@mfnas/queue";
 import { EvaluationRepository, LocalArtifactStore, type Db } from "@mfnas/store";
 import { createEvaluateCandidateHandler } from "./evaluate-candidate.job.ts";
 import type { EvaluationPath } from "./evaluator-store.ts";
+import { EvaluatorMetrics } from "./metrics.ts";
 import { ValidationSets } from "./validation-sets.ts";
 
 /** What a running evaluator needs; `main.ts` builds it from the environment, tests build it themselves. */
@@ -29,6 +30,8 @@ export interface EvaluatorResources {
   readonly log: WorkerLog;
   /** Worker name stored on the jobs it runs. Default `evaluator-<pid>`. */
   readonly name?: string;
+  /** Registry to export queue, job and evaluation series to; absent = none. */
+  readonly metrics?: ServiceMetrics;
 }
 
 export interface RunningEvaluator {
@@ -46,6 +49,7 @@ export async function startEvaluator(resources: EvaluatorResources): Promise<Run
     log: (line) => log.info(line),
     ...(resources.backend !== undefined ? { prefer: resources.backend } : {}),
   });
+  const metrics = resources.metrics ? new EvaluatorMetrics(resources.metrics.registry) : undefined;
   const requested = resources.path ?? "auto";
   const path_: EvaluationPath =
     requested === "auto" ? (backend.name === "tensorflow-gpu" ? "tfjs" : "onnxruntime") : requested;
@@ -53,7 +57,7 @@ export async function startEvaluator(resources: EvaluatorResources): Promise<Run
     tf: backend.tf,
     backend: backend.name,
     path: path_,
-    store: new EvaluationRepository(resources.db),
+    store: metrics ? metrics.observe(new EvaluationRepository(resources.db)) : new EvaluationRepository(resources.db),
     artifacts: new LocalArtifactStore(path.resolve(resources.artifactDir), resources.db),
     validationSets: new ValidationSets(resources.validationRoot),
     log,
@@ -71,6 +75,10 @@ export async function startEvaluator(resources: EvaluatorResources): Promise<Run
     ...(resources.lockDurationMs !== undefined ? { lockDurationMs: resources.lockDurationMs } : {}),
     ...(resources.stalledIntervalMs !== undefined ? { stalledIntervalMs: resources.stalledIntervalMs } : {}),
   });
+  if (resources.metrics) {
+    resources.metrics.watchQueue(resources.redis, resources.queuePrefix, QUEUES.evaluate.name);
+    resources.metrics.instrumentWorker(worker);
+  }
   await worker.start();
   log.info("evaluator ready", {
     queue: QUEUES.evaluate.name,

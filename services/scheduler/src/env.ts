@@ -20,6 +20,13 @@ const schema = z.object({
   SCHEDULER_MISSED_AFTER_MS: envVar.positiveInt().default(300_000),
   /** Fire jobs handled at once by this replica; unset = the queue's default (1). Each is a short transaction. */
   SCHEDULER_CONCURRENCY: envVar.positiveInt().optional(),
+  /**
+   * Port of the /metrics, /healthz and /readyz server Prometheus scrapes (searcher 9461, trainer 9462, evaluator
+   * 9463, device-lab 9464, scheduler 9465 by default); 0 picks a free port (logged at start).
+   */
+  METRICS_PORT: envVar.port().default(9465),
+  /** Listen address of that server. Default all interfaces: the scraper runs in another container or host. */
+  METRICS_HOST: z.string().min(1).default("0.0.0.0"),
   LOG_LEVEL: envVar.logLevel().default("info"),
 });
 

@@ -1,8 +1,9 @@
-import { stopOnSignals, createRedis } from "@mfnas/queue";
+import { ServiceMetrics, createRedis, serveMetrics, stopOnSignals } from "@mfnas/queue";
 import { QUEUES } from "@mfnas/core";
 import { createDb } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
+import { registerScheduleMetrics, scheduleRunSummaries } from "./metrics.ts";
 import { startScheduler } from "./scheduler.ts";
 
 const env = loadEnv();
@@ -22,9 +23,20 @@ const scheduler = await startScheduler({
   ...(env.SCHEDULER_CONCURRENCY !== undefined ? { concurrency: env.SCHEDULER_CONCURRENCY } : {}),
 });
 
+const metrics = new ServiceMetrics({ service: "scheduler", log });
+metrics.watchQueue(redis, env.QUEUE_PREFIX, QUEUES.schedule.name);
+registerScheduleMetrics(metrics.registry, () => scheduleRunSummaries(db));
+const metricsServer = await serveMetrics(metrics, {
+  port: env.METRICS_PORT,
+  host: env.METRICS_HOST,
+  ready: () => redis.ping(),
+  log,
+});
+
 stopOnSignals(
   async () => {
     await scheduler.close();
+    await metricsServer.close();
     await db.$disconnect();
     redis.disconnect();
   },

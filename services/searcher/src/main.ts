@@ -2,10 +2,11 @@ import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
 import { QUEUES } from "@mfnas/core";
 import { selectBackend } from "@mfnas/model";
-import { CatalogWorker, createRedis, stopOnSignals } from "@mfnas/queue";
+import { CatalogWorker, ServiceMetrics, createRedis, serveMetrics, stopOnSignals } from "@mfnas/queue";
 import { createDb } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
+import { SearchMetrics } from "./metrics.ts";
 import { searcherResources } from "./resources.ts";
 import { createSearchRunHandler } from "./search-run.job.ts";
 
@@ -25,11 +26,14 @@ const resources = searcherResources({
   log,
 });
 
+const metrics = new ServiceMetrics({ service: "searcher", log });
+const searchMetrics = new SearchMetrics(metrics.registry);
+
 const worker = new CatalogWorker({
   connection: redis,
   prefix: env.QUEUE_PREFIX,
   queue: QUEUES.search,
-  handlers: { "search.run": createSearchRunHandler(resources) },
+  handlers: { "search.run": createSearchRunHandler({ ...resources, store: searchMetrics.observe(resources.store) }) },
   log,
   name: `searcher-${process.pid}`,
   ...(env.SEARCHER_CONCURRENCY !== undefined ? { concurrency: env.SEARCHER_CONCURRENCY } : {}),
@@ -37,9 +41,19 @@ const worker = new CatalogWorker({
   ...(env.SEARCHER_STALLED_INTERVAL_MS !== undefined ? { stalledIntervalMs: env.SEARCHER_STALLED_INTERVAL_MS } : {}),
 });
 
+metrics.watchQueue(redis, env.QUEUE_PREFIX, QUEUES.search.name);
+metrics.instrumentWorker(worker);
+const metricsServer = await serveMetrics(metrics, {
+  port: env.METRICS_PORT,
+  host: env.METRICS_HOST,
+  ready: () => redis.ping(),
+  log,
+});
+
 stopOnSignals(
   async () => {
     await worker.close();
+    await metricsServer.close();
     await resources.close();
     await db.$disconnect();
     redis.disconnect();

@@ -19,6 +19,14 @@ const schema = z.object({
   TRAINER_LOCK_DURATION_MS: envVar.positiveInt().optional(),
   /** How often to look for training jobs whose worker died; unset = the queue's default. */
   TRAINER_STALLED_INTERVAL_MS: envVar.positiveInt().optional(),
+  /**
+   * Port of the /metrics, /healthz and /readyz server Prometheus scrapes. Each service has its own default
+   * (searcher 9461, trainer 9462, evaluator 9463, device-lab 9464, scheduler 9465) so that all of them can run on
+   * one machine; 0 picks a free port (logged at start).
+   */
+  METRICS_PORT: envVar.port().default(9462),
+  /** Listen address of that server. Default all interfaces: the scraper runs in another container or host. */
+  METRICS_HOST: z.string().min(1).default("0.0.0.0"),
   LOG_LEVEL: envVar.logLevel().default("info"),
 });
 

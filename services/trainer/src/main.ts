@@ -2,10 +2,11 @@ import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
 import { QUEUES } from "@mfnas/core";
 import { selectBackend } from "@mfnas/model";
-import { CatalogWorker, createRedis, stopOnSignals } from "@mfnas/queue";
+import { CatalogWorker, ServiceMetrics, createRedis, serveMetrics, stopOnSignals } from "@mfnas/queue";
 import { LocalArtifactStore, SupernetRepository, createDb } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
+import { TrainerMetrics } from "./metrics.ts";
 import { createTrainSupernetHandler } from "./train-supernet.job.ts";
 
 const env = loadEnv();
@@ -19,6 +20,8 @@ const backend = await selectBackend(tfCore, {
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "trainer");
 const artifacts = new LocalArtifactStore(path.resolve(env.ARTIFACT_DIR), db);
+const metrics = new ServiceMetrics({ service: "trainer", log });
+const trainerMetrics = new TrainerMetrics(metrics.registry);
 
 const worker = new CatalogWorker({
   connection: redis,
@@ -30,6 +33,7 @@ const worker = new CatalogWorker({
       store: new SupernetRepository(db),
       artifacts,
       log,
+      onSteps: trainerMetrics.record,
     }),
   },
   log,
@@ -39,9 +43,19 @@ const worker = new CatalogWorker({
   ...(env.TRAINER_STALLED_INTERVAL_MS !== undefined ? { stalledIntervalMs: env.TRAINER_STALLED_INTERVAL_MS } : {}),
 });
 
+metrics.watchQueue(redis, env.QUEUE_PREFIX, QUEUES.train.name);
+metrics.instrumentWorker(worker);
+const metricsServer = await serveMetrics(metrics, {
+  port: env.METRICS_PORT,
+  host: env.METRICS_HOST,
+  ready: () => redis.ping(),
+  log,
+});
+
 stopOnSignals(
   async () => {
     await worker.close();
+    await metricsServer.close();
     await db.$disconnect();
     redis.disconnect();
   },

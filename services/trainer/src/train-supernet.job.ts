@@ -23,6 +23,17 @@ export interface TrainSupernetResources {
   readonly store: SupernetStore;
   readonly artifacts: ArtifactPort;
   readonly log: WorkerLog;
+  /** Told at every logged step how many steps and images the window since the previous one took (metrics). */
+  readonly onSteps?: (window: TrainingWindow) => void;
+}
+
+export interface TrainingWindow {
+  readonly supernetId: string;
+  /** Step reached (1-based count of steps done). */
+  readonly step: number;
+  readonly steps: number;
+  readonly images: number;
+  readonly seconds: number;
 }
 
 /** Seed of the subnet-sampling stream, apart from the patch sampler's (which uses the config seed itself). */
@@ -164,6 +175,7 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
         const imagesPerSecond = (windowSteps * config.batch) / seconds;
         const etaSeconds = ((config.steps - step) * seconds) / windowSteps;
         await store.recordProgress({ supernetId, step, losses, imagesPerSecond });
+        resources.onSteps?.({ supernetId, step, steps: windowSteps, images: windowSteps * config.batch, seconds });
         await ctx.progress({ step, of: config.steps, losses, imagesPerSecond, etaSeconds: Math.round(etaSeconds) });
         log.info(
           `step ${step}/${config.steps} ${Object.entries(losses)
