@@ -21,7 +21,7 @@ import { writeTflite } from "./tflite-writer.ts";
 import type { WeightMap } from "./weights.ts";
 
 /** Version of the exporters; changes whenever any exported byte could change for the same input. */
-export const EXPORTER_VERSION = "mfnas-export/1";
+export const EXPORTER_VERSION = "mfnas-export/2";
 
 export const EXPORT_FORMATS = ["tflite", "onnx", "tfjs"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -4,7 +4,8 @@
  *
  * conv_first -> per block: per branch [avgPool] -> conv -> LReLU -> [nearest resize]; concat; fuse conv; x0.2; add
  * -> conv_body -> add f0 -> per upsampler stage (nearest x2 -> conv -> LReLU | conv -> depth-to-space -> LReLU)
- * -> conv_hr -> LReLU -> conv_last.
+ * -> conv_hr -> LReLU -> conv_last -> add the output skip (bilinear resize of the input by the scale), last, as the
+ * cost model orders it.
  */
 import {
   BRANCH_DOWNSCALE,
@@ -79,9 +80,9 @@ class GraphBuilder {
     return this.#push({ op: "avgPool", inputs: [input], output, size }, [n, h / size, w / size, c]);
   }
 
-  resizeNearest(output: string, input: string, factor: number): string {
+  resize(op: "resizeNearest" | "resizeBilinear", output: string, input: string, factor: number): string {
     const [n, h, w, c] = this.shape(input);
-    return this.#push({ op: "resizeNearest", inputs: [input], output, factor }, [n, h * factor, w * factor, c]);
+    return this.#push({ op, inputs: [input], output, factor }, [n, h * factor, w * factor, c]);
   }
 
   concat(output: string, inputs: readonly string[]): string {
@@ -124,7 +125,7 @@ export function buildExportGraph(genome: Genome, weights: WeightMap, input: Inpu
       const factor = BRANCH_DOWNSCALE[kind];
       let t = factor > 1 ? b.avgPool(`${name}.pool`, x, factor) : x;
       t = b.leakyRelu(`${name}.lrelu`, b.conv(`${name}.conv`, t, name, kind === "dil2" ? 2 : 1));
-      return factor > 1 ? b.resizeNearest(`${name}.up`, t, factor) : t;
+      return factor > 1 ? b.resize("resizeNearest", `${name}.up`, t, factor) : t;
     });
     const joined = outs.length === 1 ? (outs[0] as string) : b.concat(`body.${i}.concat`, outs);
     const fused = b.conv(`body.${i}.fuse`, joined, `body.${i}.fuse`);
@@ -134,13 +135,14 @@ export function buildExportGraph(genome: Genome, weights: WeightMap, input: Inpu
   for (let s = 0; s < Math.log2(g.scale); s++) {
     const param = upsamplerParamName(g.upsampler, s);
     if (g.upsampler === "nearest-conv") {
-      y = b.leakyRelu(`${param}.lrelu`, b.conv(`${param}.conv`, b.resizeNearest(`${param}.up`, y, 2), param));
+      y = b.leakyRelu(`${param}.lrelu`, b.conv(`${param}.conv`, b.resize("resizeNearest", `${param}.up`, y, 2), param));
     } else {
       y = b.leakyRelu(`${param}.lrelu`, b.depthToSpace(`${param}.shuffle`, b.conv(`${param}.conv`, y, param), 2));
     }
   }
   const hr = b.leakyRelu("conv_hr.lrelu", b.conv("conv_hr", y, "conv_hr"));
-  const output = b.conv("sr", hr, "conv_last");
+  const residual = b.conv("conv_last", hr, "conv_last");
+  const output = b.add("sr", b.resize("resizeBilinear", "skip.bilinear", "lr", g.scale), residual);
 
   const graph: ExportGraph = { genome: g, input: { name: "lr", shape: b.shape("lr") }, output, nodes: b.nodes, params };
   checkExportGraph(graph);

@@ -29,6 +29,8 @@ export type ExportNode =
   | (NodeBase & { readonly op: "leakyRelu"; readonly alpha: number })
   | (NodeBase & { readonly op: "avgPool"; readonly size: number })
   | (NodeBase & { readonly op: "resizeNearest"; readonly factor: number })
+  /** Bilinear with half-pixel centers (PyTorch `align_corners=False`), edge pixels clamped. */
+  | (NodeBase & { readonly op: "resizeBilinear"; readonly factor: number })
   | (NodeBase & { readonly op: "concat" })
   | (NodeBase & { readonly op: "add" })
   | (NodeBase & { readonly op: "mulScalar"; readonly scalar: number })

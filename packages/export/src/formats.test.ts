@@ -114,6 +114,13 @@ describe("TFLite flatbuffer", () => {
     expect(count(BuiltinOperator.CONCATENATION)).toBe(1);
     expect(count(BuiltinOperator.DEQUANTIZE)).toBe(0);
     expect(fp32.ops[0]?.code).toBe(BuiltinOperator.CONV_2D);
+    // The output skip, last: a half-pixel bilinear resize of the input (op version 3), added to conv_last.
+    const [resize, add] = fp32.ops.slice(-2);
+    expect([resize?.code, add?.code]).toEqual([BuiltinOperator.RESIZE_BILINEAR, BuiltinOperator.ADD]);
+    const resizeCode = fp32.codes.find(
+      (c) => c.int(Schema.OperatorCode.builtin_code) === BuiltinOperator.RESIZE_BILINEAR,
+    );
+    expect(resizeCode?.int(Schema.OperatorCode.version)).toBe(3);
   });
 
   it("has NHWC input and output, and OHWI filters with the dil2 conv dilated by 2", () => {
@@ -183,6 +190,7 @@ describe("TF.js GraphModel files", () => {
         "_FusedConv2D",
         "AvgPool",
         "ResizeNearestNeighbor",
+        "ResizeBilinear",
         "ConcatV2",
         "Mul",
         "AddV2",

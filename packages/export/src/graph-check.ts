@@ -13,6 +13,7 @@ export const EXPORT_OPS = [
   "leakyRelu",
   "avgPool",
   "resizeNearest",
+  "resizeBilinear",
   "concat",
   "add",
   "mulScalar",
@@ -77,6 +78,7 @@ export function nodeOutputShape(node: ExportNode, shapes: ReadonlyMap<string, Nh
       if (h % node.size !== 0 || w % node.size !== 0) invalid(node, `${h}x${w} does not divide by ${node.size}`);
       return [n, h / node.size, w / node.size, c];
     case "resizeNearest":
+    case "resizeBilinear":
       oneOf(node, "resize factor", node.factor, SUPPORTED_ATTRIBUTES.resizeFactors);
       return [n, h * node.factor, w * node.factor, c];
     case "depthToSpace": {

@@ -1,7 +1,8 @@
 /**
  * Writes an export graph as an ONNX model (opset 17, NCHW): Conv with OIHW weights and explicit pads, LeakyRelu,
  * AveragePool, Resize (nearest, asymmetric, floor: output pixel y reads floor(y / factor), exactly the tfjs
- * resizeNearestNeighbor without align-corners or half-pixel centers), Concat on channels, Add, Mul by a scalar and
+ * resizeNearestNeighbor without align-corners or half-pixel centers), Resize (linear, half_pixel: the tfjs
+ * resizeBilinear with half-pixel centers, edges clamped alike), Concat on channels, Add, Mul by a scalar and
  * DepthToSpace in CRD mode, which is PyTorch's PixelShuffle order, so no weight reordering is needed. The float16
  * variant stores FLOAT16 initializers and widens each with a Cast to float at the start of the graph.
  */
@@ -94,7 +95,8 @@ function lowerNode(g: OnnxGraph, graph: ExportGraph, node: ExportNode): OnnxNode
           { name: "strides", ints: [node.size, node.size] },
         ],
       };
-    case "resizeNearest": {
+    case "resizeNearest":
+    case "resizeBilinear": {
       const scales = g.float32(`${node.output}.scales`, {
         shape: [4],
         data: Float32Array.of(1, 1, node.factor, node.factor),
@@ -103,11 +105,17 @@ function lowerNode(g: OnnxGraph, graph: ExportGraph, node: ExportNode): OnnxNode
         ...base,
         opType: "Resize",
         inputs: [node.inputs[0] as string, "", scales], // no roi
-        attributes: [
-          { name: "coordinate_transformation_mode", string: "asymmetric" },
-          { name: "mode", string: "nearest" },
-          { name: "nearest_mode", string: "floor" },
-        ],
+        attributes:
+          node.op === "resizeNearest"
+            ? [
+                { name: "coordinate_transformation_mode", string: "asymmetric" },
+                { name: "mode", string: "nearest" },
+                { name: "nearest_mode", string: "floor" },
+              ]
+            : [
+                { name: "coordinate_transformation_mode", string: "half_pixel" },
+                { name: "mode", string: "linear" },
+              ],
       };
     }
     case "concat":

@@ -143,11 +143,13 @@ function lowerGraph(t: TfjsGraph, graph: ExportGraph): void {
           strides: ints([1, node.size, node.size, 1]),
         });
         break;
-      case "resizeNearest": {
+      case "resizeNearest":
+      case "resizeBilinear": {
         const size = t.int32(`${node.output}/size`, [2], [node.shape[1], node.shape[2]]);
-        t.op(node.output, "ResizeNearestNeighbor", [x, size], {
+        const bilinear = node.op === "resizeBilinear";
+        t.op(node.output, bilinear ? "ResizeBilinear" : "ResizeNearestNeighbor", [x, size], {
           align_corners: { b: false },
-          half_pixel_centers: { b: false },
+          half_pixel_centers: { b: bilinear },
         });
         break;
       }

@@ -165,6 +165,13 @@ function lowerNode(
         (b) => table(b, Schema.ResizeNearestNeighborOptions.fields, () => undefined),
       );
     }
+    case "resizeBilinear": {
+      const size = model.int32Constant(`${node.output}.size`, [node.shape[1], node.shape[2]]);
+      const S = Schema.ResizeBilinearOptions;
+      return out(BuiltinOperator.RESIZE_BILINEAR, [input, size], BuiltinOptions.ResizeBilinearOptions, (b) =>
+        table(b, S.fields, () => b.addFieldInt8(S.half_pixel_centers, 1, 0)),
+      );
+    }
     case "concat": {
       const inputs = node.inputs.map((name) => model.index(name));
       return out(BuiltinOperator.CONCATENATION, inputs, BuiltinOptions.ConcatenationOptions, (b) =>

@@ -95,6 +95,17 @@ export function upsampleNearest(tf: Tf, x: Tensor4D, factor: number): Tensor4D {
 }
 
 /**
+ * Bilinear upsampling by an integer factor with half-pixel centers (PyTorch `interpolate(mode='bilinear',
+ * align_corners=False)`, TF `half_pixel_centers=True`): output pixel y samples the input at (y + 0.5) / f - 0.5,
+ * clamped to the edge pixels.
+ */
+export function upsampleBilinear(tf: Tf, x: Tensor4D, factor: number): Tensor4D {
+  if (factor === 1) return x;
+  const [, h, w] = x.shape;
+  return tf.image.resizeBilinear(x, [h * factor, w * factor], false, true);
+}
+
+/**
  * PyTorch's `nn.PixelShuffle(r)` in NHWC: input channel `c * r * r + i * r + j` becomes output channel `c` at
  * sub-pixel (i, j). PyTorch's channel order (not tf.depthToSpace's, which is `(i * r + j) * C + c`) so that weights
  * round-trip with PyTorch models, and so that the first 4C conv outputs are exactly the first C shuffled channels.

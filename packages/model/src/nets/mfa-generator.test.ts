@@ -27,6 +27,17 @@ const TINY: Genome = {
   upsampler: "nearest-conv",
 };
 
+describe("the output skip", () => {
+  it("adds bilinear upsampling of the input: a zero conv_last outputs exactly that", () => {
+    const sub = SubGenerator.create(tf, { ...TINY, scale: 4 }, { seed: 5 });
+    sub.params.get("conv_last.weight").assign(tf.zerosLike(sub.params.get("conv_last.weight")));
+    const lr = tf.randomUniform<tf.Rank.R4>([1, 4, 6, 3], 0, 1, "float32", 9);
+    const skip = tf.image.resizeBilinear(lr, [16, 24], false, true);
+    expect(tf.max(tf.abs(tf.sub(sub.forward(tf, lr), skip))).dataSync()[0]).toBe(0);
+    sub.dispose();
+  });
+});
+
 describe("MFA generator layers against the cost model", () => {
   it("has the cost model's convs, in its order, with its per-layer parameter counts (500 random genomes)", () => {
     const rng = createRng(42);
@@ -73,7 +84,7 @@ describe("SubGenerator", () => {
   it("is reproducible from its seed", () => {
     const lr = tf.randomUniform<tf.Rank.R4>([1, 4, 4, 3], 0, 1, "float32", 3);
     const run = (seed: number) => {
-      const g = SubGenerator.create(tf, TINY, { seed });
+      const g = SubGenerator.create(tf, TINY, { seed, outputInitScale: 1 });
       const out = Array.from(g.forward(tf, lr).dataSync());
       g.dispose();
       return out;
@@ -106,10 +117,13 @@ describe("SubGenerator", () => {
 });
 
 describe("generator init", () => {
-  it("scales only the convs inside MFA blocks, keeping plain kaiming on the main path", async () => {
+  it("scales only the convs inside MFA blocks, keeping plain kaiming on the main path and conv_last at zero", async () => {
     await tf.setBackend("cpu");
     const genome = largestGenome(narrowSpace(DEFAULT_SEARCH_SPACE, { trunkWidths: [32], branchWidths: [16] }), 4);
-    const sub = SubGenerator.create(tf, genome, { seed: 1 });
+    const untrained = SubGenerator.create(tf, genome, { seed: 1 });
+    expect(Array.from(untrained.params.get("conv_last.weight").dataSync()).every((v) => v === 0)).toBe(true);
+    untrained.dispose();
+    const sub = SubGenerator.create(tf, genome, { seed: 1, outputInitScale: 1 });
     const std = (name: string) => {
       const values = Float32Array.from(sub.params.get(name).dataSync());
       const mean = values.reduce((a, b) => a + b, 0) / values.length;

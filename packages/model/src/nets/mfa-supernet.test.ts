@@ -17,8 +17,9 @@ const SPACE = narrowSpace(DEFAULT_SEARCH_SPACE, {
 let supernet: MfaSupernet;
 beforeAll(async () => {
   await tf.setBackend("cpu");
-  // initScale 1, not the training default 0.1, so outputs are O(1) and a 1e-5 tolerance means something.
-  supernet = new MfaSupernet(tf, SPACE, { seed: 7, initScale: 1 });
+  // initScale 1, not the training default 0.1, so outputs are O(1) and a 1e-5 tolerance means something; a random
+  // conv_last (not the default zeros) so that outputs and gradients depend on every layer, not only on the skip.
+  supernet = new MfaSupernet(tf, SPACE, { seed: 7, initScale: 1, outputInitScale: 1 });
 });
 afterAll(() => supernet.dispose());
 
@@ -101,7 +102,7 @@ describe("MfaSupernet", () => {
   });
 
   it("extracted weights outlive the supernet and are not changed by its training", () => {
-    const own = new MfaSupernet(tf, SPACE, { seed: 3 });
+    const own = new MfaSupernet(tf, SPACE, { seed: 3, outputInitScale: 1 });
     const genome = sampleGenome(SPACE, createRng(11));
     const lr = lrBatch([1, 8, 8, 3], 5);
     const sub = own.extract(genome);

@@ -35,6 +35,8 @@ export interface MfaSupernetOptions {
   seed?: number;
   /** Scale of the kaiming-normal init of the convs inside MFA blocks (see SubGeneratorInit). Default 0.1. */
   initScale?: number;
+  /** Scale of conv_last's init (see SubGeneratorInit). Default 0: the untrained supernet upsamples bilinearly. */
+  outputInitScale?: number;
 }
 
 const FUSE_NAME = /^body\.(\d+)\.fuse$/;
@@ -55,7 +57,7 @@ export class MfaSupernet {
     this.params = new ParamStore(tf, { seed: options.seed ?? 0 });
     try {
       for (const s of supernetConvSpecs(this.space)) {
-        this.params.conv(s.name, s.kernel, s.cin, s.cout, generatorConvInit(s.name, options.initScale));
+        this.params.conv(s.name, s.kernel, s.cin, s.cout, generatorConvInit(s.name, options));
       }
     } catch (error) {
       this.params.dispose();
