@@ -11,7 +11,7 @@
  * caches (both are shared across searches by genome and architecture). Final Pareto-set re-measurement and exports
  * are off: the figures are those of the search loop.
  *
- * Run: npx tsx bench/search.ts [GENERATIONS=6] [POPULATION=8] [SEEDS=1]
+ * Run: npx tsx bench/search.ts [GENERATIONS=10] [POPULATION=8] [SEEDS=3] (seeds 1..SEEDS)
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -41,7 +41,7 @@ import {
   type ScoredCandidate,
 } from "./search-figures.ts";
 
-const [generations = 6, population = 8, seedCount = 1] = process.argv.slice(2).map(Number);
+const [generations = 10, population = 8, seedCount = 3] = process.argv.slice(2).map(Number);
 const ADB_PORT = 5077;
 const REPETITIONS = 2;
 const INPUT = { height: 32, width: 32 };
@@ -105,6 +105,8 @@ interface SearchRun {
   readonly labJobs: readonly JobTimes[];
   readonly evaluations: number;
   readonly measurements: number;
+  /** Per measurement: the health gate before its runs (conditions.cooldown.waitedMs). */
+  readonly healthGateMs: readonly number[];
   readonly candidates: readonly ScoredCandidate[];
   /** Per generation: device measurements so far, the stored front's hashes and the search's own hypervolume. */
   readonly generations: readonly { measurements: number; front: string[]; hypervolume: number | null }[];
@@ -283,6 +285,9 @@ async function runSearch(
     const evaluations = await database.db.evaluation.findMany({ select: { genomeHash: true, durationMs: true } });
     const measurements = await database.db.measurement.findMany({ select: { requestKey: true, conditions: true } });
     const evalMs = new Map(evaluations.map((e) => [e.genomeHash, e.durationMs]));
+    const healthGateMs = measurements.map(
+      (m) => (m.conditions as { cooldown?: { waitedMs?: number } }).cooldown?.waitedMs ?? NaN,
+    );
     const runnerMs = new Map(
       measurements.map((m) => {
         const reps = (m.conditions as { perRepetition?: { wallMs: number }[] }).perRepetition ?? [];
@@ -323,6 +328,7 @@ async function runSearch(
       ),
       evaluations: evaluations.length,
       measurements: measurements.length,
+      healthGateMs,
       candidates,
       generations: stored.map((g) => ({
         measurements: (g.state as { book: { measurementsRequested: number } }).book.measurementsRequested,
@@ -388,6 +394,7 @@ function printThroughput(runs: readonly SearchRun[]): void {
       "measure job active, ms (mean finishedOn - processedOn)",
       (r) => f0(mean(r.labJobs.map((j) => j.finished - j.started))),
     ],
+    ["health gate before the runs, ms (mean conditions.cooldown.waitedMs)", (r) => f0(mean(r.healthGateMs))],
     [
       "device measurements / min, lab busy (60000 / mean job active)",
       (r) => f1(60_000 / mean(r.labJobs.map((j) => j.finished - j.started))),
@@ -467,7 +474,10 @@ function printHypervolume(runs: readonly SearchRun[]): void {
   const kinds = [...new Set(runs.map((r) => r.algorithm))];
   const medianAt = (kind: string, m: number) =>
     median(curves.filter((_, i) => runs[i]?.algorithm === kind).map((c) => at(c, m)));
-  console.log("\nHV all, read at equal numbers of device measurements (- = the search had not reached it):\n");
+  console.log(
+    "\nHV all at equal numbers of device measurements m: that of each search's last generation that used at most m" +
+      " (a search that stopped measuring earlier keeps its final value):\n",
+  );
   printTable(
     ["measurements", ...runs.map((r) => r.label), ...(seedCount > 1 ? kinds.map((k) => `median ${k}`) : [])],
     Array.from({ length: Math.ceil(most / population) }, (_, i) => (i + 1) * population).map((m) => [
