@@ -10,6 +10,7 @@ import { createTestDatabase, ROOT, uniqueName, type TestDatabase } from "./suppo
 import { TEST_REDIS_URL } from "./support/env.ts";
 import { eventually, metricsPort, startService, type ServiceProcess } from "./support/processes.ts";
 import { promtoolPath } from "./support/prometheus-text.ts";
+import { allDashboards } from "../scripts/dashboards/index.ts";
 
 // The Prometheus configuration and alert rules under ops/prometheus, checked by Debian's promtool (syntax, and
 // the rules' unit tests), and Debian's real Prometheus scraping a running mfnas service. Without promtool or
@@ -169,6 +170,18 @@ describe.skipIf(!prometheusBinary)("Debian's Prometheus scraping a running mfnas
     expect(loaded.map((r) => r.name)).toEqual(
       expect.arrayContaining(["MfnasQueueStuck", "MfnasPhonesOffline", "MfnasNightlyRunFailed"]),
     );
+    // Every PromQL query of the dashboards is accepted by this Prometheus (Grafana's variables expanded).
+    const exprs = Object.values(allDashboards()).flatMap((d) =>
+      (JSON.parse(JSON.stringify(d.panels ?? [])) as Array<{ targets?: Array<{ expr?: string }> }>).flatMap((p) =>
+        (p.targets ?? []).flatMap((t) => (t.expr ? [t.expr] : [])),
+      ),
+    );
+    expect(exprs.length).toBeGreaterThan(30);
+    for (const expr of exprs) {
+      const expanded = expr.replace(/\$__rate_interval/g, "1m").replace(/\$(queue|device_class)\b/g, ".*");
+      const response = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expanded)}`);
+      expect(response.status, `${expanded}: ${await response.clone().text()}`).toBe(200);
+    }
     // Rules evaluate without error against the live series.
     await eventually(
       async () => {
