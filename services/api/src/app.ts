@@ -5,6 +5,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import { ApiKeyRepository } from "@mfnas/store";
 import Fastify, { type FastifyInstance } from "fastify";
 import { registerAuth } from "./auth.ts";
+import { registerDashboard } from "./dashboard.ts";
 import { registerMetrics } from "./metrics.ts";
 import { toProblem } from "./problem.ts";
 import { DEFAULT_API_OPTIONS, type ApiOptions, type ApiResources } from "./resources.ts";
@@ -133,6 +134,7 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
     },
     { prefix: "/v1" },
   );
+  await registerDashboard(app);
   await app.ready();
   return app;
 }

@@ -12,3 +12,4 @@ export * from "./schedule.repository.ts";
 export * from "./evaluation.repository.ts";
 export * from "./device-lab.repository.ts";
 export * from "./schedule-run.repository.ts";
+export * from "./dashboard-query.repository.ts";

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { RouteDeps } from "./deps.ts";
 import { registerApiKeyRoutes } from "./api-keys.routes.ts";
 import { registerArtifactRoutes } from "./artifacts.routes.ts";
+import { registerDashboardRoutes } from "./dashboard.routes.ts";
 import { registerDeviceRoutes } from "./devices.routes.ts";
 import { registerEventRoutes } from "./events.routes.ts";
 import { registerMeasurementRoutes } from "./measurements.routes.ts";
@@ -20,4 +21,5 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   registerArtifactRoutes(app, deps);
   registerScheduleRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
+  registerDashboardRoutes(app, deps);
 }

@@ -1,0 +1,375 @@
+// One search: live progress, the interactive Pareto front per target, hypervolume per generation and the final
+// result (the Pareto set re-measured on phones, with its exported models).
+import { allPages, api, download, eventStream } from "../api.js";
+import { badge, encodeGenome, fixed, h, int, progressBar, ramp, replace, s, si } from "../dom.js";
+import { lineChart, scatterPlot } from "../plot.js";
+
+/**
+ * @typedef {{ target: string; predictedMs: number | null; predictedStdMs: number | null;
+ *   measuredMs: number | null; measurementId: string | null }} Latency
+ * @typedef {{ params: number; macs: number; peakActivationBytes: number; memoryTrafficBytes: number }} Cost
+ * @typedef {{ id: string; generationIndex: number; genome: import("../dom.js").Genome; genomeHash: string;
+ *   psnr: number | null; ssim: number | null; rank: number | null; feasible: boolean | null; cost: Cost;
+ *   latencies: Latency[] }} Candidate
+ * @typedef {{ name?: string; deviceClass: string; maxLatencyMs?: number }} Target
+ * @typedef {{ id: string; name: string; status: string; error: string | null; lastGeneration: number | null;
+ *   spec: { targets?: Target[]; objectives?: string[]; budget?: { generations?: number } };
+ *   progress: { generationsDone: number; generations: number | null; fraction: number | null };
+ *   counts: { candidates: number; generations: number } }} SearchDetail
+ * @typedef {{ candidateId: string; quality: number; latencyMs: number; latencyBasis: string }} FrontPoint
+ * @typedef {{ index: number; hypervolume: number | null }} GenerationSummary
+ * @typedef {{ hash: string; candidateId: string | null; genome: string; params: number; macs: number;
+ *   latency: Record<string, { searchMs: number | null; finalMs: number | null }>;
+ *   exports: Record<string, string>; targetModels: Record<string, string>; errors?: string[] }} FinalMember
+ * @typedef {{ status: string; result: null | { axes: { name: string; unit: string }[];
+ *   checkpointStep: number | null; measurementsRequested: number; front: FinalMember[] } }} SearchResult
+ */
+
+const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+const BASES = ["measured-else-predicted", "measured", "predicted"];
+
+/**
+ * A candidate's latency on a target by the chosen basis, and which figure it is.
+ * @param {Candidate} c
+ * @param {string} target
+ * @param {string} basis
+ * @returns {{ ms: number; basis: string } | null}
+ */
+export function latencyOf(c, target, basis) {
+  const l = c.latencies.find((x) => x.target === target);
+  if (!l) return null;
+  if (basis !== "predicted" && l.measuredMs !== null) return { ms: l.measuredMs, basis: "measured" };
+  if (basis !== "measured" && l.predictedMs !== null) return { ms: l.predictedMs, basis: "predicted" };
+  return null;
+}
+
+/** @param {Target} t */
+function targetName(t) {
+  return t.name ?? t.deviceClass;
+}
+
+/**
+ * @param {HTMLElement} root
+ * @param {Record<string, string>} params
+ * @param {URLSearchParams} query
+ */
+export function searchPage(root, params, query) {
+  const id = params["id"] ?? "";
+  /** @type {Map<string, Candidate>} */
+  const candidates = new Map();
+  /** @type {Map<number, number | null>} */
+  const hypervolumes = new Map();
+  /** @type {SearchDetail | null} */
+  let search = null;
+  /** @type {string[]} */
+  let targets = [];
+  let target = query.get("target") ?? "";
+  let basis = query.get("latency") ?? BASES[0] ?? "measured-else-predicted";
+  let lastGeneration = -1;
+  let stopped = false;
+  /** @type {{ close(): void } | null} */
+  let stream = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let redrawTimer;
+
+  const head = h("div", { class: "page-head" });
+  const progress = h("div", { class: "search-progress" });
+  const controls = h("div", { class: "controls" });
+  const plot = h("div", { class: "front-plot", id: "front-plot" });
+  const summary = h("p", { class: "plot-summary", id: "plot-summary" });
+  const legend = h("div", { class: "legend" });
+  const hv = h("div", { class: "hypervolume" });
+  const result = h("div", { class: "result", id: "result" });
+  const note = h("p", { class: "muted", id: "search-note" });
+  replace(
+    root,
+    head,
+    progress,
+    note,
+    h("section", {}, h("h2", {}, "Pareto front"), controls, plot, legend, summary),
+    h("section", {}, h("h2", {}, "Hypervolume per generation"), hv),
+    h("section", {}, h("h2", {}, "Final result"), result),
+  );
+
+  /** @param {unknown} e */
+  const fail = (e) => replace(note, h("span", { class: "error" }, e instanceof Error ? e.message : String(e)));
+
+  function quality() {
+    const objectives = search?.spec.objectives ?? [];
+    return objectives.includes("ssim") ? "ssim" : "psnr";
+  }
+
+  function drawHead() {
+    if (!search) return;
+    const compare = h("a", { href: `#/compare?a=${id}`, class: "button" }, "Compare with another search");
+    replace(head, h("h1", {}, search.name), badge(search.status), compare);
+    const done = lastGeneration + 1;
+    const total = search.progress.generations;
+    replace(
+      progress,
+      progressBar(total ? done / total : null, total ? `generation ${done} of ${total}` : `${done} generations`),
+      h("span", { class: "muted" }, ` ${int(candidates.size)} candidates`),
+      search.error ? h("p", { class: "error" }, search.error) : null,
+    );
+  }
+
+  function drawControls() {
+    const targetSelect = h(
+      "select",
+      { name: "target", "aria-label": "target" },
+      targets.map((t) => h("option", { value: t, selected: t === target }, t)),
+    );
+    targetSelect.addEventListener("change", () => {
+      target = targetSelect.value;
+      scheduleRedraw();
+    });
+    const basisSelect = h(
+      "select",
+      { name: "latency", "aria-label": "latency figure" },
+      BASES.map((b) => h("option", { value: b, selected: b === basis }, b)),
+    );
+    basisSelect.addEventListener("change", () => {
+      basis = basisSelect.value;
+      scheduleRedraw();
+    });
+    replace(controls, h("label", {}, "Target ", targetSelect), h("label", {}, " Latency ", basisSelect));
+  }
+
+  function maxGeneration() {
+    const budget = search?.progress.generations;
+    return Math.max(1, (budget ?? lastGeneration + 1) - 1);
+  }
+
+  async function redraw() {
+    if (stopped || !search) return;
+    drawHead();
+    if (!target) {
+      replace(plot, h("p", { class: "muted" }, "This search has no latency target yet."));
+      return;
+    }
+    const q = quality();
+    /** @type {FrontPoint[]} */
+    let front = [];
+    try {
+      const body = /** @type {{ points: FrontPoint[] }} */ (
+        await api(`/v1/searches/${id}/fronts/${encodeURIComponent(target)}?quality=${q}&latency=${basis}`)
+      );
+      front = body.points;
+    } catch (e) {
+      // No candidate has figures on this target yet.
+      if (!(e instanceof Error && "status" in e && e.status === 404)) throw e;
+    }
+    if (stopped) return;
+    const onFront = new Set(front.map((p) => p.candidateId));
+    const top = maxGeneration();
+    const points = [];
+    for (const c of candidates.values()) {
+      const lat = latencyOf(c, target, basis);
+      const qual = c[q];
+      if (lat === null || qual === null) continue;
+      points.push({
+        x: lat.ms,
+        y: qual,
+        key: c.id,
+        color: ramp(c.generationIndex / top),
+        data: { candidate: c, latency: lat, onFront: onFront.has(c.id) },
+      });
+    }
+    const spec = (search.spec.targets ?? []).find((t) => targetName(t) === target);
+    const constraints =
+      spec?.maxLatencyMs !== undefined ? [{ x: spec.maxLatencyMs, label: `max ${spec.maxLatencyMs} ms` }] : [];
+    scatterPlot(plot, {
+      series: [
+        {
+          name: search.name,
+          color: "#d1242f",
+          shape: "circle",
+          points,
+          front: front.map((p) => ({ x: p.latencyMs, y: p.quality })),
+        },
+      ],
+      constraints,
+      xLabel: `latency on ${target} (ms, ${basis})`,
+      yLabel: q === "psnr" ? "PSNR (dB)" : "SSIM",
+      tooltip: (p) => {
+        const { candidate: c, latency } =
+          /** @type {{ candidate: Candidate; latency: { ms: number; basis: string } }} */ (p.data);
+        return h(
+          "div",
+          {},
+          h("div", { class: "mono" }, encodeGenome(c.genome)),
+          h("div", {}, `generation ${c.generationIndex}${onFront.has(c.id) ? " · on the front" : ""}`),
+          h("div", {}, `PSNR ${fixed(c.psnr)} dB · SSIM ${fixed(c.ssim, 4)}`),
+          h("div", {}, `latency ${fixed(latency.ms)} ms (${latency.basis})`),
+          h("div", {}, `params ${si(c.cost.params)} · MACs ${si(c.cost.macs)}`),
+          h("div", { class: "muted" }, "click for details"),
+        );
+      },
+      onClick: (p) => {
+        location.hash = `#/searches/${id}/candidates/${p.key}`;
+      },
+    });
+    for (const el of plot.querySelectorAll(".point")) {
+      if (onFront.has(el.getAttribute("data-key") ?? "")) el.classList.add("on-front");
+    }
+    replace(
+      summary,
+      `${points.length} candidates plotted · ${front.length} on the front` +
+        (constraints[0] ? ` · constraint: latency ≤ ${constraints[0].x} ms` : ""),
+    );
+    drawLegend(top);
+    const hvPoints = [...hypervolumes.entries()]
+      .filter((e) => e[1] !== null)
+      .map(([x, y]) => ({ x, y: /** @type {number} */ (y) }))
+      .sort((a, b) => a.x - b.x);
+    if (hvPoints.length > 0) lineChart(hv, hvPoints, "generation", "hypervolume");
+    else replace(hv, h("p", { class: "muted" }, "No hypervolume recorded yet."));
+  }
+
+  /** @param {number} top */
+  function drawLegend(top) {
+    const stops = Array.from({ length: 6 }, (_, i) => s("stop", { offset: `${i * 20}%`, "stop-color": ramp(i / 5) }));
+    replace(
+      legend,
+      h("span", {}, "generation 0 "),
+      s(
+        "svg",
+        { width: 160, height: 12, class: "ramp" },
+        s("defs", {}, s("linearGradient", { id: "gen-ramp" }, stops)),
+        s("rect", { width: 160, height: 12, fill: "url(#gen-ramp)" }),
+      ),
+      h("span", {}, ` ${top}`),
+    );
+  }
+
+  function scheduleRedraw() {
+    clearTimeout(redrawTimer);
+    redrawTimer = setTimeout(() => void redraw().catch(fail), 100);
+  }
+
+  /** @param {number} [generation] */
+  async function loadCandidates(generation) {
+    const path = `/v1/searches/${id}/candidates${generation === undefined ? "" : `?generation=${generation}`}`;
+    for (const c of /** @type {Candidate[]} */ (await allPages(path))) candidates.set(c.id, c);
+  }
+
+  async function loadResult() {
+    const body = /** @type {SearchResult} */ (await api(`/v1/searches/${id}/result`));
+    if (stopped) return;
+    if (!body.result) {
+      replace(
+        result,
+        h("p", { class: "muted" }, TERMINAL.has(body.status) ? "No result was stored." : "Not finished yet."),
+      );
+      return;
+    }
+    const r = body.result;
+    const names = targets.length > 0 ? targets : Object.keys(r.front[0]?.latency ?? {});
+    const rows = r.front.map((m) =>
+      h(
+        "tr",
+        { "data-hash": m.hash },
+        h(
+          "td",
+          { class: "mono" },
+          m.candidateId ? h("a", { href: `#/searches/${id}/candidates/${m.candidateId}` }, m.genome) : m.genome,
+        ),
+        h("td", {}, si(m.params)),
+        h("td", {}, si(m.macs)),
+        names.map((t) => h("td", {}, `${fixed(m.latency[t]?.searchMs)} / ${fixed(m.latency[t]?.finalMs)}`)),
+        h(
+          "td",
+          {},
+          Object.entries(m.exports).map(([format, sha]) => {
+            const button = h("button", { type: "button", class: "download", "data-format": format }, `.${format}`);
+            button.addEventListener(
+              "click",
+              () => void download(`/v1/artifacts/${sha}/download`, `${m.hash.slice(0, 12)}.${format}`).catch(fail),
+            );
+            return button;
+          }),
+        ),
+        h("td", { class: "error small" }, (m.errors ?? []).join("; ")),
+      ),
+    );
+    replace(
+      result,
+      h(
+        "p",
+        { class: "muted" },
+        `${r.front.length} SubGenerators in the final Pareto set · checkpoint step ${r.checkpointStep ?? "–"} · ` +
+          `${r.measurementsRequested} device measurements requested`,
+      ),
+      h(
+        "table",
+        { class: "final" },
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ["Genome", "Params", "MACs", ...names.map((t) => `${t}: search / final ms`), "Downloads", ""].map((c) =>
+              h("th", {}, c),
+            ),
+          ),
+        ),
+        h("tbody", {}, rows),
+      ),
+    );
+  }
+
+  function follow() {
+    stream = eventStream(`/v1/searches/${id}/events?after=${lastGeneration}`, (e) => {
+      const data = /** @type {Record<string, unknown>} */ (e.data ?? {});
+      if (e.event === "generation" && typeof data["index"] === "number") {
+        const index = data["index"];
+        hypervolumes.set(index, typeof data["hypervolume"] === "number" ? data["hypervolume"] : null);
+        lastGeneration = Math.max(lastGeneration, index);
+        void loadCandidates(index)
+          .then(async () => {
+            if (!targets.includes(target) || targets.length === 0) await loadTargets();
+            scheduleRedraw();
+          })
+          .catch(fail);
+      } else if (e.event === "status" && search && typeof data["status"] === "string") {
+        search = { ...search, status: data["status"], error: typeof data["error"] === "string" ? data["error"] : null };
+        drawHead();
+        if (TERMINAL.has(search.status)) void loadResult().catch(fail);
+      } else if (e.event === "error") {
+        fail(new Error(typeof data["detail"] === "string" ? data["detail"] : "event stream failed"));
+      }
+    });
+  }
+
+  async function loadTargets() {
+    const named = (search?.spec.targets ?? []).map(targetName);
+    const stored = /** @type {{ targets: string[] }} */ (await api(`/v1/searches/${id}/fronts`)).targets;
+    targets = [...new Set([...named, ...stored])];
+    if (!targets.includes(target)) target = targets[0] ?? "";
+    drawControls();
+  }
+
+  async function start() {
+    search = /** @type {SearchDetail} */ (await api(`/v1/searches/${id}`));
+    // Generations first, then candidates: a generation written in between is picked up by the stream.
+    const generations = /** @type {GenerationSummary[]} */ (await allPages(`/v1/searches/${id}/generations`, 200));
+    for (const g of generations) {
+      hypervolumes.set(g.index, g.hypervolume);
+      lastGeneration = Math.max(lastGeneration, g.index);
+    }
+    await loadCandidates();
+    await loadTargets();
+    if (stopped) return;
+    await redraw();
+    await loadResult();
+    if (!stopped) follow();
+  }
+  void start().catch(fail);
+
+  return () => {
+    stopped = true;
+    clearTimeout(redrawTimer);
+    stream?.close();
+  };
+}
