@@ -27,6 +27,7 @@ const KINDS = {
   "io.k8s.api.core.v1.Secret": "v1/Secret",
   "io.k8s.api.core.v1.Service": "v1/Service",
   "io.k8s.api.core.v1.ServiceAccount": "v1/ServiceAccount",
+  "io.k8s.api.core.v1.PersistentVolumeClaim": "v1/PersistentVolumeClaim",
   "io.k8s.api.apps.v1.Deployment": "apps/v1/Deployment",
   "io.k8s.api.apps.v1.DaemonSet": "apps/v1/DaemonSet",
   "io.k8s.api.batch.v1.Job": "batch/v1/Job",
@@ -111,5 +112,28 @@ const compose = JSON.parse(
     "utf8",
   ),
 );
-writeFileSync(path.join(out, "compose-spec.json"), JSON.stringify(compose, null, 2) + "\n");
+// The compose schema still carries draft-04 "id" keywords (informational: "#/properties/services"), which draft
+// 2019-09 validators refuse; they go, and the root id becomes $id. Nothing else is changed.
+function dropIds(node) {
+  if (Array.isArray(node)) return node.map(dropIds);
+  if (node === null || typeof node !== "object") return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => !(k === "id" && typeof v === "string"))
+      .map(([k, v]) => [k, dropIds(v)]),
+  );
+}
+const { $schema: _draft, id: rootId, ...composeRest } = compose;
+const composeSchema = {
+  $schema: "https://json-schema.org/draft/2019-09/schema",
+  $id: rootId,
+  ...dropIds(composeRest),
+};
+// The package's schema predates the top-level project `name` of the Compose Specification; it is added here as
+// the specification defines it (lowercase letters, digits, dashes and underscores, starting with a letter or digit).
+composeSchema.properties = {
+  name: { type: "string", pattern: "^[a-z0-9][a-z0-9_-]*$", description: "Project name (added from the spec)." },
+  ...composeSchema.properties,
+};
+writeFileSync(path.join(out, "compose-spec.json"), JSON.stringify(composeSchema, null, 2) + "\n");
 console.log(`kubernetes-strict.json: ${Object.keys(definitions).length} definitions; compose-spec.json written`);

@@ -1,11 +1,13 @@
-import { readFile, readdir } from "node:fs/promises";
+import { readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse } from "yaml";
+import { QUEUES } from "@mfnas/core";
 import { ROOT } from "./support/database.ts";
+import { renderKustomization } from "./support/kustomize.ts";
 
-// Structural checks of the deployment files that need no Docker engine or cluster. Full schema validation of
-// the compose file and of rendered manifests sits with the operations suite.
+// Structural checks of the deployment files that need no Docker engine or cluster. Schema validation of the
+// compose file and of the rendered manifests is in deploy-schemas.test.ts.
 
 interface ComposeService {
   image?: string;
@@ -71,6 +73,122 @@ describe("k8s kustomize tree", () => {
         expect(pod.securityContext?.runAsNonRoot, `${file} ${manifest.kind}`).toBe(true);
         for (const c of pod.containers) expect(c.resources?.requests, `${file} ${manifest.kind}`).toBeDefined();
       }
+    }
+  });
+});
+
+describe("k8s workloads (rendered prod overlay)", () => {
+  type Container = {
+    resources?: { requests?: object; limits?: Record<string, unknown> };
+    readinessProbe?: unknown;
+    livenessProbe?: unknown;
+    env?: Array<{ name: string; value?: string }>;
+  };
+  type Pod = {
+    nodeSelector?: Record<string, string>;
+    tolerations?: Array<{ key: string }>;
+    containers: Container[];
+    volumes?: Array<{ name: string; hostPath?: { path: string } }>;
+  };
+  const spec = (m: { spec?: unknown }) =>
+    m.spec as { template: { spec: Pod }; replicas?: number } & Record<string, unknown>;
+
+  it("runs every service with probes and resources; GPUs for trainer and evaluator; device-lab on USB-hub nodes", async () => {
+    const manifests = await renderKustomization(path.join(ROOT, "k8s/overlays/prod"));
+    const named = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name);
+    for (const name of ["api", "searcher", "evaluator", "trainer", "scheduler"]) {
+      const d = named("Deployment", name);
+      expect(d, name).toBeDefined();
+      const pod = spec(d!).template.spec;
+      for (const c of pod.containers) {
+        expect(c.readinessProbe, name).toBeDefined();
+        expect(c.livenessProbe, name).toBeDefined();
+        expect(c.resources?.requests, name).toBeDefined();
+        expect(c.resources?.limits?.["memory"], name).toBeDefined();
+      }
+      expect(named("PodDisruptionBudget", name), `${name} PDB`).toBeDefined();
+      expect(named("Service", name), `${name} Service`).toBeDefined();
+    }
+    for (const name of ["trainer", "evaluator"]) {
+      const pod = spec(named("Deployment", name)!).template.spec;
+      expect(pod.containers[0]?.resources?.limits?.["nvidia.com/gpu"], name).toBe(1);
+      expect(pod.nodeSelector?.["mfnas.io/gpu"], name).toBe("true");
+      expect(
+        pod.tolerations?.map((t) => t.key),
+        name,
+      ).toContain("nvidia.com/gpu");
+    }
+    const lab = spec(named("DaemonSet", "device-lab")!).template.spec;
+    expect(lab.nodeSelector?.["mfnas.io/usb-hub"]).toBe("true");
+    expect(lab.volumes?.find((v) => v.hostPath)?.hostPath?.path).toBe("/dev/bus/usb");
+    expect(named("Job", "mfnas-migrate")).toBeDefined();
+    expect(manifests.filter((m) => m.kind === "NetworkPolicy").length).toBeGreaterThanOrEqual(2);
+    // No Secret in the prod tree: they come from the secret store.
+    expect(manifests.filter((m) => m.kind === "Secret")).toEqual([]);
+  });
+
+  it("scales evaluators and trainers on their BullMQ wait lists (<prefix>:<queue>:wait)", async () => {
+    const manifests = await renderKustomization(path.join(ROOT, "k8s/overlays/prod"));
+    const config = manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name === "mfnas-config") as unknown as {
+      data: Record<string, string>;
+    };
+    for (const [name, queue] of [
+      ["evaluator", QUEUES.evaluate.name],
+      ["trainer", QUEUES.train.name],
+    ] as const) {
+      const scaled = manifests.find((m) => m.kind === "ScaledObject" && m.metadata.name === name) as unknown as {
+        spec: { scaleTargetRef: { name: string }; triggers: Array<{ type: string; metadata: Record<string, string> }> };
+      };
+      expect(scaled.spec.scaleTargetRef.name).toBe(name);
+      const trigger = scaled.spec.triggers[0]!;
+      expect(trigger.type).toBe("redis");
+      expect(trigger.metadata["listName"]).toBe(`${config.data["QUEUE_PREFIX"]}:${queue}:wait`);
+      expect(config.data[trigger.metadata["addressFromEnv"]!]).toMatch(/^[\w.-]+:\d+$/);
+    }
+  });
+});
+
+describe("Dockerfile", () => {
+  it("builds each service in its own target from a shared multi-stage base, as a non-root user, from paths that exist", async () => {
+    const text = await readFile(path.join(ROOT, "Dockerfile"), "utf8");
+    const lines = text.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+    const stages = new Map<string, { from: string; lines: string[] }>();
+    let current: { from: string; lines: string[] } | undefined;
+    for (const line of lines) {
+      const from = /^FROM\s+(\S+)\s+AS\s+(\S+)$/i.exec(line);
+      if (from) {
+        current = { from: from[1]!, lines: [] };
+        stages.set(from[2]!, current);
+      } else current?.lines.push(line);
+    }
+    const userOf = (name: string): string | undefined => {
+      const stage = stages.get(name);
+      if (!stage) return undefined;
+      const users = stage.lines.filter((l) => l.startsWith("USER "));
+      return users.length > 0 ? users.at(-1)!.slice(5).trim() : userOf(stage.from);
+    };
+    for (const service of ["api", "searcher", "trainer", "evaluator", "device-lab", "scheduler", "migrate"]) {
+      expect(stages.has(service), service).toBe(true);
+      expect(userOf(service), service).toMatch(/^(?!0$|root$)\w+$/);
+      const cmd = stages.get(service)!.lines.find((l) => l.startsWith("CMD "));
+      const entry = /"((?:services|scripts)\/[^"]+\.ts)"/.exec(cmd ?? "")?.[1];
+      await expect(readFile(path.join(ROOT, entry ?? "missing")), `${service} entry point`).resolves.toBeDefined();
+    }
+    // Dependencies are installed in a separate stage that the runtime copies from.
+    expect([...stages.values()].some((s) => s.lines.some((l) => l.startsWith("RUN npm ci")))).toBe(true);
+    expect(stages.get("runtime")?.lines.some((l) => l.startsWith("COPY --from=deps"))).toBe(true);
+    for (const line of lines.filter((l) => l.startsWith("COPY ") && !l.includes("--from="))) {
+      const sources = line.split(/\s+/).slice(1, -1);
+      for (const source of sources) await expect(stat(path.join(ROOT, source)), line).resolves.toBeDefined();
+    }
+  });
+
+  it("is what the compose file builds for each mfnas service", async () => {
+    const compose = parse(await readFile(path.join(ROOT, "docker-compose.yml"), "utf8"), { merge: true }) as {
+      services: Record<string, { build?: { target?: string }; image?: string }>;
+    };
+    for (const [name, s] of Object.entries(compose.services).filter(([, s]) => s.image?.startsWith("mfnas"))) {
+      expect(s.build?.target, name).toBe(name);
     }
   });
 });
