@@ -12,14 +12,28 @@
  * are off: the figures are those of the search loop.
  *
  * Run: npx tsx bench/search.ts [GENERATIONS=10] [POPULATION=8] [SEEDS=3] (seeds 1..SEEDS)
+ * Env: MAIN_DATABASE_URL (default the local `mfnas` database), MAIN_ARTIFACT_DIR (default .mfnas/artifacts),
+ * MAIN_SUPERNET_ID (default the newest ready supernet there). Exits 1 when there is no such supernet, or when its
+ * checkpoint does not score with this code what its trainer recorded (a generator changed since it was trained).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
-import { JOBS, QUEUES, measureQueue, parseSearchSpec, type SearchAlgorithm, type SearchSpec } from "@mfnas/core";
+import {
+  DEFAULT_SEARCH_SPACE,
+  JOBS,
+  QUEUES,
+  largestGenome,
+  measureQueue,
+  narrowSpace,
+  parseSearchSpec,
+  type SearchAlgorithm,
+  type SearchSpec,
+} from "@mfnas/core";
 import { HOST_CPU_DEVICE_CLASS, startEmulatedPhones } from "@mfnas/devices";
-import { selectBackend } from "@mfnas/model";
+import { BUNDLED_VALIDATION_SET, ValidationSets, scoreUpscaler, subGeneratorUpscaler } from "@mfnas/evaluator";
+import { decodeSupernetWeights, selectBackend, supernetFromWeights, type Tf } from "@mfnas/model";
 import { CatalogWorker, JobProducer, createRedis, type JobContext, type WorkerLog } from "@mfnas/queue";
 import { createSearchRunHandler, type GenerationWrite, type SearchRunResources } from "@mfnas/searcher";
 import { LocalArtifactStore, SearchRepository, SupernetRepository, createDb } from "@mfnas/store";
@@ -49,6 +63,8 @@ const INPUT = { height: 32, width: 32 };
 const RUNTIME = SMALL_RUN;
 const MAIN_DATABASE_URL = process.env["MAIN_DATABASE_URL"] ?? "postgresql://postgres@127.0.0.1:5432/mfnas";
 const MAIN_ARTIFACT_DIR = process.env["MAIN_ARTIFACT_DIR"] ?? path.join(ROOT, ".mfnas/artifacts");
+/** A supernet of that database to use instead of the newest ready one. */
+const MAIN_SUPERNET_ID = process.env["MAIN_SUPERNET_ID"];
 const ALGORITHMS: SearchAlgorithm[] = [{ kind: "nsga2", crossoverProbability: 0.9 }, { kind: "random" }];
 
 interface MainSupernet {
@@ -56,6 +72,8 @@ interface MainSupernet {
   readonly searchSpace: object;
   readonly trainingConfig: object;
   readonly step: number;
+  /** The trainer's figures at this checkpoint (psnrYLargest: Y-PSNR of the largest SubGenerator on bundled:val). */
+  readonly metrics: Record<string, number>;
   readonly bytes: Uint8Array;
 }
 
@@ -64,13 +82,17 @@ async function mainSupernet(): Promise<MainSupernet | null> {
   const db = createDb(MAIN_DATABASE_URL);
   try {
     const supernet = await db.supernet.findFirst({
-      where: { status: "ready", checkpoints: { some: {} } },
+      where: { status: "ready", checkpoints: { some: {} }, ...(MAIN_SUPERNET_ID ? { id: MAIN_SUPERNET_ID } : {}) },
       orderBy: { createdAt: "desc" },
       select: {
         id: true,
         searchSpace: true,
         trainingConfig: true,
-        checkpoints: { orderBy: { step: "desc" }, take: 1, select: { step: true, artifactSha256: true } },
+        checkpoints: {
+          orderBy: { step: "desc" },
+          take: 1,
+          select: { step: true, artifactSha256: true, metrics: true },
+        },
       },
     });
     const checkpoint = supernet?.checkpoints[0];
@@ -81,10 +103,35 @@ async function mainSupernet(): Promise<MainSupernet | null> {
       searchSpace: supernet.searchSpace as object,
       trainingConfig: supernet.trainingConfig as object,
       step: checkpoint.step,
+      metrics: (checkpoint.metrics ?? {}) as Record<string, number>,
       bytes,
     };
   } finally {
     await db.$disconnect();
+  }
+}
+
+/**
+ * The checkpoint must score with this code what its trainer recorded: a change to the generator's forward leaves
+ * the weights' names and shapes valid but their outputs meaningless, and the searches' PSNRs with them.
+ */
+async function checkpointMatchesCode(supernet: MainSupernet, tf: Tf, backend: string): Promise<string | null> {
+  const recorded = supernet.metrics["psnrYLargest"];
+  if (recorded === undefined) return null;
+  const space = narrowSpace(DEFAULT_SEARCH_SPACE, supernet.searchSpace);
+  const scale = space.scales[0] ?? 4;
+  const net = supernetFromWeights(tf, space, decodeSupernetWeights(supernet.bytes, space).weights);
+  const upscaler = await subGeneratorUpscaler(tf, net, largestGenome(space, scale), "tfjs", { backend });
+  try {
+    const { psnr } = await scoreUpscaler(
+      upscaler,
+      await new ValidationSets(undefined).get(BUNDLED_VALIDATION_SET, scale),
+    );
+    if (Math.abs(psnr - recorded) <= 0.1) return null;
+    return `the largest SubGenerator scores ${psnr.toFixed(2)} dB with this code, ${recorded.toFixed(2)} dB when trained`;
+  } finally {
+    await upscaler.dispose();
+    net.dispose();
   }
 }
 
@@ -196,7 +243,7 @@ async function runSearch(
   seed: number,
   algorithm: SearchAlgorithm,
   adb: Awaited<ReturnType<typeof startAdbServer>>,
-  tf: Awaited<ReturnType<typeof selectBackend>>["tf"],
+  tf: Tf,
 ): Promise<SearchRun> {
   const label = `${algorithm.kind === "nsga2" ? "NSGA-II" : "random"} s${seed}`;
   const database: TestDatabase = await createTestDatabase();
@@ -531,7 +578,15 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const { tf } = await selectBackend(tfCore, { prefer: "cpu", training: false });
+  const { tf, name: backend } = await selectBackend(tfCore, { prefer: "cpu", training: false });
+  const mismatch = await checkpointMatchesCode(supernet, tf, backend);
+  if (mismatch) {
+    console.error(
+      `supernet ${supernet.id} step ${supernet.step} does not fit this code's generator (${mismatch}); ` +
+        "train a new one (the main job reuses a supernet by its training config) before benchmarking the search",
+    );
+    process.exit(1);
+  }
   const adb = await startAdbServer(ADB_PORT);
   const runs: SearchRun[] = [];
   const benchStart = Date.now();
