@@ -166,17 +166,17 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     const id = submitted.id;
     expect((await t.jobs.queue("search").getJob(`${JOBS.searchRun.name}-${id}`))?.data).toEqual({ searchId: id });
 
-    await page.goto(`${base}/#/searches/${id}`);
-    await page.waitForSelector(".page-head .badge[data-status=queued]");
-    await expect.poll(() => page.textContent(".search-progress")).toContain(`generation 0 of ${GENERATIONS}`);
+    // The searches list shows it queued, then follows it live over its event stream.
+    await page.goto(`${base}/#/`);
+    const row = page.locator(`table.searches tr[data-search-id="${id}"]`);
+    await row.locator(".badge[data-status=queued]").waitFor();
+    await expect.poll(() => row.locator(".progress-cell").textContent()).toBe(`generation 0 of ${GENERATIONS}`);
 
-    // The searcher's writes, generation by generation; the page must follow each one without a reload.
+    // The searcher's writes, generation by generation; the pages must follow each one without a reload.
     const searches = new SearchRepository(t.database.db);
-    await searches.markRunning(id);
-    await page.waitForSelector(".page-head .badge[data-status=running]");
     const rng = createRng(11);
     const seen = new Map<string, { genome: Genome; macs: number; psnr: number; latency: number }>();
-    for (let index = 0; index < GENERATIONS; index++) {
+    const writeGeneration = async (index: number) => {
       const members: { genome: Genome; hash: string; encoded: string; cost: CostReport }[] = [];
       while (members.length < POPULATION) {
         const genome = sampleGenome(DEFAULT_SEARCH_SPACE, rng);
@@ -216,6 +216,18 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
         hypervolume: 10 + index * 2.5,
         state: {},
       });
+    };
+    await searches.markRunning(id);
+    await row.locator(".badge[data-status=running]").waitFor();
+    await writeGeneration(0);
+    await expect.poll(() => row.locator(".progress-cell").textContent()).toBe(`generation 1 of ${GENERATIONS}`);
+
+    // The search page: generation 0 on load, the rest as they arrive.
+    await page.click(`table.searches tr[data-search-id="${id}"] a`);
+    await page.waitForSelector(".page-head .badge[data-status=running]");
+    await expect.poll(() => page.locator("#front-plot .point").count()).toBe(POPULATION);
+    for (let index = 1; index < GENERATIONS; index++) {
+      await writeGeneration(index);
       await expect
         .poll(() => page.locator("#front-plot .point").count(), { timeout: 15_000 })
         .toBe((index + 1) * POPULATION);

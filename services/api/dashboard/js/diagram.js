@@ -29,7 +29,9 @@ export function generatorDiagram(genome, layers) {
   /** @type {SVGElement[]} */
   const parts = [];
   let x = 10;
-  const mid = 150;
+  const blockHeight = (/** @type {number} */ branches) => 46 + branches * (ROW + 4) + 30;
+  const tallest = Math.max(60, ...genome.blocks.map((b) => blockHeight(b.branches.length) / 2));
+  const mid = tallest + 80;
 
   /**
    * A box with lines of text, centred vertically on `mid`, and an arrow from the previous box.
@@ -70,7 +72,7 @@ export function generatorDiagram(genome, layers) {
 
   genome.blocks.forEach((block, i) => {
     const n = block.branches.length;
-    const height = 46 + n * (ROW + 4) + 16;
+    const height = blockHeight(n);
     const left = x;
     box("block", [`MFA block ${i + 1}`], height, { "data-block": i, "data-branches": n });
     block.branches.forEach((kind, j) => {
@@ -89,11 +91,14 @@ export function generatorDiagram(genome, layers) {
         ),
       );
     });
-    parts.push(
-      s(
-        "text",
-        { x: left + BOX_W / 2, y: mid + height / 2 - 8, "text-anchor": "middle", class: "small" },
-        `concat ${n * block.branchWidth} → 1×1 → ${C}, +x · ${si(macsOf(`blocks[${i}]`))} MACs`,
+    const footer = [`concat ${n * block.branchWidth} → 1×1 → ${C}, + x`, `${si(macsOf(`blocks[${i}]`))} MACs`];
+    footer.forEach((text, k) =>
+      parts.push(
+        s(
+          "text",
+          { x: left + BOX_W / 2, y: mid + height / 2 - 22 + k * 14, "text-anchor": "middle", class: "small" },
+          text,
+        ),
       ),
     );
   });
@@ -124,18 +129,18 @@ export function generatorDiagram(genome, layers) {
       s("text", { x: (a + b) / 2, y: y - 4, "text-anchor": "middle", class: "small" }, label),
     );
   };
-  const tallest = Math.max(60, ...genome.blocks.map((b) => (46 + b.branches.length * (ROW + 4) + 16) / 2));
   skip(head, trunk, mid - tallest - 20, "global residual");
   skip(10, out, mid - tallest - 50, `bilinear ×${genome.scale} skip`);
 
   const width = x - GAP + 10;
+  const total = mid + tallest + 16;
   return s(
     "svg",
     {
       class: "diagram",
-      viewBox: `0 0 ${width} 300`,
+      viewBox: `0 0 ${width} ${total}`,
       width,
-      height: 300,
+      height: total,
       role: "img",
       "aria-label": "SubGenerator diagram",
     },

@@ -17,7 +17,8 @@ const REFRESH_MS = 10_000;
 
 /** @param {number} done @param {number | null} total */
 function progressOf(done, total) {
-  return progressBar(total ? done / total : null, total ? `generation ${done} of ${total}` : `${done} generations`);
+  // The list does not carry each search's budget; a bar is drawn once it is known (active searches).
+  return total ? progressBar(done / total, `generation ${done} of ${total}`) : `${done} generations`;
 }
 
 /**
