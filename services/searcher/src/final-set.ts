@@ -41,6 +41,8 @@ export interface SearchResult {
   readonly reference: readonly number[] | null;
   readonly checkpointStep: number | null;
   readonly measurementsRequested: number;
+  /** Candidate latencies answered by a predictor instead of a device measurement (predicted searches only). */
+  readonly measurementsSaved?: number;
   readonly front: FinalMember[];
 }
 
@@ -140,6 +142,7 @@ export async function finalizeSearch(
     reference: book.reference,
     checkpointStep: book.checkpointStep,
     measurementsRequested: book.measurementsRequested,
+    ...(spec.latencySource === "predicted" ? { measurementsSaved: book.measurementsSaved ?? 0 } : {}),
     front: members,
   };
 }

@@ -37,11 +37,20 @@ export interface Latency {
   readonly measurementId: string;
 }
 
+/** Latency a predictor gave, never a measurement. */
+export interface LatencyPrediction {
+  readonly meanMs: number;
+  readonly stdMs: number;
+  readonly predictorVersion: string;
+}
+
 /** A candidate as a generation stores it: figures per target kept apart by where they came from. */
 export interface CandidateRecord extends CandidateGenome {
   readonly quality: Quality | null;
   /** Measured latency per target name; predictions never go here. */
   readonly measured: Readonly<Record<string, Latency>>;
+  /** Predicted latency per target name (searches with latencySource "predicted"). */
+  readonly predicted?: Readonly<Record<string, LatencyPrediction>>;
   readonly objectives: readonly number[];
   readonly violation: number;
   readonly rank: number;
@@ -104,6 +113,8 @@ export interface SearchBook {
   readonly reference: number[] | null;
   /** Device measurements this search asked for that were not stored already. */
   readonly measurementsRequested: number;
+  /** Candidate latencies a predictor answered instead of a device measurement (predicted searches). */
+  readonly measurementsSaved?: number;
   /** The full objective vector and violation of each member of the current population, by genome hash. */
   readonly figures: Record<string, { objectives: number[]; violation: number }>;
 }
@@ -133,10 +144,33 @@ export interface LatencyRequest {
   readonly tag?: string;
 }
 
+/** What a predicting source needs to decide which candidates deserve a device measurement. */
+export interface EstimateRequest extends LatencyRequest {
+  /** The candidate's objective vector and constraint violation if its latency on this target were `ms`. */
+  readonly fitness: (
+    hash: string,
+    ms: number,
+  ) => { readonly objectives: readonly number[]; readonly violation: number };
+  /** Objective vectors of the search's current front (empty before the first generation). */
+  readonly front: readonly (readonly number[])[];
+}
+
+export interface LatencyEstimate {
+  /** Candidates measured on the device (or found measured in the store). */
+  readonly measured: Map<string, Latency | Error>;
+  /** Predictions of every candidate, measured or not. */
+  readonly predicted: Map<string, LatencyPrediction>;
+}
+
 /** On-device latency of SubGenerators (the device lab, through its per-class queues). */
 export interface LatencySource {
   /** Latency per genome hash; a measurement that failed for good maps to an Error. */
   measure(request: LatencyRequest, signal: AbortSignal): Promise<Map<string, Latency | Error>>;
   /** How many device measurements the source has asked for that were not already stored. */
   readonly newMeasurements: number;
+  /**
+   * Sources with a latency predictor: predicts every candidate and measures only those whose measurement could
+   * change a decision (uncertain near a limit, or possibly on the front), refitting as measurements arrive.
+   */
+  estimate?(request: EstimateRequest, signal: AbortSignal): Promise<LatencyEstimate>;
 }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_SEARCH_SPACE,
+  createRng,
+  genomeCost,
+  narrowSpace,
+  sampleGenome,
+  type SearchSpaceOverride,
+} from "@mfnas/core";
+import { kernelFigures, profilingPlan } from "@mfnas/latency";
 import type { JobContext, WorkerLog } from "@mfnas/queue";
+import { ActiveLatencySource, type PredictorBook } from "./adapters/active.latency-source.ts";
 import { createSearchRunHandler, type SearchRunResources } from "./search-run.job.ts";
 import type {
   CandidateGenome,
@@ -236,5 +246,70 @@ describe("search.run handler", () => {
     store.search.lastGeneration = 3;
     expect(await run(store)).toEqual({ generations: 4 });
     expect(store.generations).toEqual([]);
+  });
+
+  it("refuses a predicted search when its latency source cannot predict", async () => {
+    const store = new MemoryStore({ ...hardware, latencySource: "predicted" });
+    await expect(run(store, { quality: new MemoryQuality(), latency: new MemoryLatency() })).rejects.toMatchObject({
+      code: "unsupported",
+    });
+    expect(store.finished?.error).toMatch(/latency predictor/);
+  });
+});
+
+describe("search.run with active latency calibration", () => {
+  const input = { height: 32, width: 32 };
+  /**
+   * A device as MemoryLatency measures it (MACs at the 64x64 reference input / 1e7 ms, so 4x the MACs at the
+   * target's 32x32 input), profiled kernel by kernel, with 20 earlier samples.
+   */
+  const book: PredictorBook = {
+    load: () => {
+      const space = narrowSpace(DEFAULT_SEARCH_SPACE, SUPERNET_SPACE as SearchSpaceOverride);
+      const rng = createRng(77);
+      return Promise.resolve({
+        kernels: profilingPlan(space, input, { blockShare: 1 }).map((k) => ({
+          kernel: k,
+          ms: (4 * kernelFigures(k).macs) / 1e7,
+        })),
+        samples: Array.from({ length: 20 }, () => {
+          const genome = sampleGenome(space, rng);
+          return { genome, ms: (4 * genomeCost(genome, input.height, input.width).macs) / 1e7 };
+        }),
+      });
+    },
+  };
+
+  it("predicts every candidate, measures only the decisive ones, and reaches the fully measured front", async () => {
+    const spec = { ...hardware, budget: { generations: 6, population: 8 } };
+    const full = new MemoryStore(spec);
+    const fullLatency = new MemoryLatency();
+    await run(full, { quality: new MemoryQuality(), latency: fullLatency });
+
+    const device = new MemoryLatency();
+    const active = new ActiveLatencySource({ measured: device, book });
+    const store = new MemoryStore({ ...spec, latencySource: "predicted" });
+    await run(store, { quality: new MemoryQuality(), latency: active });
+    expect(store.search.status).toBe("succeeded");
+
+    const candidates = store.generations.flatMap((g) => g.candidates);
+    for (const c of candidates) {
+      const predicted = c.predicted?.["host-cpu"];
+      expect(predicted?.predictorVersion).toMatch(/^lp-[0-9a-f]{16}$/);
+      expect(Math.abs((predicted?.meanMs ?? 0) / (c.cost.macs / 1e7) - 1)).toBeLessThan(0.1);
+      const measured = c.measured["host-cpu"];
+      if (measured) expect(measured.measurementId).toMatch(/^m-/);
+    }
+    const measuredCount = candidates.filter((c) => c.measured["host-cpu"]).length;
+    expect(measuredCount).toBe(device.newMeasurements);
+    expect(device.newMeasurements).toBeLessThan(fullLatency.newMeasurements / 2);
+    expect(store.finished?.result).toMatchObject({ measurementsSaved: candidates.length - measuredCount });
+    expect(active.measurementsSaved).toBe(candidates.length - measuredCount);
+    // Refits as measurements arrive: later generations use a newer predictor than the first.
+    const versions = new Set(candidates.map((c) => c.predicted?.["host-cpu"]?.predictorVersion));
+    expect(versions.size).toBeGreaterThan(1);
+    const hv = store.generations.at(-1)?.hypervolume ?? 0;
+    const fullHv = full.generations.at(-1)?.hypervolume ?? 0;
+    expect(Math.abs(hv / fullHv - 1)).toBeLessThan(0.02);
   });
 });

@@ -29,6 +29,7 @@ import type {
   CandidateGenome,
   CandidateRecord,
   Latency,
+  LatencyPrediction,
   LatencySource,
   PopulationMember,
   Quality,
@@ -165,7 +166,7 @@ export function createSearchRunHandler(resources: SearchRunResources) {
         const batch = optimizer.ask().map((g) => candidateOf(g, spec));
         await store.ensureArchitectures(batch, COST_MODEL_VERSION, spec.referenceInput);
         const requestedBefore = resources.latency?.newMeasurements ?? 0;
-        const figures = await evaluateBatch(spec, book, batch, resources, cancel.signal);
+        const figures = await evaluateBatch(spec, axes, book, batch, resources, cancel.signal);
         const requested = (resources.latency?.newMeasurements ?? 0) - requestedBefore;
         const records = batch.map((c) => recordOf(c, spec, axes, figures));
         optimizer.tell(
@@ -231,7 +232,7 @@ function checkSources(spec: SearchSpec, resources: SearchRunResources): void {
   if ((objectives.includes("psnr") || objectives.includes("ssim")) && !resources.quality) {
     throw new MfnasError("unsupported", "this searcher has no evaluator connected for the quality objective");
   }
-  if (spec.latencySource === "predicted") {
+  if (spec.latencySource === "predicted" && spec.targets.length > 0 && !resources.latency?.estimate) {
     throw new MfnasError(
       "unsupported",
       'latencySource: "predicted" needs a latency predictor, which this searcher lacks',
@@ -285,10 +286,13 @@ function budgetExhausted(spec: SearchSpec, book: SearchBook, startedAt: number, 
 interface BatchFigures {
   readonly quality: Map<string, Quality | Error> | null;
   readonly latency: Map<string, Map<string, Latency | Error>>;
+  /** Predicted latency per target (predicted searches). */
+  readonly predicted?: Map<string, Map<string, LatencyPrediction>>;
 }
 
 async function evaluateBatch(
   spec: SearchSpec,
+  axes: readonly ObjectiveAxis[],
   book: SearchBook,
   batch: readonly CandidateGenome[],
   resources: SearchRunResources,
@@ -308,13 +312,79 @@ async function evaluateBatch(
           signal,
         )
       : Promise.resolve(null);
+  const source = resources.latency;
+  if (spec.latencySource === "predicted" && source && predicts(source) && spec.targets.length > 0) {
+    return estimateBatch(spec, axes, book, batch, source, await quality, signal);
+  }
   const latencies = spec.targets.map(async (target) => {
-    const source = resources.latency;
     if (!source) return [targetName(target), new Map<string, Latency | Error>()] as const;
     return [targetName(target), await source.measure({ target, genomes: batch }, signal)] as const;
   });
   const [q, l] = await Promise.all([quality, Promise.all(latencies)]);
   return { quality: q, latency: new Map(l) };
+}
+
+type PredictingSource = LatencySource & Required<Pick<LatencySource, "estimate">>;
+
+function predicts(source: LatencySource): source is PredictingSource {
+  return typeof source.estimate === "function";
+}
+
+/**
+ * A predicted search's latency: quality first (a candidate's place on the front depends on it), then per target
+ * the predictor's estimate, which measures only the candidates that could change the front or a constraint.
+ * Other targets' latency enters a candidate's fitness as predicted until measured.
+ */
+async function estimateBatch(
+  spec: SearchSpec,
+  axes: readonly ObjectiveAxis[],
+  book: SearchBook,
+  batch: readonly CandidateGenome[],
+  source: PredictingSource,
+  quality: Map<string, Quality | Error> | null,
+  signal: AbortSignal,
+): Promise<BatchFigures> {
+  const byHash = new Map(batch.map((c) => [c.hash, c]));
+  const front = frontOfBook(book);
+  const latency = new Map<string, Map<string, Latency | Error>>();
+  const predicted = new Map<string, Map<string, LatencyPrediction>>();
+  for (const target of spec.targets) {
+    const name = targetName(target);
+    const known = (hash: string, other: string): Latency | Error | undefined => {
+      const measured = latency.get(other)?.get(hash);
+      if (measured) return measured;
+      const p = predicted.get(other)?.get(hash);
+      return p ? asLatency(p) : undefined;
+    };
+    const fitness = (hash: string, ms: number) => {
+      const candidate = byHash.get(hash) as CandidateGenome;
+      const lat = new Map<string, Latency | Error>();
+      for (const t of spec.targets) {
+        const other = targetName(t);
+        const value = other === name ? asLatency({ meanMs: ms, stdMs: 0, predictorVersion: "" }) : known(hash, other);
+        if (value) lat.set(other, value);
+      }
+      const q = quality?.get(hash);
+      return fitnessOf(spec, axes, { candidate, ...(q ? { quality: q } : {}), latency: lat });
+    };
+    const estimate = await source.estimate({ target, genomes: batch, fitness, front }, signal);
+    latency.set(name, estimate.measured);
+    predicted.set(name, estimate.predicted);
+  }
+  return { quality, latency, predicted };
+}
+
+/** A prediction in the shape fitness reads (never stored as a measurement). */
+function asLatency(p: LatencyPrediction): Latency {
+  return { medianMs: p.meanMs, peakMemoryMb: null, measurementId: "" };
+}
+
+/** Objective vectors of the current population's first front, from the searcher's book. */
+function frontOfBook(book: SearchBook): number[][] {
+  const members = Object.values(book.figures).filter((f) => f.violation === 0);
+  return members
+    .filter((a) => !members.some((b) => b !== a && dominates(b.objectives, a.objectives)))
+    .map((m) => m.objectives);
 }
 
 function recordOf(
@@ -324,18 +394,27 @@ function recordOf(
   figures: BatchFigures,
 ): CandidateRecord {
   const latency = new Map<string, Latency | Error>();
+  const measured: Record<string, Latency> = {};
   for (const [target, values] of figures.latency) {
     const value = values.get(candidate.hash);
     if (value) latency.set(target, value);
+    if (value && !(value instanceof Error)) measured[target] = value;
+  }
+  const predicted: Record<string, LatencyPrediction> = {};
+  for (const [target, values] of figures.predicted ?? []) {
+    const value = values.get(candidate.hash);
+    if (!value) continue;
+    predicted[target] = value;
+    // Fitness uses the measurement where there is one, else the prediction.
+    if (!latency.has(target)) latency.set(target, asLatency(value));
   }
   const quality = figures.quality?.get(candidate.hash);
   const fitness = fitnessOf(spec, axes, { candidate, ...(quality ? { quality } : {}), latency });
-  const measured: Record<string, Latency> = {};
-  for (const [target, value] of latency) if (!(value instanceof Error)) measured[target] = value;
   return {
     ...candidate,
     quality: quality && !(quality instanceof Error) ? quality : null,
     measured,
+    ...(figures.predicted ? { predicted } : {}),
     objectives: fitness.objectives,
     violation: fitness.violation,
     rank: 0,
@@ -350,12 +429,17 @@ function nextBook(
   records: readonly CandidateRecord[],
   requested: number,
 ): SearchBook {
+  const saved = records.reduce(
+    (n, r) => n + Object.keys(r.predicted ?? {}).filter((target) => !(target in r.measured)).length,
+    0,
+  );
   const figures = { ...book.figures };
   for (const r of records) figures[r.hash] = { objectives: [...r.objectives], violation: r.violation };
   return {
     ...book,
     reference: book.reference ?? referencePoint(spec, axes, records),
     measurementsRequested: book.measurementsRequested + requested,
+    ...(spec.latencySource === "predicted" ? { measurementsSaved: (book.measurementsSaved ?? 0) + saved } : {}),
     figures,
   };
 }

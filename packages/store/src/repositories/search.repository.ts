@@ -13,6 +13,7 @@ interface GenomeRecord {
 interface CandidateWrite extends GenomeRecord {
   readonly quality: { psnr: number; ssim: number } | null;
   readonly measured: Readonly<Record<string, { medianMs: number; peakMemoryMb: number | null; measurementId: string }>>;
+  readonly predicted?: Readonly<Record<string, { meanMs: number; stdMs: number; predictorVersion: string }>>;
   readonly objectives: readonly number[];
   readonly violation: number;
   readonly rank: number;
@@ -168,14 +169,22 @@ export class SearchRepository {
       });
       const idOf = new Map(ids.map((r) => [r.genomeHash, r.id]));
       await tx.candidateLatency.createMany({
+        // Measured and predicted latency of a target share one row, in their own columns.
         data: candidates.flatMap((m) =>
-          Object.entries(m.measured).map(([target, l]) => ({
-            candidateId: idOf.get(m.hash) ?? "",
-            target,
-            measuredMs: l.medianMs,
-            measuredPeakMemMb: l.peakMemoryMb,
-            measurementId: l.measurementId,
-          })),
+          [...new Set([...Object.keys(m.measured), ...Object.keys(m.predicted ?? {})])].map((target) => {
+            const l = m.measured[target];
+            const p = m.predicted?.[target];
+            return {
+              candidateId: idOf.get(m.hash) ?? "",
+              target,
+              measuredMs: l?.medianMs ?? null,
+              measuredPeakMemMb: l?.peakMemoryMb ?? null,
+              measurementId: l?.measurementId ?? null,
+              predictedMs: p?.meanMs ?? null,
+              predictedStdMs: p?.stdMs ?? null,
+              predictorVersion: p?.predictorVersion ?? null,
+            };
+          }),
         ),
         skipDuplicates: true,
       });

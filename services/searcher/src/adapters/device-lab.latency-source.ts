@@ -53,26 +53,40 @@ export class DeviceLabLatencySource implements LatencySource {
   }
 
   async measure(request: LatencyRequest, signal: AbortSignal): Promise<Map<string, Latency | Error>> {
+    return this.measureModels(
+      request.target,
+      request.genomes.map((g) => ({ hash: g.hash, artifactSha256: request.artifacts?.get(g.hash), candidate: g })),
+      signal,
+      request.tag,
+    );
+  }
+
+  /**
+   * Measures models by architecture hash: stored artifacts, or (for candidates without one) latency probes
+   * exported here. Kernel profiling uses it with the kernels' own small models.
+   */
+  async measureModels(
+    target: SearchTarget,
+    models: readonly { hash: string; artifactSha256?: string | undefined; candidate?: CandidateGenome }[],
+    signal: AbortSignal,
+    tag?: string,
+  ): Promise<Map<string, Latency | Error>> {
     const { store, producer } = this.options;
-    const { target } = request;
     const keyOf = new Map<string, string>();
-    const artifactOf = new Map<string, string | undefined>();
-    for (const g of request.genomes) {
-      const artifact = request.artifacts?.get(g.hash);
-      artifactOf.set(g.hash, artifact);
-      keyOf.set(g.hash, measurementRequestKey(target, g.hash, artifact, request.tag));
-    }
+    for (const m of models) keyOf.set(m.hash, measurementRequestKey(target, m.hash, m.artifactSha256, tag));
     const stored = await store.measurementsByRequestKey([...keyOf.values()]);
-    const missing = request.genomes.filter((g) => !stored.has(keyOf.get(g.hash) ?? ""));
-    for (const g of missing) {
-      const requestKey = keyOf.get(g.hash) ?? "";
-      const artifactSha256 = artifactOf.get(g.hash) ?? (await this.exportProbe(g, target));
+    const missing = models.filter((m) => !stored.has(keyOf.get(m.hash) ?? ""));
+    for (const m of missing) {
+      const requestKey = keyOf.get(m.hash) ?? "";
+      const artifactSha256 =
+        m.artifactSha256 ?? (m.candidate ? await this.exportProbe(m.candidate, target) : undefined);
+      if (artifactSha256 === undefined) throw new Error(`no model to measure for ${m.hash}`);
       // As for evaluations: a measurement that failed for good earlier is tried again once by this request.
       await producer.enqueue(
         JOBS.measure.name,
         {
           requestKey,
-          architectureHash: g.hash,
+          architectureHash: m.hash,
           artifactSha256,
           deviceClass: target.deviceClass,
           runtimeConfig: target.runtimeConfig,
@@ -97,7 +111,7 @@ export class DeviceLabLatencySource implements LatencySource {
       },
       onProgress: (done, total) => this.options.onProgress?.(target.name ?? target.deviceClass, done, total),
     });
-    return new Map(request.genomes.map((g) => [g.hash, results.get(keyOf.get(g.hash) ?? "") ?? new Error("lost")]));
+    return new Map(models.map((m) => [m.hash, results.get(keyOf.get(m.hash) ?? "") ?? new Error("lost")]));
   }
 
   private async exportProbe(candidate: CandidateGenome, target: SearchTarget): Promise<string> {
