@@ -79,6 +79,9 @@ describe("API routes on real Postgres and Redis", () => {
       ["POST", "/v1/api-keys", "admin"],
       ["GET", "/v1/api-keys", "admin"],
       ["DELETE", `/v1/api-keys/${NONE}`, "admin"],
+      ["GET", `/v1/searches/${NONE}/result`, "read"],
+      ["GET", `/v1/architectures/${"a".repeat(64)}`, "read"],
+      ["GET", "/v1/device-lab", "read"],
     ];
 
     it("covers every /v1 route the API documents", async () => {
