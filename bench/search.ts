@@ -495,6 +495,11 @@ function printHypervolume(runs: readonly SearchRun[]): void {
       `PSNR ${f3(-reference[0])} dB, latency ${f1(reference[1])} ms; HV in dB x ms. "HV all" is the hypervolume ` +
       "of the non-dominated set of every candidate the search evaluated so far; it only grows.",
   );
+  const span = (i: 0 | 1, sign: number) => {
+    const values = all.map((c) => sign * c.objectives[i]);
+    return `${f3(Math.min(...values))}-${f3(Math.max(...values))}`;
+  };
+  console.log(`candidates span PSNR ${span(0, -1)} dB and latency ${span(1, 1)} ms (median per search, one phone)\n`);
   const curves = runs.map((r) =>
     r.generations.map((g, index) => ({
       measurements: g.measurements,
