@@ -70,6 +70,7 @@ describe("dashboard files and the routes the dashboard reads", () => {
       reference: [-20, 100],
       checkpointStep: 40,
       measurementsRequested: 9,
+      measurementsSaved: 30,
       front: [
         {
           hash: first!.genomeHash,

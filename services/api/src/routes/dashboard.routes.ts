@@ -47,13 +47,20 @@ const finalMember = object(
   ["errors"],
 );
 
-const searchResult = object({
-  axes: arrayOf(object({ name: { type: "string" }, unit: { type: "string" }, negated: { type: "boolean" } })),
-  reference: nullable(arrayOf({ type: "number" })),
-  checkpointStep: nullable({ type: "integer" }),
-  measurementsRequested: { type: "integer" },
-  front: arrayOf(finalMember),
-});
+const searchResult = object(
+  {
+    axes: arrayOf(object({ name: { type: "string" }, unit: { type: "string" }, negated: { type: "boolean" } })),
+    reference: nullable(arrayOf({ type: "number" })),
+    checkpointStep: nullable({ type: "integer" }),
+    measurementsRequested: { type: "integer" },
+    measurementsSaved: {
+      type: "integer",
+      description: "latencies answered by a predictor instead of a phone (searches with latencySource predicted)",
+    },
+    front: arrayOf(finalMember),
+  },
+  ["measurementsSaved"],
+);
 
 const costTotals = {
   params: { type: "integer" },
@@ -156,6 +163,7 @@ function toResult(value: unknown, candidateIds: ReadonlyMap<string, string>) {
     reference: Array.isArray(r["reference"]) ? r["reference"].map((x) => num(x) ?? 0) : null,
     checkpointStep: typeof r["checkpointStep"] === "number" ? int(r["checkpointStep"]) : null,
     measurementsRequested: int(r["measurementsRequested"]),
+    ...(typeof r["measurementsSaved"] === "number" ? { measurementsSaved: int(r["measurementsSaved"]) } : {}),
     front: records(r["front"])
       .filter((m) => typeof m["hash"] === "string" && typeof m["genome"] === "string")
       .map((m) => {

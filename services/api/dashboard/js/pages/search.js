@@ -22,7 +22,8 @@ import { lineChart, scatterPlot } from "../plot.js";
  *   latency: Record<string, { searchMs: number | null; finalMs: number | null }>;
  *   exports: Record<string, string>; targetModels: Record<string, string>; errors?: string[] }} FinalMember
  * @typedef {{ status: string; result: null | { axes: { name: string; unit: string }[];
- *   checkpointStep: number | null; measurementsRequested: number; front: FinalMember[] } }} SearchResult
+ *   checkpointStep: number | null; measurementsRequested: number; measurementsSaved?: number;
+ *   front: FinalMember[] } }} SearchResult
  */
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
@@ -298,7 +299,8 @@ export function searchPage(root, params, query) {
         "p",
         { class: "muted" },
         `${r.front.length} SubGenerators in the final Pareto set · checkpoint step ${r.checkpointStep ?? "–"} · ` +
-          `${r.measurementsRequested} device measurements requested`,
+          `${r.measurementsRequested} device measurements requested` +
+          (r.measurementsSaved !== undefined ? ` · ${r.measurementsSaved} answered by the latency predictor` : ""),
       ),
       h(
         "table",
