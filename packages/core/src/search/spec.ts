@@ -48,6 +48,12 @@ const algorithmSchema = z.discriminatedUnion("kind", [
   random.omit({ populationSize: true }),
 ]);
 
+/**
+ * Bound on a search's fan-out: population × generations, the candidate evaluations (and, per target, latency
+ * measurements) it may enqueue over its life. Either limit alone allows 41 million (4096 × 10000).
+ */
+export const MAX_CANDIDATE_EVALUATIONS = 1_000_000;
+
 export const SEARCH_OBJECTIVES = ["psnr", "ssim", "latency", "memory", "macs"] as const;
 export type SearchObjective = (typeof SEARCH_OBJECTIVES)[number];
 
@@ -113,6 +119,14 @@ export const searchSpecSchema = z
       .default({ remeasure: true, exportFormats: ["tflite"] }),
   })
   .superRefine((spec, ctx) => {
+    const candidates = spec.budget.population * spec.budget.generations;
+    if (candidates > MAX_CANDIDATE_EVALUATIONS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["budget"],
+        message: `population × generations is ${candidates} candidate evaluations; a search may ask for at most ${MAX_CANDIDATE_EVALUATIONS}`,
+      });
+    }
     const objectives = searchObjectives(spec);
     const quality = objectives.filter((o) => o === "psnr" || o === "ssim");
     if (quality.length > 1) ctx.addIssue({ code: "custom", path: ["objectives"], message: "choose psnr or ssim" });

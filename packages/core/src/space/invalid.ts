@@ -76,5 +76,7 @@ export function expectInteger(value: unknown, path: string, min: number, max: nu
 
 export function expectArray(value: unknown, path: string, subject = ""): unknown[] {
   if (!Array.isArray(value)) throw invalidAt(path, `expected an array, got ${describe(value)}`, {}, subject);
-  return value;
+  // A dense copy: holes of a sparse array (`[a, , b]`) become undefined, which the element checks refuse, instead
+  // of being skipped by map() and surviving into the result.
+  return Array.from(value as unknown[]);
 }
