@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  COST_MODEL_VERSION,
+  DEFAULT_SEARCH_SPACE,
+  encodeGenome,
+  genomeCost,
+  genomeHash,
+  narrowSpace,
+  sampleGenome,
+  createRng,
+  type Genome,
+} from "@mfnas/core";
+import { fitPredictor, kernelKey, parsePredictor, predictLatency, profileKernels, profilingPlan } from "@mfnas/latency";
+import { startLatencyLab } from "./support/latency-lab.ts";
+
+/** A small space at an 8x8 input, so profiling and measuring take seconds on the host CPU. */
+const SPACE = narrowSpace(DEFAULT_SEARCH_SPACE, {
+  scales: [2],
+  trunkWidths: [16],
+  branchWidths: [8],
+  branchKinds: ["conv3", "down2"],
+  depth: { min: 1, max: 2 },
+  upsamplers: ["pixel-shuffle"],
+});
+const input = { height: 8, width: 8 };
+const runtimeConfig = {
+  runtime: "tflite",
+  threads: 1,
+  delegate: "xnnpack",
+  precision: "fp32",
+  warmupRuns: 1,
+  runs: 3,
+} as const;
+
+describe("latency predictor on real measurements (emulated phone, device lab)", () => {
+  let lab: Awaited<ReturnType<typeof startLatencyLab>>;
+  beforeAll(async () => {
+    lab = await startLatencyLab({
+      port: 5087,
+      runtimeConfig,
+      input,
+      confidence: { relativeHalfWidth: 0.5, minRepetitions: 1, maxRepetitions: 2 },
+    });
+  }, 120_000);
+  afterAll(async () => lab?.stop());
+
+  it("profiles the kernels through the measure job, fits, predicts and stores the report the API serves", async () => {
+    const signal = new AbortController().signal;
+    const scope = { deviceClass: lab.target.deviceClass, runtimeConfig, input };
+    const plan = profilingPlan(SPACE, input, { blockShare: 1 });
+    expect(plan.map(kernelKey)).toContain("upsample.pixel-shuffle.c16.8x8");
+    const profile = await profileKernels(scope, plan, lab.kernelMeasurer, signal);
+    expect(profile.failed).toEqual({});
+    expect(profile.samples).toHaveLength(plan.length);
+    // One Measurement row per kernel, with the runtime config it ran under.
+    const rows = await lab.db.measurement.findMany({ select: { medianMs: true, runtimeConfig: true } });
+    expect(rows).toHaveLength(plan.length);
+    for (const r of rows) expect(r.medianMs).toBeGreaterThan(0);
+
+    const rng = createRng(3);
+    const genomes = new Map<string, Genome>();
+    while (genomes.size < 3) {
+      const g = sampleGenome(SPACE, rng);
+      genomes.set(genomeHash(g), g);
+    }
+    const candidates = [...genomes].map(([hash, genome]) => ({
+      genome,
+      hash,
+      encoded: encodeGenome(genome),
+      cost: genomeCost(genome, input.height, input.width),
+    }));
+    await lab.searches.ensureArchitectures(candidates, COST_MODEL_VERSION, input);
+    const measured = await lab.latencySource().measure({ target: lab.target, genomes: candidates }, signal);
+    const samples = candidates.map((c) => {
+      const m = measured.get(c.hash);
+      if (!m || m instanceof Error) throw new Error(`not measured: ${c.encoded}`);
+      return { genome: c.genome, ms: m.medianMs };
+    });
+
+    const predictor = parsePredictor(JSON.stringify(fitPredictor(scope, profile.samples, samples)));
+    for (const s of samples) {
+      const p = predictLatency(predictor, s.genome);
+      expect(p.kernelSumMs).toBeGreaterThan(0);
+      expect(p.stdMs).toBeGreaterThan(0);
+      // Three samples give a calibrated kernel sum: within a factor of 2 of each measurement on a noisy host.
+      expect(p.meanMs / s.ms).toBeGreaterThan(0.5);
+      expect(p.meanMs / s.ms).toBeLessThan(2);
+    }
+    const report = await lab.storeReport(predictor, profile.samples, { count: samples.length });
+    const served = await lab.db.artifact.findMany({
+      where: { kind: "report", metadata: { path: ["report"], equals: "latency-predictor" } },
+    });
+    expect(served.map((a) => a.sha256)).toEqual([report.sha256]);
+    expect(served[0]?.metadata).toMatchObject({ deviceClass: "host-cpu", predictorVersion: predictor.version });
+  }, 300_000);
+});
