@@ -75,6 +75,7 @@ describe("API routes on real Postgres and Redis", () => {
       ["PATCH", `/v1/schedules/${NONE}`, "admin"],
       ["DELETE", `/v1/schedules/${NONE}`, "admin"],
       ["GET", `/v1/schedules/${NONE}/runs`, "read"],
+      ["GET", `/v1/schedules/${NONE}/trend`, "read"],
       ["GET", "/v1/whoami", "read-or-agent"],
       ["POST", "/v1/api-keys", "admin"],
       ["GET", "/v1/api-keys", "admin"],
@@ -584,6 +585,16 @@ describe("API routes on real Postgres and Redis", () => {
         items: Array<{ searchId: string; search: { status: string } }>;
       }>();
       expect(runs.items).toMatchObject([{ searchId: search.id, search: { status: "queued" } }]);
+      await t.database.db.search.update({
+        where: { id: search.id },
+        data: { status: "succeeded", result: { hypervolume: 1.25, front: [{ hash: "a" }, { hash: "b" }] } },
+      });
+      const trend = (await call("GET", `/v1/schedules/${schedule.id}/trend`, { as: "read" })).json<{
+        runs: Array<{ searchId: string; hypervolume: number; frontSize: number; status: string }>;
+        comparison: { latest: { searchId: string } | null; previous: unknown };
+      }>();
+      expect(trend.runs).toMatchObject([{ searchId: search.id, hypervolume: 1.25, frontSize: 2, status: "succeeded" }]);
+      expect(trend.comparison).toMatchObject({ latest: { searchId: search.id }, previous: null });
       expect((await call("GET", "/v1/schedules?enabled=false")).json<{ items: unknown[] }>().items).toHaveLength(1);
       expect((await call("DELETE", `/v1/schedules/${schedule.id}`)).statusCode).toBe(204);
       expect((await call("GET", `/v1/schedules/${schedule.id}`)).statusCode).toBe(404);

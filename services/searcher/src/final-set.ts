@@ -41,6 +41,8 @@ export interface SearchResult {
   readonly reference: readonly number[] | null;
   readonly checkpointStep: number | null;
   readonly measurementsRequested: number;
+  /** Hypervolume of the final front against `reference` (as the last generation's). */
+  readonly hypervolume: number | null;
   /** Candidate latencies answered by a predictor instead of a device measurement (predicted searches only). */
   readonly measurementsSaved?: number;
   readonly front: FinalMember[];
@@ -55,6 +57,7 @@ export interface FinalizeContext {
   readonly book: SearchBook;
   /** The final Pareto set. */
   readonly front: readonly CandidateGenome[];
+  readonly hypervolume: number | null;
 }
 
 /**
@@ -142,6 +145,7 @@ export async function finalizeSearch(
     reference: book.reference,
     checkpointStep: book.checkpointStep,
     measurementsRequested: book.measurementsRequested,
+    hypervolume: context.hypervolume,
     ...(spec.latencySource === "predicted" ? { measurementsSaved: book.measurementsSaved ?? 0 } : {}),
     front: members,
   };

@@ -204,7 +204,15 @@ export function createSearchRunHandler(resources: SearchRunResources) {
         return { generations: optimizer.generation };
       }
       const result = await finalizeSearch(
-        { searchId, spec, supernetSpace: spaces.base, axes, book, front: frontGenomes(optimizer, book, spec) },
+        {
+          searchId,
+          spec,
+          supernetSpace: spaces.base,
+          axes,
+          book,
+          front: frontGenomes(optimizer, book, spec),
+          hypervolume: summarize(optimizer, book).hypervolume,
+        },
         resources,
         cancel.signal,
       );

@@ -53,6 +53,7 @@ const searchResult = object(
     reference: nullable(arrayOf({ type: "number" })),
     checkpointStep: nullable({ type: "integer" }),
     measurementsRequested: { type: "integer" },
+    hypervolume: nullable({ type: "number", description: "hypervolume of the final front against `reference`" }),
     measurementsSaved: {
       type: "integer",
       description: "latencies answered by a predictor instead of a phone (searches with latencySource predicted)",
@@ -163,6 +164,7 @@ function toResult(value: unknown, candidateIds: ReadonlyMap<string, string>) {
     reference: Array.isArray(r["reference"]) ? r["reference"].map((x) => num(x) ?? 0) : null,
     checkpointStep: typeof r["checkpointStep"] === "number" ? int(r["checkpointStep"]) : null,
     measurementsRequested: int(r["measurementsRequested"]),
+    hypervolume: num(r["hypervolume"]) ?? null,
     ...(typeof r["measurementsSaved"] === "number" ? { measurementsSaved: int(r["measurementsSaved"]) } : {}),
     front: records(r["front"])
       .filter((m) => typeof m["hash"] === "string" && typeof m["genome"] === "string")

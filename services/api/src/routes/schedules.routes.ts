@@ -1,5 +1,5 @@
 import { MfnasError } from "@mfnas/core";
-import { ScheduleRepository, type Prisma, type ScheduleRow } from "@mfnas/store";
+import { ScheduleRepository, ScheduleRunRepository, type Prisma, type ScheduleRow } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import { nextFireTimes, parseTimeZone } from "../cron.ts";
 import { bodyObject, requireName } from "../dto.ts";
@@ -203,6 +203,48 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: RouteDeps): v
       const { id } = request.params as { id: string };
       if (!(await schedules.delete(id))) throw new MfnasError("not_found", `schedule ${id} does not exist`, { id });
       return reply.code(204).send();
+    },
+  );
+
+  const trendPoint = object({
+    runId: uuid,
+    slot: dateTime,
+    searchId: nullable(uuid),
+    searchName: nullable({ type: "string" }),
+    status: { type: "string", description: "the search's status, or skipped when the slot started none" },
+    finishedAt: nullable(dateTime),
+    generations: { type: "integer" },
+    hypervolume: nullable({ type: "number" }),
+    frontSize: nullable({ type: "integer" }),
+  });
+  app.get(
+    "/schedules/:id/trend",
+    {
+      config: { scope: "read" },
+      schema: {
+        summary: "Tonight's front against earlier nights: final-front hypervolume and size per run, newest first",
+        tags: ["schedules"],
+        params: idParams,
+        querystring: object({ limit: { type: "integer", minimum: 1, maximum: 1000, default: 30 } }, ["limit"]),
+        response: responses({
+          200: object({
+            runs: arrayOf(trendPoint),
+            comparison: object({
+              latest: nullable(trendPoint),
+              previous: nullable(trendPoint),
+              changeFromPrevious: nullable({ type: "number" }),
+              bestEarlierHypervolume: nullable({ type: "number" }),
+              meanEarlierHypervolume: nullable({ type: "number" }),
+              latestIsBest: nullable({ type: "boolean" }),
+            }),
+          }),
+        }),
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      await get(id);
+      return new ScheduleRunRepository(deps.db).frontTrend(id, (request.query as { limit: number }).limit);
     },
   );
 
