@@ -26,7 +26,7 @@ const env = parseEnv(
     REDIS_URL: envVar.redisUrl().default("redis://127.0.0.1:6379"),
     QUEUE_PREFIX: envVar.queuePrefix().default("mfnas"),
     /** Training steps of the main job's supernet. */
-    DEMO_TRAIN_STEPS: envVar.positiveInt().default(300),
+    DEMO_TRAIN_STEPS: envVar.positiveInt().default(800),
     DEMO_GENERATIONS: envVar.positiveInt().default(5),
     DEMO_POPULATION: envVar.positiveInt().default(8),
     /** The content-addressed artifact store (teacher weights, checkpoints, exported models). */
