@@ -1,9 +1,11 @@
 import { JobProducer, type createRedis, type WorkerLog } from "@mfnas/queue";
 import { EvaluationRepository, LocalArtifactStore, SearchRepository, type Db } from "@mfnas/store";
 import type { Tf } from "@mfnas/model";
+import { ActiveLatencySource } from "./adapters/active.latency-source.ts";
 import { DeviceLabLatencySource } from "./adapters/device-lab.latency-source.ts";
 import { EvaluatorQualitySource } from "./adapters/evaluator.quality-source.ts";
 import { SupernetExporter } from "./adapters/final-exporter.ts";
+import { storedPredictorBook } from "./adapters/stored-predictor-book.ts";
 import type { SearchRunResources } from "./search-run.job.ts";
 
 export interface SearcherWiring {
@@ -51,12 +53,18 @@ export function searcherResources(wiring: SearcherWiring): SearchRunResources & 
       },
       ...(progress ? { onProgress: (done: number, total: number) => progress("quality", done, total) } : {}),
     }),
-    latency: new DeviceLabLatencySource({
-      producer,
-      store: { measurementsByRequestKey: (keys) => searches.measurementsByRequestKey(keys), putArtifact },
-      ...(progress
-        ? { onProgress: (target: string, done: number, total: number) => progress(`latency ${target}`, done, total) }
-        : {}),
+    // Measures every candidate for "measured" searches; predicts and measures actively for "predicted" ones.
+    latency: new ActiveLatencySource({
+      measured: new DeviceLabLatencySource({
+        producer,
+        store: { measurementsByRequestKey: (keys) => searches.measurementsByRequestKey(keys), putArtifact },
+        ...(progress
+          ? { onProgress: (target: string, done: number, total: number) => progress(`latency ${target}`, done, total) }
+          : {}),
+      }),
+      book: storedPredictorBook(wiring.db, (bytes, metadata) =>
+        artifacts.put({ bytes, kind: "report", mediaType: "application/json", metadata }),
+      ),
     }),
     exporter: new SupernetExporter(wiring.tf, {
       checkpointArtifact: async (id, step) => (await evaluations.getCheckpoint(id, step))?.artifactSha256 ?? null,

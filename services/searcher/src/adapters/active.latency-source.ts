@@ -131,8 +131,9 @@ export class ActiveLatencySource implements LatencySource {
     return state;
   }
 
-  /** Adds new measurements to the target's data and refits its predictor. */
+  /** Adds new measurements to the target's data and refits its predictor (once it has been used to predict). */
   async #learn(request: LatencyRequest, measured: Map<string, Latency | Error>): Promise<void> {
+    if (!this.#states.has(canonicalJson(scopeOf(request.target)))) return;
     const state = await this.#state(request.target);
     let added = 0;
     for (const g of request.genomes) {
