@@ -32,4 +32,16 @@ describe("parseEnv", () => {
     expect(e.message).toContain('PORT: must be a port number between 0 and 65535 (got "70000")');
     expect(e.message).toContain('CONCURRENCY: must be a positive integer (got "0")');
   });
+  it("never shows a rejected secret: passwords in URLs are masked, secret-named variables show their length", () => {
+    const secrets = z.object({ DATABASE_URL: envVar.postgresUrl(), API_KEY: z.string().regex(/^k_/) });
+    let message = "";
+    try {
+      parseEnv(secrets, { DATABASE_URL: "mysql://app:Hunter2pw@db/x", API_KEY: "s3cret-token" });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL (got "mysql://app:***@db/x")');
+    expect(message).toContain("API_KEY: Invalid string: must match pattern /^k_/ (got 12 characters, hidden)");
+    expect(message).not.toMatch(/Hunter2pw|s3cret-token/);
+  });
 });

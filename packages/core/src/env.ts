@@ -14,12 +14,23 @@ export function parseEnv<T extends z.ZodObject>(
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.map(String).join(".") || "(environment)";
     const received = source[variable];
-    const shown = received === undefined ? "missing" : `got ${JSON.stringify(received)}`;
+    const shown = received === undefined ? "missing" : `got ${shownValue(variable, received)}`;
     return { variable, message: `${variable}: ${issue.message} (${shown})` };
   });
   throw new MfnasError("config_invalid", `invalid environment:\n  ${problems.map((p) => p.message).join("\n  ")}`, {
     variables: problems.map((p) => p.variable),
   });
+}
+
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
+
+/**
+ * A rejected value as it may appear in a log: secrets never do. A variable named like a secret shows only its
+ * length; any other value shows with the password of a URL's user info (`scheme://user:password@`) masked.
+ */
+function shownValue(variable: string, value: string): string {
+  if (SECRET_NAME.test(variable)) return `${value.length} characters, hidden`;
+  return JSON.stringify(value.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/@\s:]*):[^@\s]*@/, "$1:***@"));
 }
 
 /** Reusable variable schemas, so every service spells the same variable the same way. */

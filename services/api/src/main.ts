@@ -3,6 +3,7 @@ import { ApiKeyRepository, LocalArtifactStore, createDb } from "@mfnas/store";
 import { errorMessage } from "@mfnas/core";
 import { buildApi } from "./app.ts";
 import { loadEnv } from "./env.ts";
+import { redactedRequest } from "./log-redaction.ts";
 
 const env = loadEnv();
 const db = createDb(env.DATABASE_URL);
@@ -19,7 +20,7 @@ const app = await buildApi({
   redis,
   artifacts: new LocalArtifactStore(env.ARTIFACT_DIR, db),
   options: {
-    logger: { level: env.LOG_LEVEL, name: "api" },
+    logger: { level: env.LOG_LEVEL, name: "api", serializers: { req: redactedRequest } },
     bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
     rateLimit: { max: env.API_RATE_LIMIT_PER_MINUTE, submitMax: env.API_SUBMIT_LIMIT_PER_MINUTE, windowMs: 60_000 },
     sse: { pollMs: env.API_SSE_POLL_MS, heartbeatMs: 15_000 },
