@@ -35,7 +35,12 @@ import { HOST_CPU_DEVICE_CLASS, startEmulatedPhones } from "@mfnas/devices";
 import { BUNDLED_VALIDATION_SET, ValidationSets, scoreUpscaler, subGeneratorUpscaler } from "@mfnas/evaluator";
 import { decodeSupernetWeights, selectBackend, supernetFromWeights, type Tf } from "@mfnas/model";
 import { CatalogWorker, JobProducer, createRedis, type JobContext, type WorkerLog } from "@mfnas/queue";
-import { createSearchRunHandler, type GenerationWrite, type SearchRunResources } from "@mfnas/searcher";
+import {
+  createSearchRunHandler,
+  type EstimateRequest,
+  type GenerationWrite,
+  type SearchRunResources,
+} from "@mfnas/searcher";
 import { LocalArtifactStore, SearchRepository, SupernetRepository, createDb } from "@mfnas/store";
 import { searcherResources } from "../services/searcher/src/resources.ts";
 import { ROOT, createTestDatabase, uniqueName, type TestDatabase } from "../tests/support/database.ts";
@@ -180,6 +185,7 @@ function timedResources(resources: SearchRunResources, marks: GenerationMarks[],
   const quality = resources.quality;
   const latency = resources.latency;
   if (!quality || !latency) throw new Error("the searcher's resources lack the evaluator or the device lab");
+  const estimate = latency.estimate?.bind(latency);
   let current: { start: number; quality: [number, number] | null; latency: [number, number] | null } = {
     start: 0,
     quality: null,
@@ -206,6 +212,16 @@ function timedResources(resources: SearchRunResources, marks: GenerationMarks[],
         current.latency = [started, Date.now()];
         return result;
       },
+      ...(estimate
+        ? {
+            estimate: async (request: EstimateRequest, signal: AbortSignal) => {
+              const started = Date.now();
+              const result = await estimate(request, signal);
+              current.latency = [started, Date.now()];
+              return result;
+            },
+          }
+        : {}),
     },
     store: new Proxy(store, {
       get(target, property) {
