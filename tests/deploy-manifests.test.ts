@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse } from "yaml";
 import { QUEUES } from "@mfnas/core";
 import { ROOT } from "./support/database.ts";
-import { renderKustomization } from "./support/kustomize.ts";
+import { renderKustomization, type Manifest } from "./support/kustomize.ts";
 
 // Structural checks of the deployment files that need no Docker engine or cluster. Schema validation of the
 // compose file and of the rendered manifests is in deploy-schemas.test.ts.
@@ -90,8 +90,7 @@ describe("k8s workloads (rendered prod overlay)", () => {
     containers: Container[];
     volumes?: Array<{ name: string; hostPath?: { path: string } }>;
   };
-  const spec = (m: { spec?: unknown }) =>
-    m.spec as { template: { spec: Pod }; replicas?: number } & Record<string, unknown>;
+  const spec = (m: Manifest) => m["spec"] as { template: { spec: Pod }; replicas?: number } & Record<string, unknown>;
 
   it("runs every service with probes and resources; GPUs for trainer and evaluator; device-lab on USB-hub nodes", async () => {
     const manifests = await renderKustomization(path.join(ROOT, "k8s/overlays/prod"));

@@ -46,7 +46,8 @@ async function kubernetesValidators(): Promise<(m: Manifest) => { ok: boolean; e
   return (m) => {
     const validate = byKind.get(`${m.apiVersion}/${m.kind}`);
     if (!validate) return { ok: false, errors: [`no schema vendored for ${m.apiVersion}/${m.kind}`] };
-    const ok = validate(m);
+    // Every vendored schema is synchronous (no $async), so ajv's boolean | Promise is a boolean here.
+    const ok = validate(m) as boolean;
     return {
       ok,
       errors: (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`),
