@@ -23,6 +23,27 @@ export interface DeviceIdentity {
   readonly properties: Readonly<Record<string, string>>;
 }
 
+/** Longest identity text kept (model, manufacturer, SoC name, ...); a phone may report anything. */
+const MAX_PROPERTY_TEXT = 200;
+/** API levels beyond this are not real (and would not fit the store's integer column). */
+const MAX_SDK_LEVEL = 1_000;
+
+/**
+ * A getprop value as an identity text: control characters (NUL included, which PostgreSQL text refuses) become
+ * spaces, runs of whitespace one space, trimmed and cut to MAX_PROPERTY_TEXT characters.
+ */
+export function propertyText(value: string): string {
+  return (
+    value
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")
+      .replace(/\s+/g, " ")
+      .trim()
+      .slice(0, MAX_PROPERTY_TEXT)
+      .trim()
+  );
+}
+
 /** Parses `getprop` output: `[key]: [value]` lines. */
 export function parseGetprop(output: string): Record<string, string> {
   const props: Record<string, string> = {};
@@ -85,7 +106,7 @@ export async function identifyDevice(driver: DeviceDriver, serial: string): Prom
   const values =
     files.length > 0 ? parseGrepH(await checked(driver, serial, ["grep", "-H", ".", ...files])) : new Map();
   const text = (key: string) => {
-    const value = props[key]?.trim();
+    const value = props[key] === undefined ? undefined : propertyText(props[key]);
     return value ? value : null;
   };
   const sdk = Number.parseInt(props["ro.build.version.sdk"] ?? "", 10);
@@ -94,9 +115,9 @@ export async function identifyDevice(driver: DeviceDriver, serial: string): Prom
     model: text("ro.product.model") ?? "unknown",
     manufacturer: text("ro.product.manufacturer"),
     androidVersion: text("ro.build.version.release"),
-    sdkLevel: Number.isInteger(sdk) ? sdk : null,
+    sdkLevel: Number.isInteger(sdk) && sdk >= 1 && sdk <= MAX_SDK_LEVEL ? sdk : null,
     abi: text("ro.product.cpu.abi"),
-    soc: identifySoc(props["ro.soc.model"], props["ro.board.platform"]),
+    soc: identifySoc(text("ro.soc.model") ?? undefined, text("ro.board.platform") ?? undefined),
     cpuClusters: cpuClusters(values, cpus),
     emulated: props["ro.mfnas.emulated"] === "1",
     properties: props,

@@ -28,6 +28,8 @@ export interface EmulatedPhoneOptions {
   readonly port?: number;
   /** Receives one line per runner start/finish, for logs and tests. */
   readonly onEvent?: (event: string) => void;
+  /** getprop values set over (or added to) the emulated ones, e.g. to test how hosts cope with odd phones. */
+  readonly properties?: Readonly<Record<string, string>>;
 }
 
 const ANDROID_ABI: Partial<Record<NodeJS.Architecture, string>> = {
@@ -86,6 +88,7 @@ export class EmulatedPhone {
       ["ro.mfnas.emulated", "1"],
       ["ro.mfnas.host_cpu", cpu],
       ["ro.mfnas.runtime", `litert.js ${liteRtVersion()} (wasm)`],
+      ...Object.entries(options.properties ?? {}),
     ]);
     this.server = new AdbDeviceServer(
       { product: "mfnas_emulated", model: "mfnas_emulated_phone_host_CPU", device: "emulated", features: "" },
