@@ -48,6 +48,7 @@ export {
 } from "./safetensors-weights.ts";
 export {
   CHECKPOINT_METADATA_KEY,
+  GENERATOR_ARCHITECTURE,
   SUPERNET_TENSOR_PREFIX,
   checkpointTensor,
   decodeSupernetCheckpoint,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MfaSupernet } from "./mfa-supernet.ts";
 import { writeSafetensors } from "./safetensors.ts";
 import {
+  GENERATOR_ARCHITECTURE,
   decodeSupernetCheckpoint,
   decodeSupernetWeights,
   encodeSupernetCheckpoint,
@@ -37,7 +38,7 @@ afterAll(() => supernet.dispose());
 describe("supernet checkpoints", () => {
   it("round-trip the supernet exactly, with the writer's metadata", () => {
     const file = decodeSupernetCheckpoint<{ format: 1; step: number; configHash: string }>(bytes);
-    expect(file.meta).toEqual({ format: 1, step: 12, configHash: "abc" });
+    expect(file.meta).toEqual({ format: 1, step: 12, configHash: "abc", architecture: GENERATOR_ARCHITECTURE });
     expect(file.tensors.has("adam.m/x")).toBe(true);
 
     const { header, weights } = decodeSupernetWeights(bytes, SPACE);
@@ -70,5 +71,23 @@ describe("supernet checkpoints", () => {
     expect(() => decodeSupernetCheckpoint(plain)).toThrow(MfnasError);
     const noStep = writeSafetensors([], { "mfnas.checkpoint": JSON.stringify({ format: 1 }) });
     expect(() => decodeSupernetCheckpoint(noStep)).toThrow(/integer step/);
+  });
+
+  it("refuse weights of another generator architecture, though names and shapes match", () => {
+    const tensors = [...decodeSupernetCheckpoint(bytes).tensors].map(([name, t]) => ({
+      name,
+      shape: t.shape,
+      data: new Float32Array(t.shape.reduce((a, b) => a * b, 1)),
+    }));
+    const older = writeSafetensors(tensors, { "mfnas.checkpoint": JSON.stringify({ format: 1, step: 3 }) });
+    expect(() => decodeSupernetWeights(older, SPACE)).toThrow(
+      new RegExp(
+        `generator architecture none recorded, this code runs ${GENERATOR_ARCHITECTURE}; train the supernet again`,
+      ),
+    );
+    const other = writeSafetensors(tensors, {
+      "mfnas.checkpoint": JSON.stringify({ format: 1, step: 3, architecture: "mfa-cost-1" }),
+    });
+    expect(() => decodeSupernetCheckpoint(other)).toThrow(/architecture mfa-cost-1/);
   });
 });

@@ -6,7 +6,7 @@
  * own metadata fields. Readers that need only the generator (an evaluator) decode the `supernet/` tensors alone,
  * checked against the layer layout of the supernet's search space.
  */
-import { MfnasError, parseSearchSpace, type SearchSpace } from "@mfnas/core";
+import { COST_MODEL_VERSION, MfnasError, parseSearchSpace, type SearchSpace } from "@mfnas/core";
 import type { Tensor, Tf, Variable } from "../tf.ts";
 import { MfaSupernet, supernetConvSpecs } from "./mfa-supernet.ts";
 import { readSafetensors, toFloat32, writeSafetensors, type SafetensorsTensor } from "./safetensors.ts";
@@ -40,7 +40,14 @@ export function supernetCheckpointEntries(supernet: MfaSupernet): [string, Varia
   return supernet.params.entries().map(([name, v]) => [`${SUPERNET_TENSOR_PREFIX}${name}`, v]);
 }
 
-/** Checkpoint bytes of named tensors (read back to float32) and the metadata. */
+/**
+ * The generator architecture a checkpoint's weights belong to: the cost model's version, which changes whenever
+ * the architecture does (e.g. the bilinear output skip). Weights of another architecture can have the very same
+ * names and shapes and still mean something else, so readers refuse them.
+ */
+export const GENERATOR_ARCHITECTURE = COST_MODEL_VERSION;
+
+/** Checkpoint bytes of named tensors (read back to float32) and the metadata, stamped with the architecture. */
 export async function encodeSupernetCheckpoint<Meta extends CheckpointHeader>(
   tensors: readonly (readonly [string, Tensor])[],
   meta: Meta,
@@ -48,7 +55,8 @@ export async function encodeSupernetCheckpoint<Meta extends CheckpointHeader>(
   const values = await Promise.all(
     tensors.map(async ([name, v]) => ({ name, shape: v.shape, data: (await v.data()) as Float32Array })),
   );
-  return writeSafetensors(values, { [CHECKPOINT_METADATA_KEY]: JSON.stringify(meta) });
+  const header = { ...meta, architecture: GENERATOR_ARCHITECTURE };
+  return writeSafetensors(values, { [CHECKPOINT_METADATA_KEY]: JSON.stringify(header) });
 }
 
 /** Parses checkpoint bytes; an `invalid_input` error when they are not a checkpoint of a known format. */
@@ -66,9 +74,18 @@ export function decodeSupernetCheckpoint<Meta extends CheckpointHeader = Checkpo
   } catch (cause) {
     throw new MfnasError("invalid_input", `checkpoint: ${CHECKPOINT_METADATA_KEY} is not JSON`, {}, { cause });
   }
-  const header = meta as Partial<CheckpointHeader> | null;
+  const header = meta as (Partial<CheckpointHeader> & { architecture?: unknown }) | null;
   if (header?.format !== 1 || !Number.isInteger(header.step)) {
     throw new MfnasError("invalid_input", "checkpoint: metadata lacks format 1 and an integer step", { meta });
+  }
+  if (header.architecture !== GENERATOR_ARCHITECTURE) {
+    const found = typeof header.architecture === "string" ? header.architecture : "none recorded";
+    throw new MfnasError(
+      "invalid_input",
+      `checkpoint: its weights belong to generator architecture ${found}, this code runs ${GENERATOR_ARCHITECTURE}; ` +
+        "train the supernet again",
+      { architecture: header.architecture ?? null, expected: GENERATOR_ARCHITECTURE },
+    );
   }
   return { meta: meta as Meta, tensors: file.tensors };
 }
