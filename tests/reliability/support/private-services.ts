@@ -59,7 +59,12 @@ export interface PrivateRedis {
  * A private redis-server. BullMQ's production requirement is an append-only file (fsync every write) and
  * noeviction; the restart fault keeps that file, as a restarted production Redis would.
  */
-export async function startPrivateRedis(options: { password?: string } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  options: {
+    password?: string;
+    /** false: no append-only file, a restart loses every key. */ persistent?: boolean;
+  } = {},
+): Promise<PrivateRedis> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "mfnas-redis-"));
   const port = await freePort();
   let child: ChildProcess;
@@ -76,7 +81,7 @@ export async function startPrivateRedis(options: { password?: string } = {}): Pr
         "--save",
         "",
         "--appendonly",
-        "yes",
+        options.persistent === false ? "no" : "yes",
         "--appendfsync",
         "always",
         "--maxmemory-policy",
