@@ -132,6 +132,30 @@ describe("searcher killed with SIGKILL mid-search", () => {
     expect(await database.db.generation.count({ where: { searchId: id } })).toBe(GENERATIONS);
   });
 
+  it("runs a search whose job Redis lost: unfinished searches in Postgres are enqueued again", async () => {
+    // As after a Redis restart without persistence: the row says running, no job exists anywhere.
+    const spec = { name: "lost", seed: 3, budget: { generations: 3, population: 8 } };
+    const { id } = await new SearchRepository(database.db).create({ name: "lost", spec, seed: 3 });
+    await database.db.search.update({ where: { id }, data: { status: "running" } });
+    const s = startService("searcher", {
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      SEARCHER_REQUEUE_MS: "500",
+      LOG_LEVEL: "info",
+    });
+    services.push(s);
+    const done = await eventually(
+      async () => {
+        const row = await database.db.search.findUniqueOrThrow({ where: { id } });
+        return row.status === "succeeded" ? row : undefined;
+      },
+      60_000,
+      "the lost search finished",
+    );
+    expect(done.lastGeneration).toBe(2);
+  });
+
   it("a service started with a malformed variable exits non-zero, naming it", async () => {
     const bad = startService("searcher", {
       DATABASE_URL: database.url,

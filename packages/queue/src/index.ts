@@ -4,3 +4,4 @@ export * from "./worker.ts";
 export * from "./shutdown.ts";
 export * from "./metrics.ts";
 export * from "./metrics-server.ts";
+export * from "./requeue.ts";

@@ -17,6 +17,11 @@ const schema = z.object({
   /** How often to look for searches whose worker died; unset = the queue's default. */
   SEARCHER_STALLED_INTERVAL_MS: envVar.positiveInt().optional(),
   /**
+   * How often unfinished searches in Postgres get their search.run job enqueued again (a no-op while it exists;
+   * it recovers searches whose jobs Redis lost). Every replica does it; the job id keeps it to one job.
+   */
+  SEARCHER_REQUEUE_MS: envVar.positiveInt().default(60_000),
+  /**
    * Port of the /metrics, /healthz and /readyz server Prometheus scrapes. Each service has its own default
    * (searcher 9461, trainer 9462, evaluator 9463, device-lab 9464, scheduler 9465) so that all of them can run on
    * one machine; 0 picks a free port (logged at start).

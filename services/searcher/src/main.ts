@@ -1,9 +1,17 @@
 import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
-import { QUEUES } from "@mfnas/core";
+import { JOBS, QUEUES } from "@mfnas/core";
 import { selectBackend } from "@mfnas/model";
-import { CatalogWorker, ServiceMetrics, createRedis, serveMetrics, stopOnSignals } from "@mfnas/queue";
-import { createDb } from "@mfnas/store";
+import {
+  CatalogWorker,
+  JobProducer,
+  ServiceMetrics,
+  createRedis,
+  requeueUnfinished,
+  serveMetrics,
+  stopOnSignals,
+} from "@mfnas/queue";
+import { SearchRepository, createDb } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
 import { SearchMetrics } from "./metrics.ts";
@@ -50,9 +58,14 @@ const metricsServer = await serveMetrics(metrics, {
   log,
 });
 
+const requeueProducer = new JobProducer({ connection: redis, prefix: env.QUEUE_PREFIX });
+let stopRequeue = () => undefined as void;
+
 stopOnSignals(
   async () => {
+    stopRequeue();
     await worker.close();
+    await requeueProducer.close();
     await metricsServer.close();
     await resources.close();
     await db.$disconnect();
@@ -63,4 +76,12 @@ stopOnSignals(
 );
 
 await worker.start();
+const searches = new SearchRepository(db);
+stopRequeue = requeueUnfinished({
+  what: "searches",
+  unfinished: () => searches.unfinishedSearchIds(),
+  enqueue: (searchId) => requeueProducer.enqueue(JOBS.searchRun.name, { searchId }),
+  log,
+  everyMs: env.SEARCHER_REQUEUE_MS,
+});
 logger.info({ queue: QUEUES.search.name, prefix: env.QUEUE_PREFIX }, "searcher ready");

@@ -19,6 +19,8 @@ const schema = z.object({
   TRAINER_LOCK_DURATION_MS: envVar.positiveInt().optional(),
   /** How often to look for training jobs whose worker died; unset = the queue's default. */
   TRAINER_STALLED_INTERVAL_MS: envVar.positiveInt().optional(),
+  /** How often supernets still queued or training get their job enqueued again (recovers jobs Redis lost). */
+  TRAINER_REQUEUE_MS: envVar.positiveInt().default(60_000),
   /**
    * Port of the /metrics, /healthz and /readyz server Prometheus scrapes. Each service has its own default
    * (searcher 9461, trainer 9462, evaluator 9463, device-lab 9464, scheduler 9465) so that all of them can run on

@@ -1,8 +1,16 @@
 import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
-import { QUEUES } from "@mfnas/core";
+import { JOBS, QUEUES } from "@mfnas/core";
 import { selectBackend } from "@mfnas/model";
-import { CatalogWorker, ServiceMetrics, createRedis, serveMetrics, stopOnSignals } from "@mfnas/queue";
+import {
+  CatalogWorker,
+  JobProducer,
+  ServiceMetrics,
+  createRedis,
+  requeueUnfinished,
+  serveMetrics,
+  stopOnSignals,
+} from "@mfnas/queue";
 import { LocalArtifactStore, SupernetRepository, createDb } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
@@ -52,9 +60,14 @@ const metricsServer = await serveMetrics(metrics, {
   log,
 });
 
+const requeueProducer = new JobProducer({ connection: redis, prefix: env.QUEUE_PREFIX });
+let stopRequeue = () => undefined as void;
+
 stopOnSignals(
   async () => {
+    stopRequeue();
     await worker.close();
+    await requeueProducer.close();
     await metricsServer.close();
     await db.$disconnect();
     redis.disconnect();
@@ -64,4 +77,12 @@ stopOnSignals(
 );
 
 await worker.start();
+const supernets = new SupernetRepository(db);
+stopRequeue = requeueUnfinished({
+  what: "supernets",
+  unfinished: () => supernets.unfinishedSupernetIds(),
+  enqueue: (supernetId) => requeueProducer.enqueue(JOBS.trainSupernet.name, { supernetId }),
+  log,
+  everyMs: env.TRAINER_REQUEUE_MS,
+});
 logger.info({ queue: QUEUES.train.name, prefix: env.QUEUE_PREFIX, backend: backend.name }, "trainer ready");

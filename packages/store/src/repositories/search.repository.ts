@@ -70,6 +70,16 @@ export class SearchRepository {
     });
   }
 
+  /** Ids of searches still queued or running, oldest first. */
+  async unfinishedSearchIds(): Promise<string[]> {
+    const rows = await this.db.search.findMany({
+      where: { status: { in: ["queued", "running"] } },
+      orderBy: { createdAt: "asc" },
+      select: { id: true },
+    });
+    return rows.map((r) => r.id);
+  }
+
   /** The algorithm state stored with a generation (null if the generation or its state is missing). */
   async generationState(searchId: string, index: number): Promise<unknown> {
     const row = await this.db.generation.findUnique({

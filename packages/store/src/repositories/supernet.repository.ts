@@ -22,6 +22,16 @@ export class SupernetRepository {
     return this.db.supernet.findUnique({ where: { id }, select: { id: true, status: true, trainingConfig: true } });
   }
 
+  /** Ids of supernets still queued or training, oldest first. */
+  async unfinishedSupernetIds(): Promise<string[]> {
+    const rows = await this.db.supernet.findMany({
+      where: { status: { in: ["queued", "training"] } },
+      orderBy: { createdAt: "asc" },
+      select: { id: true },
+    });
+    return rows.map((r) => r.id);
+  }
+
   async getStatus(id: string): Promise<SupernetStatusValue | null> {
     return (await this.db.supernet.findUnique({ where: { id }, select: { status: true } }))?.status ?? null;
   }
