@@ -8,7 +8,7 @@
  * 3. Active search: the same NSGA-II search (quality proxy vs latency, latency limit) once measuring every
  *    candidate and once with active calibration; final fronts' hypervolume on measured latency, and measurements.
  *
- * Run: npx tsx bench/latency-predictor.ts [TRAIN=60] [HELD_OUT=40] [GENERATIONS=6] [POPULATION=10]
+ * Run: npx tsx bench/latency-predictor.ts [TRAIN=60] [HELD_OUT=40] [GENERATIONS=6] [POPULATION=10] [LR_SIDE=16]
  */
 import { performance } from "node:perf_hooks";
 import {
@@ -49,7 +49,8 @@ import { startLatencyLab } from "../tests/support/latency-lab.ts";
 
 const [train = 60, heldOut = 40, generations = 6, population = 10] = process.argv.slice(2).map(Number);
 const REPEAT = 12;
-const input = { height: 16, width: 16 };
+const side = Number(process.argv[6] ?? 16);
+const input = { height: side, width: side };
 const runtimeConfig: RuntimeConfig = {
   runtime: "tflite",
   threads: 1,
@@ -116,7 +117,7 @@ const pairs = (samples: readonly GenomeSample[], predict: (g: Genome) => { meanM
   });
 const accuracy = accuracyFigures(pairs(heldOutSamples, (g) => predictLatency(predictor, g)));
 const sumOnly = accuracyFigures(
-  pairs(heldOutSamples, (g) => ({ meanMs: kernelSum(predictor.kernels, kernelsOf(g, 16, 16)), stdMs: 0 })),
+  pairs(heldOutSamples, (g) => ({ meanMs: kernelSum(predictor.kernels, kernelsOf(g, input.height, input.width)), stdMs: 0 })),
 );
 const scalarOnly = fitPredictor(scope, profile.samples, trainSamples.slice(0, 8));
 const calibratedSum = accuracyFigures(pairs(heldOutSamples, (g) => predictLatency(scalarOnly, g)));
