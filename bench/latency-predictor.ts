@@ -117,7 +117,10 @@ const pairs = (samples: readonly GenomeSample[], predict: (g: Genome) => { meanM
   });
 const accuracy = accuracyFigures(pairs(heldOutSamples, (g) => predictLatency(predictor, g)));
 const sumOnly = accuracyFigures(
-  pairs(heldOutSamples, (g) => ({ meanMs: kernelSum(predictor.kernels, kernelsOf(g, input.height, input.width)), stdMs: 0 })),
+  pairs(heldOutSamples, (g) => ({
+    meanMs: kernelSum(predictor.kernels, kernelsOf(g, input.height, input.width)),
+    stdMs: 0,
+  })),
 );
 const scalarOnly = fitPredictor(scope, profile.samples, trainSamples.slice(0, 8));
 const calibratedSum = accuracyFigures(pairs(heldOutSamples, (g) => predictLatency(scalarOnly, g)));
