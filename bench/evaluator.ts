@@ -37,7 +37,7 @@ const space = DEFAULT_SEARCH_SPACE;
 const sets = new ValidationSets(undefined);
 
 // initScale 1 keeps activations O(1) as in a trained net (0.1 would time float32 denormals, see bench/export.ts).
-const source = new MfaSupernet(tf, space, { seed, initScale: 1 });
+const source = new MfaSupernet(tf, space, { seed, initScale: 1, outputInitScale: 1 });
 const bytes = await encodeSupernetCheckpoint(supernetCheckpointEntries(source), { format: 1, step: 0 });
 source.dispose();
 const t0 = performance.now();

@@ -46,7 +46,7 @@ describe("hardware-aware search end to end", () => {
     phones = await startEmulatedPhones(2, { adb: { port: ADB_PORT }, serialPrefix: "e2e" });
     // A supernet checkpoint as the trainer stores one; untrained weights score real (low) PSNRs.
     const { tf } = await selectBackend(tfCore, { prefer: "cpu", training: false });
-    const supernet = new MfaSupernet(tf, narrowSpace(DEFAULT_SEARCH_SPACE, SPACE), { seed: 4 });
+    const supernet = new MfaSupernet(tf, narrowSpace(DEFAULT_SEARCH_SPACE, SPACE), { seed: 4, outputInitScale: 1 });
     const bytes = await encodeSupernetCheckpoint(supernetCheckpointEntries(supernet), { format: 1, step: 10 });
     supernet.dispose();
     const supernets = new SupernetRepository(database.db);

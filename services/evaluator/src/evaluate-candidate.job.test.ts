@@ -62,7 +62,7 @@ describe("evaluator on real Postgres and Redis", () => {
     await events.waitUntilReady();
 
     // A checkpoint as the trainer stores one: untrained weights are enough to score.
-    supernet = new MfaSupernet(tf, SPACE, { seed: 4, initScale: 1 });
+    supernet = new MfaSupernet(tf, SPACE, { seed: 4, initScale: 1, outputInitScale: 1 });
     const bytes = await encodeSupernetCheckpoint(supernetCheckpointEntries(supernet), { format: 1, step: STEP });
     const supernets = new SupernetRepository(database.db);
     supernetId = (await supernets.create({ name: "s", searchSpace: SPACE, trainingConfig: {} })).id;

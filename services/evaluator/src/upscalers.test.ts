@@ -20,7 +20,7 @@ const sets = new ValidationSets(undefined);
 beforeAll(async () => {
   tf = (await selectBackend(tfCore, { prefer: "wasm", training: false })).tf;
   // Plain kaiming init inside the blocks too, so outputs spread over [0, 1] instead of sitting near one value.
-  supernet = new MfaSupernet(tf, SPACE, { seed: 11, initScale: 1 });
+  supernet = new MfaSupernet(tf, SPACE, { seed: 11, initScale: 1, outputInitScale: 1 });
 });
 afterAll(() => supernet.dispose());
 
