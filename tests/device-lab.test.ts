@@ -1,6 +1,8 @@
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOBS, measureQueue, type PayloadOf } from "@mfnas/core";
@@ -146,5 +148,30 @@ describe("device lab with two emulated phones on a real adb server", () => {
       "killed phone marked offline",
     );
     expect(victimRow.state).toBe("offline");
+  });
+
+  it("connects a network phone again after the adb server restarted and forgot it, and measures on it", async () => {
+    const alive = phones.find((p) => p.process.exitCode === null && p.process.signalCode === null)!;
+    await promisify(execFile)("adb", ["-P", String(ADB_PORT), "kill-server"]);
+    await promisify(execFile)("adb", ["-P", String(ADB_PORT), "start-server"]);
+    // A fresh server knows no network phones; the agent's heartbeat connects the one it had again.
+    await eventually(
+      async () =>
+        (await adb.driver.list()).some((d) => d.serial === alive.serial && d.state === "device") ? true : undefined,
+      30_000,
+      "phone listed by the restarted adb server",
+    );
+    await eventually(
+      async () => (agent.agent.attached().includes(alive.serial) ? true : undefined),
+      30_000,
+      "attached",
+    );
+    const job = await finished(await measure("measure-after-adb-restart"));
+    expect(await job.getState()).toBe("completed");
+    const row = await database.db.measurement.findFirstOrThrow({
+      where: { requestKey: "measure-after-adb-restart" },
+      include: { device: true },
+    });
+    expect(row.device.serial).toBe(alive.serial);
   });
 });

@@ -39,4 +39,6 @@ export interface DeviceDriver {
   shell(serial: string, argv: readonly string[], options?: CommandOptions): Promise<ShellResult>;
   /** Writes bytes to a phone path (mode 0644). */
   push(serial: string, bytes: Uint8Array, remotePath: string, options?: CommandOptions): Promise<void>;
+  /** Attaches a network phone (`adb connect host:port`); drivers without network phones leave it out. */
+  connect?(host: string, port: number): Promise<unknown>;
 }

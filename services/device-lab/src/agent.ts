@@ -26,6 +26,11 @@ export interface AgentConfig {
   readonly heartbeatMs: number;
   readonly flapLimit: number;
   readonly flapWindowMs: number;
+  /**
+   * Connect network phones (serial `host:port`) again when the adb server no longer lists them, e.g. after the
+   * server restarted: USB phones re-enumerate by themselves, network phones do not. Default true.
+   */
+  readonly reconnectNetworkPhones?: boolean;
   readonly measure: MeasureOptions;
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
@@ -87,6 +92,8 @@ export class DeviceLabAgent {
   private readonly quarantined = new Set<string>();
   private tracking: { stop(): void } | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Network phones this agent has seen online, to connect again if the adb server forgets them. */
+  private readonly networkPhones = new Map<string, { host: string; port: number }>();
   private stopped = false;
 
   constructor(private readonly deps: AgentDeps) {}
@@ -252,6 +259,11 @@ export class DeviceLabAgent {
   private async reconcile(): Promise<void> {
     const listed = await this.deps.driver.list();
     const online = new Set(listed.filter((d) => d.state === "device").map((d) => d.serial));
+    for (const serial of online) {
+      const address = networkAddress(serial);
+      if (address) this.networkPhones.set(serial, address);
+    }
+    await this.reconnectForgotten(listed.map((d) => d.serial));
     for (const serial of this.phones.keys()) {
       if (online.has(serial)) continue;
       const entry = listed.find((d) => d.serial === serial);
@@ -260,6 +272,22 @@ export class DeviceLabAgent {
     for (const serial of online) {
       if (!this.phones.has(serial) && !this.quarantined.has(serial))
         this.onEvent({ type: "added", serial, state: "device" });
+    }
+  }
+
+  /** `adb connect` for remembered network phones the server no longer lists at all (it restarted). */
+  private async reconnectForgotten(listed: readonly string[]): Promise<void> {
+    const { driver, config, log } = this.deps;
+    if (config.reconnectNetworkPhones === false || !driver.connect) return;
+    const known = new Set(listed);
+    for (const [serial, { host, port }] of this.networkPhones) {
+      if (known.has(serial) || this.quarantined.has(serial)) continue;
+      try {
+        await driver.connect(host, port);
+        log.info("network phone connected again", { serial });
+      } catch (error) {
+        log.warn("could not connect network phone again", { serial, error: errorMessage(error) });
+      }
     }
   }
 
@@ -280,4 +308,12 @@ export class DeviceLabAgent {
       }
     }
   }
+}
+
+/** Host and port of a network phone's serial (`127.0.0.1:5555`, `phone.lan:5555`); undefined for USB serials. */
+export function networkAddress(serial: string): { host: string; port: number } | undefined {
+  const m = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(serial);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65_535 ? { host: m[1] as string, port } : undefined;
 }

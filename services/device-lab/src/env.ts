@@ -56,6 +56,8 @@ const schema = z.object({
   /** A phone that disconnects more than this many times within the window is quarantined. */
   DEVICE_LAB_FLAP_LIMIT: envVar.positiveInt().default(4),
   DEVICE_LAB_FLAP_WINDOW_MS: envVar.positiveInt().default(600_000),
+  /** Connect network phones (serial host:port) again when the adb server forgets them, e.g. after it restarted. */
+  DEVICE_LAB_RECONNECT_NETWORK: z.enum(["true", "false"]).default("true"),
   /** Health gate: thresholds and the bounded cool-down wait. */
   DEVICE_LAB_MAX_THERMAL_C: number("°C").default(45),
   DEVICE_LAB_MAX_BATTERY_TEMP_C: number("°C").default(40),

@@ -42,6 +42,7 @@ const agent = new DeviceLabAgent({
     heartbeatMs: env.DEVICE_LAB_HEARTBEAT_MS,
     flapLimit: env.DEVICE_LAB_FLAP_LIMIT,
     flapWindowMs: env.DEVICE_LAB_FLAP_WINDOW_MS,
+    reconnectNetworkPhones: env.DEVICE_LAB_RECONNECT_NETWORK === "true",
     measure: {
       thresholds: {
         maxThermalC: env.DEVICE_LAB_MAX_THERMAL_C,
