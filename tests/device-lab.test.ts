@@ -162,7 +162,7 @@ describe("device lab with two emulated phones on a real adb server", () => {
       "phone listed by the restarted adb server",
     );
     await eventually(
-      async () => (agent.agent.attached().includes(alive.serial) ? true : undefined),
+      () => Promise.resolve(agent.agent.attached().includes(alive.serial) ? true : undefined),
       30_000,
       "attached",
     );
