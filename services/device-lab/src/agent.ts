@@ -66,9 +66,25 @@ interface AttachedPhone {
 /** The device class of a phone: configured per serial or SoC, else "host-cpu" for emulated phones, else its SoC. */
 export function deviceClassOf(identity: DeviceIdentity, classes: Readonly<Record<string, string>>): string {
   const configured = classes[identity.serial] ?? (identity.soc ? classes[identity.soc.code] : undefined);
-  const chosen = configured ?? (identity.emulated ? HOST_CPU_DEVICE_CLASS : (identity.soc?.code ?? "unknown-soc"));
-  if (!DEVICE_CLASS_PATTERN.test(chosen)) throw new Error(`device class ${JSON.stringify(chosen)} is not a valid name`);
-  return chosen;
+  if (configured !== undefined) {
+    // An operator's mapping is used as written; a bad one is a configuration error worth stopping for.
+    if (!DEVICE_CLASS_PATTERN.test(configured)) {
+      throw new Error(`device class ${JSON.stringify(configured)} is not a valid name`);
+    }
+    return configured;
+  }
+  if (identity.emulated) return HOST_CPU_DEVICE_CLASS;
+  return classNameOf(identity.soc?.code ?? "");
+}
+
+/** A SoC code as a device class name (lowercase letters, digits, '-' and '_'); "unknown-soc" when none is left. */
+function classNameOf(code: string): string {
+  const name = code
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "")
+    .slice(0, 63);
+  return DEVICE_CLASS_PATTERN.test(name) ? name : "unknown-soc";
 }
 
 function runnerOf(identity: DeviceIdentity, runners: Readonly<Record<string, RunnerConfig>>): RunnerConfig {
