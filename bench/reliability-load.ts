@@ -13,16 +13,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import * as tfCore from "@tensorflow/tfjs-core";
-import { DEFAULT_SEARCH_SPACE, JOBS, QUEUES, measureQueue, narrowSpace, parseSearchSpec } from "@mfnas/core";
+import { JOBS, QUEUES, measureQueue } from "@mfnas/core";
 import { startEmulatedPhones } from "@mfnas/devices";
-import { MfaSupernet, encodeSupernetCheckpoint, selectBackend, supernetCheckpointEntries } from "@mfnas/model";
 import { JobProducer, createRedis } from "@mfnas/queue";
-import { LocalArtifactStore, SearchRepository, SupernetRepository, applyMigrations, createDb } from "@mfnas/store";
+import { SearchRepository, applyMigrations, createDb } from "@mfnas/store";
 import { MIGRATIONS_DIR } from "../tests/support/database.ts";
 import { startAdbServer, stopPhones } from "../tests/support/device-lab.ts";
 import { eventually, startService, type ServiceProcess } from "../tests/support/processes.ts";
 import { freePort, startPrivatePostgres, startPrivateRedis } from "../tests/reliability/support/private-services.ts";
+import { hostCpuSearchSpec, seedSupernetCheckpoint } from "../tests/support/search-lab.ts";
 
 const [SEARCHES = 3, PHONES = 4, EVALUATORS = 2, GENERATIONS = 4, POPULATION = 8] = process.argv.slice(2).map(Number);
 const SPACE = { scales: [4], trunkWidths: [8, 12, 16], branchWidths: [8, 16], depth: { min: 1, max: 3 } } as const;
@@ -43,14 +42,7 @@ const phones = await startEmulatedPhones(PHONES, { adb: { port: adbPort }, seria
 try {
   await applyMigrations({ databaseUrl: postgres.url, migrationsDir: MIGRATIONS_DIR });
   const db = createDb(postgres.url, { poolSize: 4 });
-  const { tf } = await selectBackend(tfCore, { prefer: "cpu", training: false });
-  const supernet = new MfaSupernet(tf, narrowSpace(DEFAULT_SEARCH_SPACE, SPACE), { seed: 4 });
-  const bytes = await encodeSupernetCheckpoint(supernetCheckpointEntries(supernet), { format: 1, step: 10 });
-  supernet.dispose();
-  const supernets = new SupernetRepository(db);
-  const supernetId = (await supernets.create({ name: "load", searchSpace: SPACE, trainingConfig: {} })).id;
-  const { sha256 } = await new LocalArtifactStore(artifactDir, db).put({ bytes, kind: "checkpoint" });
-  await supernets.recordCheckpoint({ supernetId, step: 10, artifactSha256: sha256, metrics: {} });
+  const supernetId = await seedSupernetCheckpoint(db, artifactDir, { name: "load", space: SPACE });
 
   const env = {
     DATABASE_URL: postgres.url,
@@ -83,29 +75,14 @@ try {
   const t0 = Date.now();
   const ids: string[] = [];
   for (let seed = 1; seed <= SEARCHES; seed++) {
-    const spec = parseSearchSpec({
+    const spec = hostCpuSearchSpec({
       name: `load-${seed}`,
       seed,
-      supernet: { id: supernetId },
+      supernetId,
       space: SPACE,
-      referenceInput: { height: 32, width: 32 },
-      targets: [
-        {
-          deviceClass: "host-cpu",
-          runtimeConfig: {
-            runtime: "tflite",
-            threads: 1,
-            delegate: "xnnpack",
-            precision: "fp32",
-            warmupRuns: 1,
-            runs: 3,
-          },
-          input: { height: 32, width: 32 },
-        },
-      ],
-      objectives: ["psnr", "latency"],
-      budget: { generations: GENERATIONS, population: POPULATION },
-      final: { remeasure: false, exportFormats: ["tflite"] },
+      generations: GENERATIONS,
+      population: POPULATION,
+      remeasure: false,
     });
     const { id } = await new SearchRepository(db).create({ name: spec.name, spec, seed });
     await producer.enqueue(JOBS.searchRun.name, { searchId: id });

@@ -1,17 +1,16 @@
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import * as tfCore from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_SEARCH_SPACE, JOBS, QUEUES, narrowSpace, parseSearchSpec } from "@mfnas/core";
+import { JOBS, QUEUES } from "@mfnas/core";
 import { startEmulatedPhones, type RunningEmulatedPhone } from "@mfnas/devices";
-import { MfaSupernet, encodeSupernetCheckpoint, selectBackend, supernetCheckpointEntries } from "@mfnas/model";
 import { JobProducer, createRedis } from "@mfnas/queue";
-import { LocalArtifactStore, SearchRepository, SupernetRepository } from "@mfnas/store";
+import { SearchRepository } from "@mfnas/store";
 import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
 import { startAdbServer, stopPhones } from "./support/device-lab.ts";
 import { TEST_REDIS_URL } from "./support/env.ts";
 import { eventually, startService, type ServiceProcess } from "./support/processes.ts";
+import { hostCpuSearchSpec, seedSupernetCheckpoint } from "./support/search-lab.ts";
 
 // The whole search path end to end, every service its own process: Postgres, Redis, a real adb server with two
 // emulated phones, the device-lab agent, the evaluator and the searcher. The searcher is killed with SIGKILL in
@@ -44,15 +43,11 @@ describe("hardware-aware search end to end", () => {
     artifactDir = await mkdtemp(path.join(os.tmpdir(), "mfnas-e2e-"));
     adb = await startAdbServer(ADB_PORT);
     phones = await startEmulatedPhones(2, { adb: { port: ADB_PORT }, serialPrefix: "e2e" });
-    // A supernet checkpoint as the trainer stores one; untrained weights score real (low) PSNRs.
-    const { tf } = await selectBackend(tfCore, { prefer: "cpu", training: false });
-    const supernet = new MfaSupernet(tf, narrowSpace(DEFAULT_SEARCH_SPACE, SPACE), { seed: 4, outputInitScale: 1 });
-    const bytes = await encodeSupernetCheckpoint(supernetCheckpointEntries(supernet), { format: 1, step: 10 });
-    supernet.dispose();
-    const supernets = new SupernetRepository(database.db);
-    supernetId = (await supernets.create({ name: "e2e", searchSpace: SPACE, trainingConfig: {} })).id;
-    const { sha256 } = await new LocalArtifactStore(artifactDir, database.db).put({ bytes, kind: "checkpoint" });
-    await supernets.recordCheckpoint({ supernetId, step: 10, artifactSha256: sha256, metrics: {} });
+    supernetId = await seedSupernetCheckpoint(database.db, artifactDir, {
+      name: "e2e",
+      space: SPACE,
+      outputInitScale: 1,
+    });
     env = {
       DATABASE_URL: database.url,
       REDIS_URL: TEST_REDIS_URL,
@@ -83,29 +78,14 @@ describe("hardware-aware search end to end", () => {
   }, 60_000);
 
   it("completes a search through the device lab and the evaluator, resuming after kill -9 without redoing work", async () => {
-    const spec = parseSearchSpec({
+    const spec = hostCpuSearchSpec({
       name: "e2e",
       seed: 11,
-      supernet: { id: supernetId },
+      supernetId,
       space: SPACE,
-      referenceInput: { height: 32, width: 32 },
-      targets: [
-        {
-          deviceClass: "host-cpu",
-          runtimeConfig: {
-            runtime: "tflite",
-            threads: 1,
-            delegate: "xnnpack",
-            precision: "fp32",
-            warmupRuns: 1,
-            runs: 3,
-          },
-          input: { height: 32, width: 32 },
-        },
-      ],
-      objectives: ["psnr", "latency"],
-      budget: { generations: GENERATIONS, population: POPULATION },
-      final: { remeasure: true, exportFormats: ["tflite"] },
+      generations: GENERATIONS,
+      population: POPULATION,
+      remeasure: true,
     });
     const { id } = await new SearchRepository(database.db).create({ name: spec.name, spec, seed: spec.seed });
     const searcherEnv = { SEARCHER_LOCK_DURATION_MS: "2000", SEARCHER_STALLED_INTERVAL_MS: "1000" };

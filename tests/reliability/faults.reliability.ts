@@ -14,20 +14,11 @@
 // measurement and reproduce every generation's population, front and hypervolume, and the final front.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import * as tfCore from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_SEARCH_SPACE, JOBS, narrowSpace, parseSearchSpec } from "@mfnas/core";
+import { JOBS } from "@mfnas/core";
 import { startEmulatedPhones, type RunningEmulatedPhone } from "@mfnas/devices";
-import { MfaSupernet, encodeSupernetCheckpoint, selectBackend, supernetCheckpointEntries } from "@mfnas/model";
 import { JobProducer, createRedis } from "@mfnas/queue";
-import {
-  LocalArtifactStore,
-  SearchRepository,
-  SupernetRepository,
-  applyMigrations,
-  createDb,
-  type Db,
-} from "@mfnas/store";
+import { SearchRepository, applyMigrations, createDb, type Db } from "@mfnas/store";
 import { MIGRATIONS_DIR, uniqueName } from "../support/database.ts";
 import { startAdbServer, stopPhones } from "../support/device-lab.ts";
 import { eventually, startService, type ServiceProcess } from "../support/processes.ts";
@@ -40,6 +31,7 @@ import {
   type PrivateRedis,
   type SmallDisk,
 } from "./support/private-services.ts";
+import { hostCpuSearchSpec, seedSupernetCheckpoint } from "../support/search-lab.ts";
 
 const run = promisify(execFile);
 const SPACE = { scales: [4], trunkWidths: [8, 12, 16], branchWidths: [8], depth: { min: 1, max: 2 } } as const;
@@ -104,14 +96,7 @@ describe("faults during a running search", () => {
     adbPort = await freePort();
     adb = await startAdbServer(adbPort);
     phones = await startEmulatedPhones(2, { adb: { port: adbPort }, serialPrefix: "rel" });
-    const { tf } = await selectBackend(tfCore, { prefer: "cpu", training: false });
-    const supernet = new MfaSupernet(tf, narrowSpace(DEFAULT_SEARCH_SPACE, SPACE), { seed: 4 });
-    const bytes = await encodeSupernetCheckpoint(supernetCheckpointEntries(supernet), { format: 1, step: 10 });
-    supernet.dispose();
-    const supernets = new SupernetRepository(db);
-    supernetId = (await supernets.create({ name: "rel", searchSpace: SPACE, trainingConfig: {} })).id;
-    const { sha256 } = await new LocalArtifactStore(disk.dir, db).put({ bytes, kind: "checkpoint" });
-    await supernets.recordCheckpoint({ supernetId, step: 10, artifactSha256: sha256, metrics: {} });
+    supernetId = await seedSupernetCheckpoint(db, disk.dir, { name: "rel", space: SPACE });
     env = {
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
@@ -132,29 +117,14 @@ describe("faults during a running search", () => {
   }, 60_000);
 
   function specOf(name: string) {
-    return parseSearchSpec({
+    return hostCpuSearchSpec({
       name,
       seed: SEED,
-      supernet: { id: supernetId },
+      supernetId,
       space: SPACE,
-      referenceInput: { height: 32, width: 32 },
-      targets: [
-        {
-          deviceClass: "host-cpu",
-          runtimeConfig: {
-            runtime: "tflite",
-            threads: 1,
-            delegate: "xnnpack",
-            precision: "fp32",
-            warmupRuns: 1,
-            runs: 3,
-          },
-          input: { height: 32, width: 32 },
-        },
-      ],
-      objectives: ["psnr", "latency"],
-      budget: { generations: GENERATIONS, population: POPULATION },
-      final: { remeasure: false, exportFormats: ["tflite"] },
+      generations: GENERATIONS,
+      population: POPULATION,
+      remeasure: false,
     });
   }
 
