@@ -4,7 +4,6 @@ import { JOBS, QUEUES } from "@mfnas/core";
 import { selectBackend } from "@mfnas/model";
 import {
   CatalogWorker,
-  JobProducer,
   ServiceMetrics,
   createRedis,
   requeueUnfinished,
@@ -58,14 +57,22 @@ const metricsServer = await serveMetrics(metrics, {
   log,
 });
 
-const requeueProducer = new JobProducer({ connection: redis, prefix: env.QUEUE_PREFIX });
-let stopRequeue = () => undefined as void;
+const searches = new SearchRepository(db);
+const requeue = requeueUnfinished({
+  connection: redis,
+  prefix: env.QUEUE_PREFIX,
+  what: "searches",
+  job: JOBS.searchRun.name,
+  payloadOf: (searchId) => ({ searchId }),
+  unfinished: () => searches.unfinishedSearchIds(),
+  log,
+  everyMs: env.SEARCHER_REQUEUE_MS,
+});
 
 stopOnSignals(
   async () => {
-    stopRequeue();
+    await requeue.stop();
     await worker.close();
-    await requeueProducer.close();
     await metricsServer.close();
     await resources.close();
     await db.$disconnect();
@@ -76,12 +83,4 @@ stopOnSignals(
 );
 
 await worker.start();
-const searches = new SearchRepository(db);
-stopRequeue = requeueUnfinished({
-  what: "searches",
-  unfinished: () => searches.unfinishedSearchIds(),
-  enqueue: (searchId) => requeueProducer.enqueue(JOBS.searchRun.name, { searchId }),
-  log,
-  everyMs: env.SEARCHER_REQUEUE_MS,
-});
 logger.info({ queue: QUEUES.search.name, prefix: env.QUEUE_PREFIX }, "searcher ready");

@@ -4,7 +4,6 @@ import { JOBS, QUEUES } from "@mfnas/core";
 import { selectBackend } from "@mfnas/model";
 import {
   CatalogWorker,
-  JobProducer,
   ServiceMetrics,
   createRedis,
   requeueUnfinished,
@@ -60,14 +59,22 @@ const metricsServer = await serveMetrics(metrics, {
   log,
 });
 
-const requeueProducer = new JobProducer({ connection: redis, prefix: env.QUEUE_PREFIX });
-let stopRequeue = () => undefined as void;
+const supernets = new SupernetRepository(db);
+const requeue = requeueUnfinished({
+  connection: redis,
+  prefix: env.QUEUE_PREFIX,
+  what: "supernets",
+  job: JOBS.trainSupernet.name,
+  payloadOf: (supernetId) => ({ supernetId }),
+  unfinished: () => supernets.unfinishedSupernetIds(),
+  log,
+  everyMs: env.TRAINER_REQUEUE_MS,
+});
 
 stopOnSignals(
   async () => {
-    stopRequeue();
+    await requeue.stop();
     await worker.close();
-    await requeueProducer.close();
     await metricsServer.close();
     await db.$disconnect();
     redis.disconnect();
@@ -77,12 +84,4 @@ stopOnSignals(
 );
 
 await worker.start();
-const supernets = new SupernetRepository(db);
-stopRequeue = requeueUnfinished({
-  what: "supernets",
-  unfinished: () => supernets.unfinishedSupernetIds(),
-  enqueue: (supernetId) => requeueProducer.enqueue(JOBS.trainSupernet.name, { supernetId }),
-  log,
-  everyMs: env.TRAINER_REQUEUE_MS,
-});
 logger.info({ queue: QUEUES.train.name, prefix: env.QUEUE_PREFIX, backend: backend.name }, "trainer ready");
