@@ -203,6 +203,7 @@ export function createSearchRunHandler(resources: SearchRunResources) {
         log.info("search cancelled; stopping", { searchId, atGeneration: optimizer.generation });
         return { generations: optimizer.generation };
       }
+      const last = summarize(optimizer, book);
       const result = await finalizeSearch(
         {
           searchId,
@@ -210,8 +211,8 @@ export function createSearchRunHandler(resources: SearchRunResources) {
           supernetSpace: spaces.base,
           axes,
           book,
-          front: frontGenomes(optimizer, book, spec),
-          hypervolume: summarize(optimizer, book).hypervolume,
+          front: frontGenomes(optimizer, last.front, spec),
+          hypervolume: last.hypervolume,
         },
         resources,
         cancel.signal,
@@ -490,9 +491,9 @@ function summarize(
 }
 
 /** The final Pareto set as candidates, in front order. */
-function frontGenomes(optimizer: Optimizer<Genome>, book: SearchBook, spec: SearchSpec): CandidateGenome[] {
+function frontGenomes(optimizer: Optimizer<Genome>, front: readonly string[], spec: SearchSpec): CandidateGenome[] {
   const genomes = new Map(optimizer.population().map((m) => [genomeHash(m.individual), m.individual]));
-  return summarize(optimizer, book).front.flatMap((hash) => {
+  return front.flatMap((hash) => {
     const genome = genomes.get(hash);
     return genome ? [candidateOf(genome, spec)] : [];
   });
