@@ -56,3 +56,27 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", done, { once: true });
   });
 }
+
+/** What `failedJobs` needs of a BullMQ queue. */
+interface JobLookup {
+  getJob(id: string): Promise<{ failedReason: string; getState(): Promise<string> } | undefined>;
+}
+
+/**
+ * The keys whose job (by the id it was enqueued under) failed for good, with the job's reason; `awaitResults`'s
+ * `failures` for work that runs as queued jobs. Keys without a job id are never reported failed.
+ */
+export async function failedJobs<K>(
+  queue: JobLookup,
+  jobIds: ReadonlyMap<K, string>,
+  keys: readonly K[],
+  fallbackReason: string,
+): Promise<Map<K, string>> {
+  const failed = new Map<K, string>();
+  for (const key of keys) {
+    const id = jobIds.get(key);
+    const job = id === undefined ? undefined : await queue.getJob(id);
+    if (job && (await job.getState()) === "failed") failed.set(key, job.failedReason || fallbackReason);
+  }
+  return failed;
+}

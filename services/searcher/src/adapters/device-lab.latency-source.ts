@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson, JOBS, measureQueue, type SearchTarget } from "@mfnas/core";
 import { EXPORTER_VERSION, exportGenerator } from "@mfnas/export";
 import type { JobProducer } from "@mfnas/queue";
-import { awaitResults } from "../await-results.ts";
+import { awaitResults, failedJobs } from "../await-results.ts";
 import type { CandidateGenome, Latency, LatencyRequest, LatencySource } from "../ports.ts";
 import { probeWeights } from "./probe-weights.ts";
 
@@ -76,13 +76,14 @@ export class DeviceLabLatencySource implements LatencySource {
     for (const m of models) keyOf.set(m.hash, measurementRequestKey(target, m.hash, m.artifactSha256, tag));
     const stored = await store.measurementsByRequestKey([...keyOf.values()]);
     const missing = models.filter((m) => !stored.has(keyOf.get(m.hash) ?? ""));
+    const jobIds = new Map<string, string>();
     for (const m of missing) {
       const requestKey = keyOf.get(m.hash) ?? "";
       const artifactSha256 =
         m.artifactSha256 ?? (m.candidate ? await this.exportProbe(m.candidate, target) : undefined);
       if (artifactSha256 === undefined) throw new Error(`no model to measure for ${m.hash}`);
       // As for evaluations: a measurement that failed for good earlier is tried again once by this request.
-      await producer.enqueue(
+      const { jobId } = await producer.enqueue(
         JOBS.measure.name,
         {
           requestKey,
@@ -95,20 +96,14 @@ export class DeviceLabLatencySource implements LatencySource {
         },
         { retryFailed: true },
       );
+      jobIds.set(requestKey, jobId);
       this.requested++;
     }
     const queue = producer.queue(measureQueue(target.deviceClass).name);
     const results = await awaitResults([...keyOf.values()], {
       signal,
       fetch: (keys) => store.measurementsByRequestKey(keys),
-      failures: async (keys) => {
-        const failed = new Map<string, string>();
-        for (const key of keys) {
-          const job = await queue.getJob(`devicelab.measure-${key}`);
-          if (job && (await job.getState()) === "failed") failed.set(key, job.failedReason || "measurement failed");
-        }
-        return failed;
-      },
+      failures: (keys) => failedJobs(queue, jobIds, keys, "measurement failed"),
       onProgress: (done, total) => this.options.onProgress?.(target.name ?? target.deviceClass, done, total),
     });
     return new Map(models.map((m) => [m.hash, results.get(keyOf.get(m.hash) ?? "") ?? new Error("lost")]));

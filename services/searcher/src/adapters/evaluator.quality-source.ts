@@ -1,6 +1,6 @@
 import { JOBS, QUEUES } from "@mfnas/core";
 import type { JobProducer } from "@mfnas/queue";
-import { awaitResults } from "../await-results.ts";
+import { awaitResults, failedJobs } from "../await-results.ts";
 import type { Quality, QualityRequest, QualitySource } from "../ports.ts";
 
 /** What the evaluator source reads from the results store. */
@@ -37,23 +37,17 @@ export class EvaluatorQualitySource implements QualitySource {
     const stored = await store.evaluations(key, hashes);
     const jobIds = new Map<string, string>();
     for (const g of request.genomes) {
+      if (stored.has(g.hash)) continue;
       const payload = { ...key, genomeHash: g.hash, genome: g.encoded };
-      jobIds.set(g.hash, JOBS.evaluateCandidate.jobId(payload));
       // A job that failed for good in an earlier search (say, before a fix) is tried again once by this one.
-      if (!stored.has(g.hash)) await producer.enqueue(JOBS.evaluateCandidate.name, payload, { retryFailed: true });
+      const { jobId } = await producer.enqueue(JOBS.evaluateCandidate.name, payload, { retryFailed: true });
+      jobIds.set(g.hash, jobId);
     }
     const queue = producer.queue(QUEUES.evaluate.name);
     return awaitResults(hashes, {
       signal,
       fetch: (pending) => store.evaluations(key, pending),
-      failures: async (pending) => {
-        const failed = new Map<string, string>();
-        for (const hash of pending) {
-          const job = await queue.getJob(jobIds.get(hash) ?? "");
-          if (job && (await job.getState()) === "failed") failed.set(hash, job.failedReason || "evaluation failed");
-        }
-        return failed;
-      },
+      failures: (pending) => failedJobs(queue, jobIds, pending, "evaluation failed"),
       ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
     });
   }
