@@ -18,18 +18,26 @@ import {
 } from "./test-support.ts";
 
 /**
- * The fewest steps after which the largest SubGenerator beats bicubic here (600 steps: 32.52 dB against bicubic's
- * 32.49, too close to rely on; 800: 32.61). About 100 s on an idle core.
+ * Steps of the acceptance run: about 150 s on an idle core. The tiny config's space is widened here to trunk 16/24:
+ * 16 is the default space's narrowest trunk, and at trunk 8 the smallest SubGenerator only crept up (31.95 ->
+ * 32.04 dB after 800 steps, 32.13 even trained alone, 32.29 after 1600 steps), too little to show what the
+ * supernet's smallest members gain from training.
  */
 const STEPS = 800;
+const SPACE = { scales: [4 as const], trunkWidths: [16, 24], branchWidths: [8], depth: { min: 1, max: 2 } };
 
 describe("supernet training on the bundled images (acceptance)", () => {
-  it("improves the largest SubGenerator past bicubic upscaling, and the smallest over its start", async () => {
+  it("improves the largest SubGenerator past bicubic upscaling, and the smallest by over 0.3 dB", async () => {
     const tf = await trainingTf();
     const artifacts = new MemoryArtifacts();
     const teacher = await teacherBytes();
     await artifacts.put({ bytes: teacher });
-    const config = tinyConfig(sha256(teacher), { steps: STEPS, checkpointEvery: STEPS, logEvery: 100 });
+    const config = tinyConfig(sha256(teacher), {
+      space: SPACE,
+      steps: STEPS,
+      checkpointEvery: STEPS,
+      logEvery: 100,
+    });
     const store = new MemoryStore(config);
     await createTrainSupernetHandler({ tf, store, artifacts, log: quiet })(jobContext("s1"));
     expect(store.status).toBe("ready");
@@ -63,10 +71,10 @@ describe("supernet training on the bundled images (acceptance)", () => {
     // Untrained, conv_last is zero: every SubGenerator outputs the bilinear upsampling of its input (31.95 dB).
     expect(figures.largest.initial).toBeCloseTo(figures.smallest.initial, 6);
     expect(figures.largest.initial).toBeLessThan(bicubic - 0.5);
-    // Measured: largest 31.95 -> 32.61, smallest 31.95 -> 32.04, bicubic 32.49.
+    // Measured: largest 31.95 -> 32.66, smallest 31.95 -> 32.40, bicubic 32.49.
     expect(figures.largest.trained).toBeGreaterThan(bicubic);
     expect(figures.largest.trained).toBeGreaterThan(figures.largest.initial + 0.5);
-    expect(figures.smallest.trained).toBeGreaterThan(figures.smallest.initial);
+    expect(figures.smallest.trained).toBeGreaterThan(figures.smallest.initial + 0.3);
     state.dispose();
     initial.dispose();
     run.teacher.dispose();
