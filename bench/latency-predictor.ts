@@ -8,12 +8,17 @@
  * 3. Active search: the same NSGA-II search (quality proxy vs latency, latency limit) once measuring every
  *    candidate and once with active calibration; final fronts' hypervolume on measured latency, and measurements.
  *
+ * Every latency is the target's statistic (STATISTIC, default "min": the fastest run of a measurement's
+ * repetitions; "median": the median of the repetitions' mean runs), for fitting, checking and searching alike.
+ *
  * Run: npx tsx bench/latency-predictor.ts [TRAIN=60] [HELD_OUT=40] [GENERATIONS=6] [POPULATION=10] [LR_SIDE=16]
+ *      [STATISTIC=min] [REPETITIONS=6]
  */
 import { performance } from "node:perf_hooks";
 import {
   COST_MODEL_VERSION,
   DEFAULT_SEARCH_SPACE,
+  LATENCY_STATISTICS,
   createRng,
   dominates,
   encodeGenome,
@@ -22,6 +27,7 @@ import {
   hypervolume,
   sampleGenome,
   type Genome,
+  type LatencyStatistic,
   type RuntimeConfig,
 } from "@mfnas/core";
 import {
@@ -37,6 +43,7 @@ import {
 import type { WorkerLog } from "@mfnas/queue";
 import {
   createSearchRunHandler,
+  latencyMs,
   type CandidateGenome,
   type LatencySource,
   type Quality,
@@ -45,11 +52,16 @@ import {
   type SearchStore,
 } from "@mfnas/searcher";
 import { ActiveLatencySource } from "../services/searcher/src/adapters/active.latency-source.ts";
+import { DeviceLabKernelMeasurer } from "../services/searcher/src/adapters/kernel-measurer.ts";
 import { startLatencyLab } from "../tests/support/latency-lab.ts";
 
 const [train = 60, heldOut = 40, generations = 6, population = 10] = process.argv.slice(2).map(Number);
-const REPEAT = 12;
+const REPEAT = 20;
 const side = Number(process.argv[6] ?? 16);
+const statistic = (process.argv[7] ?? "min") as LatencyStatistic;
+if (!LATENCY_STATISTICS.includes(statistic))
+  throw new Error(`STATISTIC must be one of ${LATENCY_STATISTICS.join(", ")}`);
+const repetitions = Number(process.argv[8] ?? 6);
 const input = { height: side, width: side };
 const runtimeConfig: RuntimeConfig = {
   runtime: "tflite",
@@ -68,16 +80,20 @@ const lab = await startLatencyLab({
   port: 5089,
   runtimeConfig,
   input,
-  confidence: { relativeHalfWidth: 0.03, minRepetitions: 3, maxRepetitions: 5 },
+  confidence: { relativeHalfWidth: 0, minRepetitions: repetitions, maxRepetitions: repetitions },
 });
-const { target } = lab;
+const target = { ...lab.target, latencyStatistic: statistic };
+const kernelMeasurer = new DeviceLabKernelMeasurer(target, lab.latencySource(), {
+  ensureArchitectures: (rows, version, at) => lab.searches.ensureArchitectures(rows, version, at),
+  putArtifact: lab.putArtifact,
+});
 
 // 1. Kernel profiling.
 const plan = profilingPlan(DEFAULT_SEARCH_SPACE, input, { blockShare: 0.1 });
 const profile = await profileKernels(
-  { deviceClass: target.deviceClass, runtimeConfig, input },
+  { deviceClass: target.deviceClass, runtimeConfig, input, statistic },
   plan,
-  lab.kernelMeasurer,
+  kernelMeasurer,
   signal,
 );
 console.log(`kernels: ${profile.samples.length} of ${plan.length} profiled (${elapsed()})`);
@@ -98,7 +114,7 @@ const measureAll = async (source: LatencySource, genomes: CandidateGenome[], tag
   const measured = await source.measure({ target, genomes, ...(tag ? { tag } : {}) }, signal);
   return genomes.flatMap((g) => {
     const m = measured.get(g.hash);
-    return m && !(m instanceof Error) ? [{ genome: g.genome, ms: m.medianMs }] : [];
+    return m && !(m instanceof Error) ? [{ genome: g.genome, ms: latencyMs(m, statistic) }] : [];
   });
 };
 const lab0 = lab.latencySource();
@@ -108,7 +124,7 @@ const heldOutSamples = await measureAll(lab0, heldOutSet);
 const repeated = await measureAll(lab0, heldOutSet.slice(0, REPEAT), "repeat");
 console.log(`held out: ${heldOutSamples.length} measured, ${repeated.length} twice (${elapsed()})`);
 
-const scope = { deviceClass: target.deviceClass, runtimeConfig, input };
+const scope = { deviceClass: target.deviceClass, runtimeConfig, input, statistic };
 const predictor = fitPredictor(scope, profile.samples, trainSamples);
 const pairs = (samples: readonly GenomeSample[], predict: (g: Genome) => { meanMs: number; stdMs: number }) =>
   samples.map((s) => {
@@ -154,7 +170,7 @@ const spec = {
   name: "bench",
   supernet: { id: supernetId },
   objectives: ["psnr", "latency"],
-  targets: [{ deviceClass: target.deviceClass, runtimeConfig, input, maxLatencyMs: 40 }],
+  targets: [{ deviceClass: target.deviceClass, runtimeConfig, input, latencyStatistic: statistic, maxLatencyMs: 40 }],
   referenceInput: input,
   budget: { generations, population },
 };
@@ -197,7 +213,7 @@ const measuredFront = async (search: typeof full, source: LatencySource) => {
   );
   const points = members.flatMap((r) => {
     const m = r.latencies.find((l) => l.measuredMs !== null)?.measuredMs ?? extra.get(r.genomeHash);
-    const ms = typeof m === "number" ? m : m && !(m instanceof Error) ? m.medianMs : undefined;
+    const ms = typeof m === "number" ? m : m && !(m instanceof Error) ? latencyMs(m, statistic) : undefined;
     return ms !== undefined && ms <= 40 && r.psnr !== null ? [[-r.psnr, ms]] : [];
   });
   return { points: points.filter((a) => !points.some((b) => b !== a && dominates(b, a))), measuredNow: missing.length };
@@ -210,7 +226,9 @@ const hvActive = hypervolume(activeFront.points, reference);
 const activeMeasurements = activeDevice.newMeasurements;
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-console.log(`\nhost: 2 shared cores; LR ${input.height}x${input.width}; runtime ${JSON.stringify(runtimeConfig)}`);
+console.log(
+  `\nhost: 2 shared cores; LR ${input.height}x${input.width}; runtime ${JSON.stringify(runtimeConfig)}; ${repetitions} repetitions; statistic ${statistic}`,
+);
 console.log(`kernels profiled: ${profile.samples.length} (failed ${Object.keys(profile.failed).length})`);
 console.log(`predictor ${predictor.version}: ${trainSamples.length} training SubGenerators; report ${stored.sha256}`);
 for (const [name, f] of [

@@ -46,7 +46,7 @@ describe("latency predictor on real measurements (emulated phone, device lab)", 
 
   it("profiles the kernels through the measure job, fits, predicts and stores the report the API serves", async () => {
     const signal = new AbortController().signal;
-    const scope = { deviceClass: lab.target.deviceClass, runtimeConfig, input };
+    const scope = { deviceClass: lab.target.deviceClass, runtimeConfig, input, statistic: "median" as const };
     const plan = profilingPlan(SPACE, input, { blockShare: 1 });
     expect(plan.map(kernelKey)).toContain("upsample.pixel-shuffle.c16.8x8");
     const profile = await profileKernels(scope, plan, lab.kernelMeasurer, signal);

@@ -94,6 +94,7 @@ export async function startLatencyLab(options: {
     target,
     latencySource,
     kernelMeasurer,
+    putArtifact,
     storeReport,
     stop: () => teardownLab({ agent, producer, redis, prefix, phones, adb, database }),
   };

@@ -49,4 +49,21 @@ describe("selectForMeasurement", () => {
     });
     expect([...batch.keys()]).toEqual(["fast-good"]);
   });
+
+  it("with a limit keeps the most decision-relevant: nearest the limit first, then the most uncertain", () => {
+    const candidates = [
+      candidate("front-sure", 31, 30, 0.5),
+      candidate("front-unsure", 31.5, 31, 3),
+      candidate("limit-far", 33, 47, 2),
+      candidate("limit-close", 34, 50.5, 2),
+      candidate("unknown", 35, 45, Number.POSITIVE_INFINITY),
+    ];
+    const all = selectForMeasurement({ candidates, front, maxLatencyMs: 50 });
+    expect(all.size).toBe(5);
+    const three = selectForMeasurement({ candidates, front, maxLatencyMs: 50, limit: 3 });
+    expect([...three.keys()]).toEqual(["unknown", "limit-close", "limit-far"]);
+    const four = selectForMeasurement({ candidates, front, maxLatencyMs: 50, limit: 4 });
+    expect([...four.keys()]).toEqual(["unknown", "limit-close", "limit-far", "front-unsure"]);
+    expect(selectForMeasurement({ candidates, front, maxLatencyMs: 50, limit: 0 }).size).toBe(0);
+  });
 });

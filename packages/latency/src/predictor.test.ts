@@ -15,7 +15,12 @@ const RUNTIME: RuntimeConfig = {
   warmupRuns: 1,
   runs: 5,
 };
-const SCOPE: PredictorScope = { deviceClass: "synthetic", runtimeConfig: RUNTIME, input: { height: 16, width: 16 } };
+const SCOPE: PredictorScope = {
+  deviceClass: "synthetic",
+  runtimeConfig: RUNTIME,
+  input: { height: 16, width: 16 },
+  statistic: "median",
+};
 
 /** A device whose kernels cost 0.05 ms + 2 ms/GMAC + 0.3 ms/MB, with kind-specific slowdowns. */
 function deviceKernelMs(k: KernelSpec): number {

@@ -8,7 +8,15 @@
  * A predictor is plain JSON (`serializePredictor`), and its version is a content hash of its parameters.
  */
 import { createHash } from "node:crypto";
-import { MfnasError, canonicalJson, createRng, genomeCost, type Genome, type RuntimeConfig } from "@mfnas/core";
+import {
+  MfnasError,
+  canonicalJson,
+  createRng,
+  genomeCost,
+  type Genome,
+  type LatencyStatistic,
+  type RuntimeConfig,
+} from "@mfnas/core";
 import { fitEnsemble, predictEnsemble, type BoostOptions, type Ensemble } from "./gbt.ts";
 import { fitKernelModel, kernelSum, type KernelModel, type KernelSample } from "./kernel-model.ts";
 import { kernelsOf } from "./kernels.ts";
@@ -25,11 +33,13 @@ export interface PredictorScope {
   readonly deviceClass: string;
   readonly runtimeConfig: RuntimeConfig;
   readonly input: { readonly height: number; readonly width: number };
+  /** Which figure of a measurement the predictor learns and predicts: the median or the fastest run. */
+  readonly statistic: LatencyStatistic;
 }
 
 export interface GenomeSample {
   readonly genome: Genome;
-  /** Measured median latency, ms. */
+  /** Measured latency (the scope's statistic), ms. */
   readonly ms: number;
 }
 

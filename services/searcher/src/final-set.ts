@@ -1,6 +1,6 @@
-import { targetName, type SearchSpace, type SearchSpec } from "@mfnas/core";
+import { latencyStatisticOf, targetName, type SearchSpace, type SearchSpec } from "@mfnas/core";
 import type { ObjectiveAxis } from "./objectives.ts";
-import type { CandidateGenome, LatencySource, SearchBook } from "./ports.ts";
+import { latencyMs, type CandidateGenome, type Latency, type LatencySource, type SearchBook } from "./ports.ts";
 
 export type FinalFormat = "tflite" | "onnx" | "tfjs";
 
@@ -78,7 +78,7 @@ export async function finalizeSearch(
   const base = { ...(supernet ? { supernet } : {}), space, genomes: front };
   const exports = new Map<FinalFormat, Map<string, string>>();
   const targetModels = new Map<string, Map<string, string>>();
-  const finalLatency = new Map<string, Map<string, { medianMs: number; measurementId: string } | Error>>();
+  const finalLatency = new Map<string, Map<string, Latency | Error>>();
   if (resources.exporter && front.length > 0) {
     for (const format of spec.final.exportFormats) {
       exports.set(
@@ -114,7 +114,7 @@ export async function finalizeSearch(
       if (final instanceof Error) errors.push(`${name}: ${final.message}`);
       latency[name] = {
         searchMs: axis >= 0 ? (objectives[axis] ?? null) : null,
-        finalMs: final && !(final instanceof Error) ? final.medianMs : null,
+        finalMs: final && !(final instanceof Error) ? latencyMs(final, latencyStatisticOf(target)) : null,
         ...(final && !(final instanceof Error) ? { finalMeasurementId: final.measurementId } : {}),
       };
     }

@@ -1,5 +1,12 @@
-import { genomeCost, searchObjectives, targetName, type SearchObjective, type SearchSpec } from "@mfnas/core";
-import type { CandidateGenome, Latency, Quality } from "./ports.ts";
+import {
+  genomeCost,
+  latencyStatisticOf,
+  searchObjectives,
+  targetName,
+  type SearchObjective,
+  type SearchSpec,
+} from "@mfnas/core";
+import { latencyMs, type CandidateGenome, type Latency, type Quality } from "./ports.ts";
 
 /** Stand-in for a figure that could not be obtained: finite (the algorithms need finite numbers) and never good. */
 export const MISSING_FIGURE = 1e9;
@@ -78,6 +85,11 @@ export function fitnessOf(spec: SearchSpec, axes: readonly ObjectiveAxis[], figu
     if (value instanceof Error) errors.push(`${target}: ${value.message}`);
     return value instanceof Error ? undefined : value;
   };
+  const statistic = new Map(spec.targets.map((t) => [targetName(t), latencyStatisticOf(t)]));
+  const latencyFigure = (target: string): number | undefined => {
+    const value = latency(target);
+    return value && latencyMs(value, statistic.get(target) ?? "median");
+  };
   const objectives = axes.map((axis) => {
     switch (axis.objective) {
       case "psnr":
@@ -85,7 +97,7 @@ export function fitnessOf(spec: SearchSpec, axes: readonly ObjectiveAxis[], figu
       case "ssim":
         return quality ? -quality.ssim : MISSING_FIGURE;
       case "latency":
-        return latency(axis.target ?? "")?.medianMs ?? MISSING_FIGURE;
+        return latencyFigure(axis.target ?? "") ?? MISSING_FIGURE;
       case "memory":
         return analyticMemoryMb(cost);
       case "macs":
@@ -100,7 +112,7 @@ export function fitnessOf(spec: SearchSpec, axes: readonly ObjectiveAxis[], figu
   over(cost.params, spec.constraints.maxParams);
   for (const target of spec.targets) {
     const name = target.name ?? target.deviceClass;
-    if (target.maxLatencyMs !== undefined) over(latency(name)?.medianMs ?? Infinity, target.maxLatencyMs);
+    if (target.maxLatencyMs !== undefined) over(latencyFigure(name) ?? Infinity, target.maxLatencyMs);
     if (target.maxPeakMemoryMb !== undefined) {
       const measured = latency(name)?.peakMemoryMb;
       const analytic = analyticMemoryMb(genomeCost(figures.candidate.genome, target.input.height, target.input.width));

@@ -1,4 +1,4 @@
-import type { CostReport, Genome, SearchTarget } from "@mfnas/core";
+import type { CostReport, Genome, LatencyStatistic, SearchTarget } from "@mfnas/core";
 
 /**
  * The searcher's ports: what it needs from the results store, the evaluator and the device lab. Each is
@@ -31,10 +31,24 @@ export interface Quality {
 }
 
 export interface Latency {
+  /** Median over the repetitions of each repetition's mean run. */
   readonly medianMs: number;
+  /** Fastest single run over every repetition. */
+  readonly minMs: number;
   /** Peak memory the runtime reported on the phone, if it reports one. */
   readonly peakMemoryMb: number | null;
   readonly measurementId: string;
+}
+
+/** A measurement as a candidate of a target stores it, with the figure that is that target's latency. */
+export interface MeasuredLatency extends Latency {
+  /** `medianMs` or `minMs`, by the target's `latencyStatistic`. */
+  readonly latencyMs: number;
+}
+
+/** A target's latency from a measurement: the figure its `latencyStatistic` names. */
+export function latencyMs(latency: Latency, statistic: LatencyStatistic): number {
+  return statistic === "min" ? latency.minMs : latency.medianMs;
 }
 
 /** Latency a predictor gave, never a measurement. */
@@ -48,7 +62,7 @@ export interface LatencyPrediction {
 export interface CandidateRecord extends CandidateGenome {
   readonly quality: Quality | null;
   /** Measured latency per target name; predictions never go here. */
-  readonly measured: Readonly<Record<string, Latency>>;
+  readonly measured: Readonly<Record<string, MeasuredLatency>>;
   /** Predicted latency per target name (searches with latencySource "predicted"). */
   readonly predicted?: Readonly<Record<string, LatencyPrediction>>;
   readonly objectives: readonly number[];
@@ -153,6 +167,10 @@ export interface EstimateRequest extends LatencyRequest {
   ) => { readonly objectives: readonly number[]; readonly violation: number };
   /** Objective vectors of the search's current front (empty before the first generation). */
   readonly front: readonly (readonly number[])[];
+  /** Most candidates of this batch to measure on the device; absent = every decision-relevant one. */
+  readonly limit?: number;
+  /** Width of the uncertainty band in predicted standard deviations; absent = the source's default. */
+  readonly z?: number;
 }
 
 export interface LatencyEstimate {

@@ -1,4 +1,5 @@
 import {
+  ACTIVE_MEASUREMENT_DEFAULTS,
   COST_MODEL_VERSION,
   DEFAULT_SEARCH_SPACE,
   MfnasError,
@@ -10,6 +11,7 @@ import {
   genomeHash,
   genomeVariation,
   hypervolume,
+  latencyStatisticOf,
   narrowSpace,
   parseSearchSpec,
   restoreOptimizer,
@@ -25,17 +27,19 @@ import {
 import { throwIfAborted, type JobContext, type WorkerLog } from "@mfnas/queue";
 import { finalizeSearch, type FinalExporter } from "./final-set.ts";
 import { fitnessOf, objectiveAxes, referencePoint, type ObjectiveAxis } from "./objectives.ts";
-import type {
-  CandidateGenome,
-  CandidateRecord,
-  Latency,
-  LatencyPrediction,
-  LatencySource,
-  PopulationMember,
-  Quality,
-  QualitySource,
-  SearchBook,
-  SearchStore,
+import {
+  latencyMs,
+  type CandidateGenome,
+  type CandidateRecord,
+  type Latency,
+  type LatencyPrediction,
+  type LatencySource,
+  type MeasuredLatency,
+  type PopulationMember,
+  type Quality,
+  type QualitySource,
+  type SearchBook,
+  type SearchStore,
 } from "./ports.ts";
 
 export interface SearchRunResources {
@@ -355,6 +359,10 @@ async function estimateBatch(
 ): Promise<BatchFigures> {
   const byHash = new Map(batch.map((c) => [c.hash, c]));
   const front = frontOfBook(book);
+  // The device-time budget: measurements may be at most maxShare of all latency estimates so far, this batch's too.
+  const policy = { ...ACTIVE_MEASUREMENT_DEFAULTS, ...spec.activeMeasurement };
+  let estimated = book.measurementsRequested + (book.measurementsSaved ?? 0);
+  let measured = book.measurementsRequested;
   const latency = new Map<string, Map<string, Latency | Error>>();
   const predicted = new Map<string, Map<string, LatencyPrediction>>();
   for (const target of spec.targets) {
@@ -376,7 +384,11 @@ async function estimateBatch(
       const q = quality?.get(hash);
       return fitnessOf(spec, axes, { candidate, ...(q ? { quality: q } : {}), latency: lat });
     };
-    const estimate = await source.estimate({ target, genomes: batch, fitness, front }, signal);
+    estimated += batch.length;
+    const limit = Math.max(0, Math.floor(policy.maxShare * estimated) - measured);
+    const before = source.newMeasurements;
+    const estimate = await source.estimate({ target, genomes: batch, fitness, front, limit, z: policy.z }, signal);
+    measured += source.newMeasurements - before;
     latency.set(name, estimate.measured);
     predicted.set(name, estimate.predicted);
   }
@@ -385,7 +397,7 @@ async function estimateBatch(
 
 /** A prediction in the shape fitness reads (never stored as a measurement). */
 function asLatency(p: LatencyPrediction): Latency {
-  return { medianMs: p.meanMs, peakMemoryMb: null, measurementId: "" };
+  return { medianMs: p.meanMs, minMs: p.meanMs, peakMemoryMb: null, measurementId: "" };
 }
 
 /** Objective vectors of the current population's first front, from the searcher's book. */
@@ -403,11 +415,14 @@ function recordOf(
   figures: BatchFigures,
 ): CandidateRecord {
   const latency = new Map<string, Latency | Error>();
-  const measured: Record<string, Latency> = {};
+  const measured: Record<string, MeasuredLatency> = {};
+  const statistic = new Map(spec.targets.map((t) => [targetName(t), latencyStatisticOf(t)]));
   for (const [target, values] of figures.latency) {
     const value = values.get(candidate.hash);
     if (value) latency.set(target, value);
-    if (value && !(value instanceof Error)) measured[target] = value;
+    if (value && !(value instanceof Error)) {
+      measured[target] = { ...value, latencyMs: latencyMs(value, statistic.get(target) ?? "median") };
+    }
   }
   const predicted: Record<string, LatencyPrediction> = {};
   for (const [target, values] of figures.predicted ?? []) {

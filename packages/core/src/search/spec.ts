@@ -11,6 +11,10 @@ import { DEVICE_CLASS_PATTERN } from "../jobs/queues.ts";
  * stored specs stay valid.
  */
 
+/** The figures of a device measurement a target's latency can be (see `latencyStatistic` on a target). */
+export const LATENCY_STATISTICS = ["median", "min"] as const;
+export type LatencyStatistic = (typeof LATENCY_STATISTICS)[number];
+
 const inputSize = z.strictObject({
   height: z.int().min(8).max(2_048).multipleOf(4),
   width: z.int().min(8).max(2_048).multipleOf(4),
@@ -34,7 +38,14 @@ const targetSchema = z.strictObject({
   }),
   /** LR input of the model measured on the phone. */
   input: inputSize.default({ height: 64, width: 64 }),
-  /** Constraint: measured (or predicted) median latency at most this many ms. */
+  /**
+   * Which figure of a measurement is this target's latency (objective, constraint and predictor): "median" (the
+   * median over repetitions of each repetition's mean run, the default) or "min" (the fastest single run of all
+   * repetitions, the figure that stays repeatable on a host shared with other work, whose contention only ever adds
+   * time).
+   */
+  latencyStatistic: z.enum(LATENCY_STATISTICS).optional(),
+  /** Constraint: measured (or predicted) latency, by `latencyStatistic`, at most this many ms. */
   maxLatencyMs: z.number().positive().max(3_600_000).optional(),
   /** Constraint: peak memory at most this many MB (measured where the runtime reports it, else the cost model). */
   maxPeakMemoryMb: z.number().positive().max(1_000_000).optional(),
@@ -100,6 +111,18 @@ export const searchSpecSchema = z
     algorithm: algorithmSchema.default({ kind: "nsga2", crossoverProbability: 0.9 }),
     /** Where latency comes from: every candidate measured on phones, or predicted with active measurement. */
     latencySource: z.enum(["measured", "predicted"]).default("measured"),
+    /**
+     * How a "predicted" search spends device time: candidates whose measurement could change a decision (uncertain
+     * near a latency limit, or possibly on the front) are measured, the most decision-relevant first, until
+     * `maxShare` of the latency estimates so far were measurements (default 0.1; the final re-measurement is not
+     * counted). `z`: width of the uncertainty band in predicted standard deviations (default 2).
+     */
+    activeMeasurement: z
+      .strictObject({
+        maxShare: z.number().min(0).max(1).optional(),
+        z: z.number().positive().max(10).optional(),
+      })
+      .optional(),
     budget: z.strictObject({
       generations: z.int().min(1).max(10_000),
       population: z.int().min(2).max(4_096),
@@ -162,6 +185,14 @@ export function searchObjectives(spec: Pick<SearchSpec, "objectives" | "supernet
 /** The name a target goes by in fronts, latencies and reports. */
 export function targetName(target: SearchTarget): string {
   return target.name ?? target.deviceClass;
+}
+
+/** Defaults of a predicted search's active measurement (see `activeMeasurement` in the spec). */
+export const ACTIVE_MEASUREMENT_DEFAULTS = { maxShare: 0.1, z: 2 } as const;
+
+/** The measurement figure that is a target's latency ("median" unless the target says otherwise). */
+export function latencyStatisticOf(target: Pick<SearchTarget, "latencyStatistic">): LatencyStatistic {
+  return target.latencyStatistic ?? "median";
 }
 
 /** Validates a spec; the error names every bad field by its path. */

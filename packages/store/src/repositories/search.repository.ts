@@ -12,7 +12,10 @@ interface GenomeRecord {
 
 interface CandidateWrite extends GenomeRecord {
   readonly quality: { psnr: number; ssim: number } | null;
-  readonly measured: Readonly<Record<string, { medianMs: number; peakMemoryMb: number | null; measurementId: string }>>;
+  /** Per target: its latency figure from the measurement (median or fastest run, as the target asks). */
+  readonly measured: Readonly<
+    Record<string, { latencyMs: number; peakMemoryMb: number | null; measurementId: string }>
+  >;
   readonly predicted?: Readonly<Record<string, { meanMs: number; stdMs: number; predictorVersion: string }>>;
   readonly objectives: readonly number[];
   readonly violation: number;
@@ -115,16 +118,19 @@ export class SearchRepository {
     });
   }
 
-  /** Stored measurements by request key: median latency, reported peak memory and the row id. */
+  /** Stored measurements by request key: median and fastest-run latency, reported peak memory and the row id. */
   async measurementsByRequestKey(
     keys: readonly string[],
-  ): Promise<Map<string, { medianMs: number; peakMemoryMb: number | null; measurementId: string }>> {
+  ): Promise<Map<string, { medianMs: number; minMs: number; peakMemoryMb: number | null; measurementId: string }>> {
     const rows = await this.db.measurement.findMany({
       where: { requestKey: { in: [...keys] } },
-      select: { id: true, requestKey: true, medianMs: true, peakMemoryMb: true },
+      select: { id: true, requestKey: true, medianMs: true, minMs: true, peakMemoryMb: true },
     });
     return new Map(
-      rows.map((r) => [r.requestKey, { medianMs: r.medianMs, peakMemoryMb: r.peakMemoryMb, measurementId: r.id }]),
+      rows.map((r) => [
+        r.requestKey,
+        { medianMs: r.medianMs, minMs: r.minMs, peakMemoryMb: r.peakMemoryMb, measurementId: r.id },
+      ]),
     );
   }
 
@@ -187,7 +193,7 @@ export class SearchRepository {
             return {
               candidateId: idOf.get(m.hash) ?? "",
               target,
-              measuredMs: l?.medianMs ?? null,
+              measuredMs: l?.latencyMs ?? null,
               measuredPeakMemMb: l?.peakMemoryMb ?? null,
               measurementId: l?.measurementId ?? null,
               predictedMs: p?.meanMs ?? null,

@@ -1,4 +1,4 @@
-import { canonicalJson, type SearchTarget } from "@mfnas/core";
+import { canonicalJson, latencyStatisticOf, type SearchTarget } from "@mfnas/core";
 import {
   fitPredictor,
   predictLatency,
@@ -8,13 +8,14 @@ import {
   type LatencyPredictor,
   type PredictorScope,
 } from "@mfnas/latency";
-import type {
-  EstimateRequest,
-  Latency,
-  LatencyEstimate,
-  LatencyPrediction,
-  LatencyRequest,
-  LatencySource,
+import {
+  latencyMs,
+  type EstimateRequest,
+  type Latency,
+  type LatencyEstimate,
+  type LatencyPrediction,
+  type LatencyRequest,
+  type LatencySource,
 } from "../ports.ts";
 
 /** A target's predictor data: the profiled kernels and the SubGenerators measured so far. */
@@ -46,7 +47,12 @@ interface ScopeState {
 }
 
 export function scopeOf(target: SearchTarget): PredictorScope {
-  return { deviceClass: target.deviceClass, runtimeConfig: target.runtimeConfig, input: target.input };
+  return {
+    deviceClass: target.deviceClass,
+    runtimeConfig: target.runtimeConfig,
+    input: target.input,
+    statistic: latencyStatisticOf(target),
+  };
 }
 
 /**
@@ -102,7 +108,8 @@ export class ActiveLatencySource implements LatencySource {
       }),
       front: request.front,
       ...(request.target.maxLatencyMs !== undefined ? { maxLatencyMs: request.target.maxLatencyMs } : {}),
-      ...(this.options.z !== undefined ? { z: this.options.z } : {}),
+      ...((request.z ?? this.options.z) !== undefined ? { z: request.z ?? this.options.z } : {}),
+      ...(request.limit !== undefined ? { limit: request.limit } : {}),
     });
     const toMeasure = request.genomes.filter((g) => chosen.has(g.hash));
     const measured =
@@ -140,7 +147,7 @@ export class ActiveLatencySource implements LatencySource {
       const m = measured.get(g.hash);
       const key = canonicalJson(g.genome);
       if (!m || m instanceof Error || state.known.has(key)) continue;
-      state.samples.push({ genome: g.genome, ms: m.medianMs });
+      state.samples.push({ genome: g.genome, ms: latencyMs(m, latencyStatisticOf(request.target)) });
       state.known.add(key);
       added++;
     }

@@ -1,6 +1,7 @@
-import type { SearchTarget } from "@mfnas/core";
+import { latencyStatisticOf, type SearchTarget } from "@mfnas/core";
 import { exportGraph } from "@mfnas/export";
 import { kernelFigures, kernelKey, type KernelMeasurer, type KernelSpec } from "@mfnas/latency";
+import { latencyMs } from "../ports.ts";
 import type { DeviceLabLatencySource } from "./device-lab.latency-source.ts";
 import { kernelGraph, kernelHash } from "./kernel-graph.ts";
 
@@ -24,7 +25,8 @@ export const KERNEL_GRAPH_VERSION = "mfnas-kernel/1";
 
 /**
  * Kernel profiling through the device lab: each kernel exported alone as a small TFLite model (kernel-graph.ts),
- * stored, and measured by the real `devicelab.measure` job on the target's device class and runtime config.
+ * stored, and measured by the real `devicelab.measure` job on the target's device class and runtime config (the
+ * target's latency statistic is each kernel's figure).
  * A kernel is an Architecture row of its own (genome `{kernel: ...}`, keyed by `kernelHash`), so its measurements
  * are cached and reused like a SubGenerator's.
  */
@@ -68,7 +70,8 @@ export class DeviceLabKernelMeasurer implements KernelMeasurer {
     return new Map(
       kernels.map((k) => {
         const r = measured.get(kernelHash(k));
-        return [kernelKey(k), r === undefined ? new Error("lost") : r instanceof Error ? r : r.medianMs];
+        if (r === undefined) return [kernelKey(k), new Error("lost")];
+        return [kernelKey(k), r instanceof Error ? r : latencyMs(r, latencyStatisticOf(this.target))];
       }),
     );
   }

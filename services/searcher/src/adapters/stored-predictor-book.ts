@@ -5,7 +5,7 @@ import type { PredictorBook } from "./active.latency-source.ts";
 
 /**
  * A predictor's data from the results store: every Measurement of the scope's device class, runtime config and
- * input, split into profiled kernels (architecture rows with a `kernel` genome) and SubGenerators. Refitted
+ * input (its median or fastest run, as the scope's statistic says), split into profiled kernels (architecture rows with a `kernel` genome) and SubGenerators. Refitted
  * predictors are stored as `report` artifacts with metadata `{report: "latency-model", ...}`.
  */
 export function storedPredictorBook(
@@ -16,7 +16,7 @@ export function storedPredictorBook(
     load: async (scope) => {
       const rows = await db.measurement.findMany({
         where: { deviceClass: scope.deviceClass, inputHeight: scope.input.height, inputWidth: scope.input.width },
-        select: { medianMs: true, runtimeConfig: true, architecture: { select: { genome: true } } },
+        select: { medianMs: true, minMs: true, runtimeConfig: true, architecture: { select: { genome: true } } },
         orderBy: { createdAt: "asc" },
       });
       const config = canonicalJson(scope.runtimeConfig);
@@ -25,8 +25,9 @@ export function storedPredictorBook(
       for (const r of rows) {
         if (canonicalJson(r.runtimeConfig) !== config) continue;
         const genome = r.architecture.genome as { kernel?: KernelSpec } | Genome;
-        if ("kernel" in genome && genome.kernel) kernels.push({ kernel: genome.kernel, ms: r.medianMs });
-        else samples.push({ genome: validateGenomeStructure(genome), ms: r.medianMs });
+        const ms = scope.statistic === "min" ? r.minMs : r.medianMs;
+        if ("kernel" in genome && genome.kernel) kernels.push({ kernel: genome.kernel, ms });
+        else samples.push({ genome: validateGenomeStructure(genome), ms });
       }
       return { kernels, samples };
     },
