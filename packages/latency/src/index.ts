@@ -61,3 +61,4 @@ export {
 } from "./profiling.ts";
 export { accuracyFigures, type AccuracyFigures, type PredictedVsMeasured } from "./accuracy.ts";
 export { selectForMeasurement, type ActiveCandidate, type ActiveSelection, type MeasureReason } from "./active.ts";
+export { MIN_SAMPLES_PER_FOLD, crossValidatedAccuracy, type CrossValidationOptions } from "./cross-validate.ts";

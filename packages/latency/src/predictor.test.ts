@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SEARCH_SPACE, createRng, sampleGenome, type Genome, type RuntimeConfig } from "@mfnas/core";
 import { accuracyFigures } from "./accuracy.ts";
+import { crossValidatedAccuracy } from "./cross-validate.ts";
 import { fitBoosted, fitEnsemble, predictBoosted, predictEnsemble } from "./gbt.ts";
 import { fitKernelModel, kernelLatency, kernelSum } from "./kernel-model.ts";
 import { kernelFigures, kernelKey, kernelsOf, spaceKernels, type KernelSpec } from "./kernels.ts";
@@ -139,6 +140,20 @@ describe("predictor", () => {
     expect(figures.within10).toBeGreaterThanOrEqual(0.95);
     expect(accuracyFigures(sumOnly).within10).toBeLessThan(0.5);
     expect(figures.coverage2Std).toBeGreaterThan(0.8);
+  });
+
+  it("cross-validates on its own measurements close to a true held-out set, and says nothing from too few", () => {
+    const noise = noisy(2);
+    const train = genomes(10, 150).map((genome) => ({ genome, ms: deviceGenomeMs(genome, noise) }));
+    const cv = crossValidatedAccuracy(SCOPE, kernelSamples, train);
+    expect(cv?.count).toBe(150);
+    expect(cv?.within10).toBeGreaterThanOrEqual(0.9);
+    expect(crossValidatedAccuracy(SCOPE, kernelSamples, train)).toEqual(cv);
+    // A kernel model of a different device: cross-validation exposes the error the trees cannot fully fix.
+    const wrong = train.map((s) => ({ ...s, ms: s.ms * (s.genome.blocks.length % 2 ? 1.5 : 0.7) }));
+    expect(crossValidatedAccuracy(SCOPE, kernelSamples, wrong)?.mapePct).toBeGreaterThan(cv?.mapePct ?? Infinity);
+    expect(crossValidatedAccuracy(SCOPE, kernelSamples, train.slice(0, 19))).toBeUndefined();
+    expect(crossValidatedAccuracy(SCOPE, kernelSamples, train.slice(0, 20))?.count).toBe(20);
   });
 
   it("is unsure before any SubGenerator is measured, and a refit with more data narrows it", () => {

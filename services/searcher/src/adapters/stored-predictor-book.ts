@@ -1,17 +1,33 @@
 import { canonicalJson, validateGenomeStructure, type Genome } from "@mfnas/core";
-import { serializePredictor, type GenomeSample, type KernelSample, type KernelSpec } from "@mfnas/latency";
+import {
+  crossValidatedAccuracy,
+  serializePredictor,
+  type GenomeSample,
+  type KernelSample,
+  type KernelSpec,
+} from "@mfnas/latency";
 import type { Db } from "@mfnas/store";
 import type { PredictorBook } from "./active.latency-source.ts";
 
+type ReportValue = string | number | boolean | null | { readonly [key: string]: ReportValue };
+
+/** A new accuracy report once the measured SubGenerators have grown by this factor since the last one. */
+const REPORT_GROWTH = 1.1;
+const CV_FOLDS = 5;
+
 /**
  * A predictor's data from the results store: every Measurement of the scope's device class, runtime config and
- * input (its median or fastest run, as the scope's statistic says), split into profiled kernels (architecture rows with a `kernel` genome) and SubGenerators. Refitted
- * predictors are stored as `report` artifacts with metadata `{report: "latency-model", ...}`.
+ * input (its median or fastest run, as the scope's statistic says), split into profiled kernels (architecture rows
+ * with a `kernel` genome) and SubGenerators. Refitted predictors are stored as `report` artifacts with metadata
+ * `{report: "latency-model", ...}`, and with them, as the measurements grow, an accuracy report cross-validated
+ * on those measurements (`{report: "latency-predictor", ...}`, the one the API and dashboard show).
  */
 export function storedPredictorBook(
   db: Db,
-  putReport: (bytes: Uint8Array, metadata: Record<string, string | number>) => Promise<unknown>,
+  putReport: (bytes: Uint8Array, metadata: Record<string, ReportValue>) => Promise<{ sha256: string }>,
 ): PredictorBook {
+  /** Per scope, the measured SubGenerators behind the last accuracy report written. */
+  const reported = new Map<string, number>();
   return {
     load: async (scope) => {
       const rows = await db.measurement.findMany({
@@ -32,12 +48,36 @@ export function storedPredictorBook(
       return { kernels, samples };
     },
     save: async (predictor, data) => {
-      await putReport(new TextEncoder().encode(serializePredictor(predictor)), {
+      const model = await putReport(new TextEncoder().encode(serializePredictor(predictor)), {
         report: "latency-model",
         deviceClass: predictor.scope.deviceClass,
         predictorVersion: predictor.version,
         samples: data.samples.length,
         kernels: data.kernels.length,
+      });
+      // The accuracy report, cross-validated on the measurements themselves, when they have grown enough since
+      // the scope's last report (a refit follows every measured batch; a report for each would say little new).
+      const key = canonicalJson(predictor.scope);
+      const last = reported.get(key) ?? 0;
+      if (data.samples.length < Math.max(last * REPORT_GROWTH, last + 1)) return;
+      const figures = crossValidatedAccuracy(predictor.scope, data.kernels, data.samples, { folds: CV_FOLDS });
+      if (!figures) return;
+      reported.set(key, data.samples.length);
+      const report = {
+        ...figures,
+        method: `${CV_FOLDS}-fold cross-validation on the measured SubGenerators`,
+        trainSamples: data.samples.length,
+        kernels: data.kernels.length,
+        statistic: predictor.scope.statistic,
+        input: predictor.scope.input,
+        runtimeConfig: predictor.scope.runtimeConfig,
+      };
+      await putReport(new TextEncoder().encode(JSON.stringify(report, null, 2)), {
+        ...JSON.parse(JSON.stringify(report)),
+        report: "latency-predictor",
+        deviceClass: predictor.scope.deviceClass,
+        predictorVersion: predictor.version,
+        predictorArtifact: model.sha256,
       });
     },
   };
