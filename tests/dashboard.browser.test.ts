@@ -338,7 +338,7 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     expect(downloadEvent.suggestedFilename()).toMatch(/^subgenerator-[0-9a-f]{12}-[0-9a-f]{12}\.tflite$/);
   }, 60_000);
 
-  it("shows the device lab: phones, health, queue depth and utilization", async () => {
+  it("shows the device lab: phones, health, queue depth, utilization and the predictors' accuracy", async () => {
     // A second class with a quarantined phone, and two measure jobs waiting for pixel-7.
     await t.database.db.device.create({
       data: {
@@ -361,6 +361,29 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
         inputWidth: 64,
       });
     }
+    // An older and a newer accuracy report of the class's latency predictor: the page shows the newer.
+    const report = (version: string, within10: number) =>
+      t.artifacts.put({
+        bytes: new TextEncoder().encode(JSON.stringify({ version, within10 })),
+        kind: "report",
+        mediaType: "application/json",
+        metadata: {
+          report: "latency-predictor",
+          deviceClass: TARGET,
+          predictorVersion: version,
+          statistic: "min",
+          input: { height: 32, width: 32 },
+          count: 50,
+          trainSamples: 80,
+          rmseMs: 1.234,
+          mapePct: 4.56,
+          within5: 0.62,
+          within10,
+          coverage2Std: 0.96,
+        },
+      });
+    await report("lp-0000000000000001", 0.5);
+    const newest = await report("lp-0000000000000002", 0.9);
     const measured = await t.database.db.measurement.count({ where: { deviceId } });
     await page.goto(`${base}/#/lab`);
     await page.waitForSelector("table.lab-phones");
@@ -386,6 +409,28 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     expect(pixel7[6]).toBe(`${share.toFixed(1)}% (${((measured * WALL_MS) / 1000).toFixed(1)} s benchmarking)`);
     const pixel8 = await phones.nth(1).locator("td").allTextContents();
     expect(pixel8[2]).toBe("quarantinedtoo hot");
+    const predictors = page.locator("table.lab-predictors tbody tr");
+    expect(await predictors.count()).toBe(1);
+    const cells = await predictors.nth(0).locator("td").allTextContents();
+    expect(cells.slice(0, 11)).toEqual([
+      "pixel-7",
+      "fastest run",
+      "32x32",
+      "50",
+      "1.23 ms",
+      "4.6%",
+      "62.0%",
+      "90.0%",
+      "96.0%",
+      "80 models",
+      "lp-0000000000000002",
+    ]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      predictors.nth(0).locator("button.download").click(),
+    ]);
+    const bytes = await readFile((await download.path()) as string);
+    expect(Buffer.compare(bytes, Buffer.from(await t.artifacts.get(newest.sha256)))).toBe(0);
   });
 
   it("compares two searches' fronts on one plot", async () => {

@@ -1,5 +1,6 @@
-// The device lab: queue depth per device class, and each phone's state, health and utilization in the last hour.
-import { api } from "../api.js";
+// The device lab: queue depth per device class, each phone's state, health and utilization in the last hour, and
+// the accuracy of each class's latency predictor on held-out measured SubGenerators.
+import { api, download } from "../api.js";
 import { badge, fixed, h, int, progressBar, replace, table, when } from "../dom.js";
 import { healthText } from "./candidate.js";
 
@@ -11,7 +12,76 @@ import { healthText } from "./candidate.js";
  *   health: unknown; measurements: number; busyMs: number; untimed: number; utilization: number;
  *   lastMeasuredAt: string | null }} DeviceRow
  * @typedef {{ windowStart: string; windowEnd: string; classes: ClassRow[]; devices: DeviceRow[] }} Lab
+ * @typedef {{ deviceClass?: string; predictorVersion?: string; statistic?: string;
+ *   input?: { height: number; width: number }; count?: number; trainSamples?: number; rmseMs?: number;
+ *   mapePct?: number; within5?: number; within10?: number; coverage2Std?: number }} ReportFigures
+ * @typedef {{ sha256: string; metadata: ReportFigures; createdAt: string; downloadUrl: string }} PredictorReport
  */
+
+/** @param {number | undefined} share */
+const percent = (share) => (share === undefined ? "–" : `${fixed(share * 100, 1)}%`);
+
+/**
+ * A button that downloads a report's JSON (through the API, with the session's key).
+ * @param {string} url
+ * @param {ReportFigures} m
+ * @param {(e: unknown) => void} fail
+ */
+function reportButton(url, m, fail) {
+  const name = m.predictorVersion ?? "report";
+  const button = h("button", { type: "button", class: "download mono small" }, name);
+  button.addEventListener(
+    "click",
+    () => void download(url, `${m.deviceClass ?? "predictor"}-${name}.json`).catch(fail),
+  );
+  return button;
+}
+
+/**
+ * The latest report of each device class, as a table (reports come newest first).
+ * @param {PredictorReport[]} reports
+ * @param {(e: unknown) => void} fail
+ */
+function predictorTable(reports, fail) {
+  /** @type {Map<string, PredictorReport>} */
+  const latest = new Map();
+  for (const r of reports) {
+    const cls = r.metadata.deviceClass ?? "?";
+    if (!latest.has(cls)) latest.set(cls, r);
+  }
+  if (latest.size === 0) return h("p", { class: "muted" }, "No latency predictor has been fitted yet.");
+  return table(
+    [
+      "device class",
+      "latency",
+      "input",
+      "held out",
+      "RMSE",
+      "MAPE",
+      "within ±5%",
+      "within ±10%",
+      "±2 std coverage",
+      "fitted on",
+      "predictor",
+      "fitted",
+    ],
+    [...latest.values()].map(({ metadata: m, createdAt, downloadUrl }) => [
+      m.deviceClass ?? "?",
+      m.statistic === "min" ? "fastest run" : "median",
+      m.input ? `${m.input.height}x${m.input.width}` : "–",
+      String(m.count ?? "–"),
+      m.rmseMs === undefined ? "–" : `${fixed(m.rmseMs, 2)} ms`,
+      m.mapePct === undefined ? "–" : `${fixed(m.mapePct, 1)}%`,
+      percent(m.within5),
+      percent(m.within10),
+      percent(m.coverage2Std),
+      m.trainSamples === undefined ? "–" : `${m.trainSamples} models`,
+      reportButton(downloadUrl, m, fail),
+      when(createdAt),
+    ]),
+    { class: "lab-predictors" },
+  );
+}
 
 const REFRESH_MS = 5_000;
 
@@ -19,19 +89,27 @@ const REFRESH_MS = 5_000;
 export function labPage(root) {
   const classes = h("div", { id: "lab-classes" });
   const phones = h("div", { id: "lab-phones" });
+  const predictors = h("div", { id: "lab-predictors" });
   const note = h("p", { class: "muted" });
   replace(
     root,
     h("div", { class: "page-head" }, h("h1", {}, "Device lab")),
     h("section", {}, h("h2", {}, "Queues per device class"), classes),
     h("section", {}, h("h2", {}, "Phones"), phones),
+    h("section", {}, h("h2", {}, "Latency predictors (held-out accuracy)"), predictors),
     note,
   );
   let stopped = false;
+  /** @param {unknown} e */
+  const fail = (e) => replace(note, h("span", { class: "error" }, e instanceof Error ? e.message : String(e)));
 
   const load = async () => {
-    const lab = /** @type {Lab} */ (await api("/v1/device-lab"));
+    const [lab, reports] = await Promise.all([
+      /** @type {Promise<Lab>} */ (api("/v1/device-lab")),
+      /** @type {Promise<{ items: PredictorReport[] }>} */ (api("/v1/predictors")),
+    ]);
     if (stopped) return;
+    replace(predictors, predictorTable(reports.items, fail));
     replace(
       classes,
       lab.classes.length === 0
@@ -84,8 +162,6 @@ export function labPage(root) {
         `${when(lab.windowEnd)}, over that hour. Refreshed every ${REFRESH_MS / 1000} s.`,
     );
   };
-  /** @param {unknown} e */
-  const fail = (e) => replace(note, h("span", { class: "error" }, e instanceof Error ? e.message : String(e)));
   void load().catch(fail);
   const timer = setInterval(() => void load().catch(fail), REFRESH_MS);
   return () => {
