@@ -144,7 +144,7 @@ const first = new Map(heldOutSamples.map((s) => [encodeGenome(s.genome), s.ms]))
 const noise = accuracyFigures(
   repeated.map((s) => ({ predictedMs: s.ms, predictedStdMs: 0, measuredMs: first.get(encodeGenome(s.genome)) ?? 0 })),
 );
-const report = { ...accuracy, trainSamples: trainSamples.length, input, runtimeConfig };
+const report = { ...accuracy, trainSamples: trainSamples.length, input, runtimeConfig, statistic };
 const stored = await lab.storeReport(predictor, profile.samples, report);
 
 // 3. Active search vs measuring every candidate.

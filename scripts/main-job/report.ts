@@ -86,7 +86,7 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
   });
   const svg = renderFrontSvg(points, {
     title: `mfnas search ${report.searchId.slice(0, 8)}: quality vs latency on ${target}`,
-    xLabel: `median latency on ${target} (ms)`,
+    xLabel: `latency on ${target} (ms, fastest run)`,
     yLabel: "Y-PSNR (dB)",
     yReference: { value: bicubic, label: `bicubic ${bicubic.toFixed(2)} dB` },
   });

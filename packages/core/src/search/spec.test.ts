@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSearchSpec, searchObjectives } from "../index.ts";
+import { latencyStatisticOf, parseSearchSpec, searchObjectives } from "../index.ts";
 
 const SUPERNET = "3f1c2b4e-8d7a-4c1e-9b2f-5a6d7e8f9012";
 
@@ -48,6 +48,26 @@ describe("search spec", () => {
         colour: 1,
       }),
     ).toThrow(/name: .*referenceInput\.height: .*multiple of 4.*budget\.generations: .*colour/s);
+  });
+
+  it("takes a target's latency statistic and a predicted search's measurement share, and names bad ones", () => {
+    const spec = parseSearchSpec({
+      name: "n",
+      targets: [{ deviceClass: "host-cpu", latencyStatistic: "min" }, { deviceClass: "pixel-7" }],
+      latencySource: "predicted",
+      activeMeasurement: { maxShare: 0.2 },
+      budget: { generations: 1, population: 2 },
+    });
+    expect(spec.targets.map((t) => latencyStatisticOf(t))).toEqual(["min", "median"]);
+    expect(spec.activeMeasurement).toEqual({ maxShare: 0.2 });
+    expect(() =>
+      parseSearchSpec({
+        name: "n",
+        targets: [{ deviceClass: "host-cpu", latencyStatistic: "mean" }],
+        activeMeasurement: { maxShare: 1.5, z: 0 },
+        budget: { generations: 1, population: 2 },
+      }),
+    ).toThrow(/targets\.0\.latencyStatistic: .*activeMeasurement\.maxShare: .*activeMeasurement\.z: /s);
   });
 
   it("refuses objectives the spec cannot compute", () => {
