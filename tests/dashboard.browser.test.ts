@@ -429,7 +429,7 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
       page.waitForEvent("download"),
       predictors.nth(0).locator("button.download").click(),
     ]);
-    const bytes = await readFile((await download.path()) as string);
+    const bytes = await readFile(await download.path());
     expect(Buffer.compare(bytes, Buffer.from(await t.artifacts.get(newest.sha256)))).toBe(0);
   });
 

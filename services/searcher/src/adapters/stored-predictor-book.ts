@@ -73,7 +73,7 @@ export function storedPredictorBook(
         runtimeConfig: predictor.scope.runtimeConfig,
       };
       await putReport(new TextEncoder().encode(JSON.stringify(report, null, 2)), {
-        ...JSON.parse(JSON.stringify(report)),
+        ...(JSON.parse(JSON.stringify(report)) as Record<string, ReportValue>),
         report: "latency-predictor",
         deviceClass: predictor.scope.deviceClass,
         predictorVersion: predictor.version,
