@@ -1,4 +1,4 @@
-import { latencyStatisticOf, targetName, type SearchSpace, type SearchSpec } from "@mfnas/core";
+import { targetName, type SearchSpace, type SearchSpec } from "@mfnas/core";
 import type { ObjectiveAxis } from "./objectives.ts";
 import { latencyMs, type CandidateGenome, type Latency, type LatencySource, type SearchBook } from "./ports.ts";
 
@@ -114,7 +114,7 @@ export async function finalizeSearch(
       if (final instanceof Error) errors.push(`${name}: ${final.message}`);
       latency[name] = {
         searchMs: axis >= 0 ? (objectives[axis] ?? null) : null,
-        finalMs: final && !(final instanceof Error) ? latencyMs(final, latencyStatisticOf(target)) : null,
+        finalMs: final && !(final instanceof Error) ? latencyMs(final, target) : null,
         ...(final && !(final instanceof Error) ? { finalMeasurementId: final.measurementId } : {}),
       };
     }

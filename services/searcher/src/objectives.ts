@@ -1,10 +1,10 @@
 import {
   genomeCost,
-  latencyStatisticOf,
   searchObjectives,
   targetName,
   type SearchObjective,
   type SearchSpec,
+  type SearchTarget,
 } from "@mfnas/core";
 import { latencyMs, type CandidateGenome, type Latency, type Quality } from "./ports.ts";
 
@@ -85,10 +85,10 @@ export function fitnessOf(spec: SearchSpec, axes: readonly ObjectiveAxis[], figu
     if (value instanceof Error) errors.push(`${target}: ${value.message}`);
     return value instanceof Error ? undefined : value;
   };
-  const statistic = new Map(spec.targets.map((t) => [targetName(t), latencyStatisticOf(t)]));
-  const latencyFigure = (target: string): number | undefined => {
-    const value = latency(target);
-    return value && latencyMs(value, statistic.get(target) ?? "median");
+  /** The target's latency figure (by its statistic), if measured or predicted. */
+  const latencyFigure = (target: SearchTarget): number | undefined => {
+    const value = latency(targetName(target));
+    return value && latencyMs(value, target);
   };
   const objectives = axes.map((axis) => {
     switch (axis.objective) {
@@ -96,8 +96,10 @@ export function fitnessOf(spec: SearchSpec, axes: readonly ObjectiveAxis[], figu
         return quality ? -quality.psnr : MISSING_FIGURE;
       case "ssim":
         return quality ? -quality.ssim : MISSING_FIGURE;
-      case "latency":
-        return latencyFigure(axis.target ?? "") ?? MISSING_FIGURE;
+      case "latency": {
+        const target = spec.targets.find((t) => targetName(t) === axis.target);
+        return (target && latencyFigure(target)) ?? MISSING_FIGURE;
+      }
       case "memory":
         return analyticMemoryMb(cost);
       case "macs":
@@ -112,7 +114,7 @@ export function fitnessOf(spec: SearchSpec, axes: readonly ObjectiveAxis[], figu
   over(cost.params, spec.constraints.maxParams);
   for (const target of spec.targets) {
     const name = target.name ?? target.deviceClass;
-    if (target.maxLatencyMs !== undefined) over(latencyFigure(name) ?? Infinity, target.maxLatencyMs);
+    if (target.maxLatencyMs !== undefined) over(latencyFigure(target) ?? Infinity, target.maxLatencyMs);
     if (target.maxPeakMemoryMb !== undefined) {
       const measured = latency(name)?.peakMemoryMb;
       const analytic = analyticMemoryMb(genomeCost(figures.candidate.genome, target.input.height, target.input.width));

@@ -1,4 +1,4 @@
-import type { CostReport, Genome, LatencyStatistic, SearchTarget } from "@mfnas/core";
+import { latencyStatisticOf, type CostReport, type Genome, type SearchTarget } from "@mfnas/core";
 
 /**
  * The searcher's ports: what it needs from the results store, the evaluator and the device lab. Each is
@@ -47,8 +47,8 @@ export interface MeasuredLatency extends Latency {
 }
 
 /** A target's latency from a measurement: the figure its `latencyStatistic` names. */
-export function latencyMs(latency: Latency, statistic: LatencyStatistic): number {
-  return statistic === "min" ? latency.minMs : latency.medianMs;
+export function latencyMs(latency: Latency, target: Pick<SearchTarget, "latencyStatistic">): number {
+  return latencyStatisticOf(target) === "min" ? latency.minMs : latency.medianMs;
 }
 
 /** Latency a predictor gave, never a measurement. */

@@ -11,7 +11,6 @@ import {
   genomeHash,
   genomeVariation,
   hypervolume,
-  latencyStatisticOf,
   narrowSpace,
   parseSearchSpec,
   restoreOptimizer,
@@ -416,13 +415,11 @@ function recordOf(
 ): CandidateRecord {
   const latency = new Map<string, Latency | Error>();
   const measured: Record<string, MeasuredLatency> = {};
-  const statistic = new Map(spec.targets.map((t) => [targetName(t), latencyStatisticOf(t)]));
-  for (const [target, values] of figures.latency) {
-    const value = values.get(candidate.hash);
+  for (const t of spec.targets) {
+    const target = targetName(t);
+    const value = figures.latency.get(target)?.get(candidate.hash);
     if (value) latency.set(target, value);
-    if (value && !(value instanceof Error)) {
-      measured[target] = { ...value, latencyMs: latencyMs(value, statistic.get(target) ?? "median") };
-    }
+    if (value && !(value instanceof Error)) measured[target] = { ...value, latencyMs: latencyMs(value, t) };
   }
   const predicted: Record<string, LatencyPrediction> = {};
   for (const [target, values] of figures.predicted ?? []) {

@@ -35,8 +35,6 @@ export interface ActiveLatencyOptions {
   /** Device measurements (the device lab). */
   readonly measured: LatencySource;
   readonly book: PredictorBook;
-  /** Uncertainty band in standard deviations for the measurement decision. Default 2. */
-  readonly z?: number;
 }
 
 interface ScopeState {
@@ -108,7 +106,7 @@ export class ActiveLatencySource implements LatencySource {
       }),
       front: request.front,
       ...(request.target.maxLatencyMs !== undefined ? { maxLatencyMs: request.target.maxLatencyMs } : {}),
-      ...((request.z ?? this.options.z) !== undefined ? { z: request.z ?? this.options.z } : {}),
+      ...(request.z !== undefined ? { z: request.z } : {}),
       ...(request.limit !== undefined ? { limit: request.limit } : {}),
     });
     const toMeasure = request.genomes.filter((g) => chosen.has(g.hash));
@@ -147,7 +145,7 @@ export class ActiveLatencySource implements LatencySource {
       const m = measured.get(g.hash);
       const key = canonicalJson(g.genome);
       if (!m || m instanceof Error || state.known.has(key)) continue;
-      state.samples.push({ genome: g.genome, ms: latencyMs(m, latencyStatisticOf(request.target)) });
+      state.samples.push({ genome: g.genome, ms: latencyMs(m, request.target) });
       state.known.add(key);
       added++;
     }

@@ -1,4 +1,4 @@
-import { latencyStatisticOf, type SearchTarget } from "@mfnas/core";
+import type { SearchTarget } from "@mfnas/core";
 import { exportGraph } from "@mfnas/export";
 import { kernelFigures, kernelKey, type KernelMeasurer, type KernelSpec } from "@mfnas/latency";
 import { latencyMs } from "../ports.ts";
@@ -71,7 +71,7 @@ export class DeviceLabKernelMeasurer implements KernelMeasurer {
       kernels.map((k) => {
         const r = measured.get(kernelHash(k));
         if (r === undefined) return [kernelKey(k), new Error("lost")];
-        return [kernelKey(k), r instanceof Error ? r : latencyMs(r, latencyStatisticOf(this.target))];
+        return [kernelKey(k), r instanceof Error ? r : latencyMs(r, this.target)];
       }),
     );
   }
