@@ -114,7 +114,7 @@ const measureAll = async (source: LatencySource, genomes: CandidateGenome[], tag
   const measured = await source.measure({ target, genomes, ...(tag ? { tag } : {}) }, signal);
   return genomes.flatMap((g) => {
     const m = measured.get(g.hash);
-    return m && !(m instanceof Error) ? [{ genome: g.genome, ms: latencyMs(m, statistic) }] : [];
+    return m && !(m instanceof Error) ? [{ genome: g.genome, ms: latencyMs(m, target) }] : [];
   });
 };
 const lab0 = lab.latencySource();
@@ -145,7 +145,7 @@ const noise = accuracyFigures(
   repeated.map((s) => ({ predictedMs: s.ms, predictedStdMs: 0, measuredMs: first.get(encodeGenome(s.genome)) ?? 0 })),
 );
 const report = { ...accuracy, trainSamples: trainSamples.length, input, runtimeConfig, statistic };
-const stored = await lab.storeReport(predictor, profile.samples, report);
+const stored = await lab.storeReport(predictor, { kernels: profile.samples, samples: trainSamples }, report);
 
 // 3. Active search vs measuring every candidate.
 const quality: QualitySource = {
@@ -213,7 +213,7 @@ const measuredFront = async (search: typeof full, source: LatencySource) => {
   );
   const points = members.flatMap((r) => {
     const m = r.latencies.find((l) => l.measuredMs !== null)?.measuredMs ?? extra.get(r.genomeHash);
-    const ms = typeof m === "number" ? m : m && !(m instanceof Error) ? latencyMs(m, statistic) : undefined;
+    const ms = typeof m === "number" ? m : m && !(m instanceof Error) ? latencyMs(m, target) : undefined;
     return ms !== undefined && ms <= 40 && r.psnr !== null ? [[-r.psnr, ms]] : [];
   });
   return { points: points.filter((a) => !points.some((b) => b !== a && dominates(b, a))), measuredNow: missing.length };

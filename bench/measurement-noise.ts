@@ -20,6 +20,7 @@ import {
   sampleGenome,
   type RuntimeConfig,
 } from "@mfnas/core";
+import { summarize } from "@mfnas/devices";
 import { startLatencyLab } from "../tests/support/latency-lab.ts";
 
 const [models = 30, rounds = 2, side = 32, runs = 10, repetitions = 8] = process.argv.slice(2).map(Number);
@@ -64,13 +65,8 @@ for (const row of rows) {
   byModel.set(row.architectureHash, [...(byModel.get(row.architectureHash) ?? []), reps]);
 }
 const statistics = {
-  median: (reps: Repetition[]) => {
-    const sorted = reps.map((r) => r.avgUs).sort((a, b) => a - b);
-    const mid = sorted.length / 2;
-    return sorted.length % 2
-      ? (sorted[Math.floor(mid)] as number)
-      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  },
+  // The measure job's own statistic (`medianMs`), over the first k repetitions.
+  median: (reps: Repetition[]) => summarize(reps.map((r) => r.avgUs)).median,
   min: (reps: Repetition[]) => Math.min(...reps.map((r) => r.minUs)),
 };
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;

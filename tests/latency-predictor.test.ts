@@ -87,7 +87,7 @@ describe("latency predictor on real measurements (emulated phone, device lab)", 
       expect(p.meanMs / s.ms).toBeGreaterThan(0.1);
       expect(p.meanMs / s.ms).toBeLessThan(10);
     }
-    const report = await lab.storeReport(predictor, profile.samples, { count: samples.length });
+    const report = await lab.storeReport(predictor, { kernels: profile.samples, samples }, { count: samples.length });
     const served = await lab.db.artifact.findMany({
       where: { kind: "report", metadata: { path: ["report"], equals: "latency-predictor" } },
     });

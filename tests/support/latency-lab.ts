@@ -3,12 +3,16 @@ import os from "node:os";
 import path from "node:path";
 import type { RuntimeConfig, SearchTarget } from "@mfnas/core";
 import { HOST_CPU_DEVICE_CLASS, startEmulatedPhones } from "@mfnas/devices";
-import { type KernelSample, type LatencyPredictor } from "@mfnas/latency";
+import type { GenomeSample, KernelSample, LatencyPredictor } from "@mfnas/latency";
 import { JobProducer, createRedis } from "@mfnas/queue";
 import { LocalArtifactStore, SearchRepository } from "@mfnas/store";
 import { DeviceLabLatencySource } from "../../services/searcher/src/adapters/device-lab.latency-source.ts";
 import { DeviceLabKernelMeasurer } from "../../services/searcher/src/adapters/kernel-measurer.ts";
-import { serializePredictor } from "@mfnas/latency";
+import {
+  putAccuracyReport,
+  putPredictorModel,
+  type PutReport,
+} from "../../services/searcher/src/adapters/stored-predictor-book.ts";
 import { createTestDatabase, uniqueName } from "./database.ts";
 import { startAdbServer, startAgent, teardownLab } from "./device-lab.ts";
 import { TEST_REDIS_URL } from "./env.ts";
@@ -63,28 +67,18 @@ export async function startLatencyLab(options: {
     ensureArchitectures: (rows, version, input) => searches.ensureArchitectures(rows, version, input),
     putArtifact,
   });
-  /** Stores the predictor and its accuracy report as artifacts (the report in the shape the API serves). */
-  const storeReport = async (predictor: LatencyPredictor, kernels: readonly KernelSample[], report: object) => {
-    const model = await artifacts.put({
-      bytes: new TextEncoder().encode(serializePredictor(predictor)),
-      kind: "report",
-      mediaType: "application/json",
-      metadata: { report: "latency-model", deviceClass: target.deviceClass, predictorVersion: predictor.version },
+  /** Stores the predictor and its accuracy report as artifacts, as the searcher does (the shape the API serves). */
+  const putReport: PutReport = (bytes, metadata) =>
+    artifacts.put({ bytes, kind: "report", mediaType: "application/json", metadata });
+  const storeReport = async (
+    predictor: LatencyPredictor,
+    data: { kernels: readonly KernelSample[]; samples: readonly GenomeSample[] },
+    report: object,
+  ) =>
+    putAccuracyReport(putReport, predictor, await putPredictorModel(putReport, predictor, data), {
+      ...report,
+      kernels: data.kernels.length,
     });
-    const figures = JSON.parse(JSON.stringify(report)) as Record<string, never>;
-    return artifacts.put({
-      bytes: new TextEncoder().encode(JSON.stringify({ ...figures, kernels: kernels.length }, null, 2)),
-      kind: "report",
-      mediaType: "application/json",
-      metadata: {
-        ...figures,
-        report: "latency-predictor",
-        deviceClass: target.deviceClass,
-        predictorVersion: predictor.version,
-        predictorArtifact: model.sha256,
-      },
-    });
-  };
   return {
     database,
     db: database.db,

@@ -5,11 +5,49 @@ import {
   type GenomeSample,
   type KernelSample,
   type KernelSpec,
+  type LatencyPredictor,
 } from "@mfnas/latency";
 import type { Db } from "@mfnas/store";
 import type { PredictorBook } from "./active.latency-source.ts";
 
-type ReportValue = string | number | boolean | null | { readonly [key: string]: ReportValue };
+export type ReportValue = string | number | boolean | null | { readonly [key: string]: ReportValue };
+/** Stores a JSON report artifact with its metadata; returns its sha256. */
+export type PutReport = (bytes: Uint8Array, metadata: Record<string, ReportValue>) => Promise<{ sha256: string }>;
+
+/** Stores a fitted predictor (`{report: "latency-model"}`); returns the artifact's sha256. */
+export async function putPredictorModel(
+  putReport: PutReport,
+  predictor: LatencyPredictor,
+  data: { readonly kernels: readonly unknown[]; readonly samples: readonly unknown[] },
+): Promise<string> {
+  const model = await putReport(new TextEncoder().encode(serializePredictor(predictor)), {
+    report: "latency-model",
+    deviceClass: predictor.scope.deviceClass,
+    predictorVersion: predictor.version,
+    samples: data.samples.length,
+    kernels: data.kernels.length,
+  });
+  return model.sha256;
+}
+
+/**
+ * Stores a predictor's accuracy report (`{report: "latency-predictor"}`, what the API and dashboard show): the
+ * report as the artifact's JSON and in its metadata, next to the class, the predictor's version and its artifact.
+ */
+export function putAccuracyReport(
+  putReport: PutReport,
+  predictor: LatencyPredictor,
+  modelSha256: string,
+  report: object,
+): Promise<{ sha256: string }> {
+  return putReport(new TextEncoder().encode(JSON.stringify(report, null, 2)), {
+    ...(JSON.parse(JSON.stringify(report)) as Record<string, ReportValue>),
+    report: "latency-predictor",
+    deviceClass: predictor.scope.deviceClass,
+    predictorVersion: predictor.version,
+    predictorArtifact: modelSha256,
+  });
+}
 
 /** A new accuracy report once the measured SubGenerators have grown by this factor since the last one. */
 const REPORT_GROWTH = 1.1;
@@ -22,10 +60,7 @@ const CV_FOLDS = 5;
  * `{report: "latency-model", ...}`, and with them, as the measurements grow, an accuracy report cross-validated
  * on those measurements (`{report: "latency-predictor", ...}`, the one the API and dashboard show).
  */
-export function storedPredictorBook(
-  db: Db,
-  putReport: (bytes: Uint8Array, metadata: Record<string, ReportValue>) => Promise<{ sha256: string }>,
-): PredictorBook {
+export function storedPredictorBook(db: Db, putReport: PutReport): PredictorBook {
   /** Per scope, the measured SubGenerators behind the last accuracy report written. */
   const reported = new Map<string, number>();
   return {
@@ -48,13 +83,7 @@ export function storedPredictorBook(
       return { kernels, samples };
     },
     save: async (predictor, data) => {
-      const model = await putReport(new TextEncoder().encode(serializePredictor(predictor)), {
-        report: "latency-model",
-        deviceClass: predictor.scope.deviceClass,
-        predictorVersion: predictor.version,
-        samples: data.samples.length,
-        kernels: data.kernels.length,
-      });
+      const model = await putPredictorModel(putReport, predictor, data);
       // The accuracy report, cross-validated on the measurements themselves, when they have grown enough since
       // the scope's last report (a refit follows every measured batch; a report for each would say little new).
       const key = canonicalJson(predictor.scope);
@@ -63,7 +92,7 @@ export function storedPredictorBook(
       const figures = crossValidatedAccuracy(predictor.scope, data.kernels, data.samples, { folds: CV_FOLDS });
       if (!figures) return;
       reported.set(key, data.samples.length);
-      const report = {
+      await putAccuracyReport(putReport, predictor, model, {
         ...figures,
         method: `${CV_FOLDS}-fold cross-validation on the measured SubGenerators`,
         trainSamples: data.samples.length,
@@ -71,13 +100,6 @@ export function storedPredictorBook(
         statistic: predictor.scope.statistic,
         input: predictor.scope.input,
         runtimeConfig: predictor.scope.runtimeConfig,
-      };
-      await putReport(new TextEncoder().encode(JSON.stringify(report, null, 2)), {
-        ...(JSON.parse(JSON.stringify(report)) as Record<string, ReportValue>),
-        report: "latency-predictor",
-        deviceClass: predictor.scope.deviceClass,
-        predictorVersion: predictor.version,
-        predictorArtifact: model.sha256,
       });
     },
   };
