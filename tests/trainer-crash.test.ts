@@ -10,6 +10,7 @@ import { LocalArtifactStore, SupernetRepository } from "@mfnas/store";
 import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
 import { TEST_REDIS_URL } from "./support/env.ts";
 import { eventually, startService, type ServiceProcess } from "./support/processes.ts";
+import { expectCheckpointsStored, lossCurve, lossCurveDifference } from "./support/training-run.ts";
 import { TEACHER_FIXTURE, tinyConfig } from "../services/trainer/src/test-support.ts";
 
 const STEPS = 40;
@@ -50,11 +51,6 @@ describe("trainer killed with SIGKILL mid-run", () => {
     return s;
   }
 
-  async function losses(supernetId: string): Promise<Array<{ step: number; losses: Record<string, number> }>> {
-    const rows = await database.db.supernetProgress.findMany({ where: { supernetId }, orderBy: { step: "asc" } });
-    return rows.map((r) => ({ step: r.step, losses: r.losses as Record<string, number> }));
-  }
-
   it("resumes from the last checkpoint on another worker, with the loss curve of an uninterrupted run", async () => {
     const teacher = new Uint8Array(await readFile(TEACHER_FIXTURE));
     const { sha256 } = await new LocalArtifactStore(artifactDir, database.db).put({ bytes: teacher, kind: "weights" });
@@ -86,7 +82,7 @@ describe("trainer killed with SIGKILL mid-run", () => {
     await first.exited;
     const atKill = await database.db.supernet.findUniqueOrThrow({ where: { id: killed.id } });
     expect(atKill.status).toBe("training");
-    const progressAtKill = await losses(killed.id);
+    const progressAtKill = await lossCurve(database.db, killed.id);
     expect(progressAtKill.length).toBeLessThan(STEPS);
 
     const second = trainer();
@@ -103,24 +99,13 @@ describe("trainer killed with SIGKILL mid-run", () => {
     for (const id of [killed.id, straight.id]) {
       expect((await database.db.supernet.findUniqueOrThrow({ where: { id } })).status).toBe("ready");
     }
-    const a = await losses(straight.id);
-    const b = await losses(killed.id);
-    expect(a.map((r) => r.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
-    expect(b.map((r) => r.step)).toEqual(a.map((r) => r.step));
-    let maxDiff = 0;
-    for (const [i, row] of a.entries()) {
-      for (const [name, value] of Object.entries(row.losses)) {
-        const other = b[i]?.losses[name];
-        expect(other, `${name} at step ${row.step}`).toBeTypeOf("number");
-        maxDiff = Math.max(maxDiff, Math.abs(value - (other ?? NaN)) / Math.max(1e-6, Math.abs(value)));
-      }
-    }
+    const maxDiff = lossCurveDifference(
+      await lossCurve(database.db, straight.id),
+      await lossCurve(database.db, killed.id),
+      STEPS,
+    );
     console.log(`trainer SIGKILL resume: max relative loss difference ${maxDiff.toExponential(2)} over ${STEPS} steps`);
     expect(maxDiff).toBeLessThan(1e-4);
-    // Checkpoints: one row per checkpointed step, each pointing at a stored artifact.
-    const checkpoints = await database.db.supernetCheckpoint.findMany({ where: { supernetId: killed.id } });
-    expect(new Set(checkpoints.map((c) => c.step)).size).toBe(checkpoints.length);
-    const store = new LocalArtifactStore(artifactDir, database.db);
-    for (const c of checkpoints) await expect(store.get(c.artifactSha256)).resolves.toBeInstanceOf(Uint8Array);
+    await expectCheckpointsStored(database.db, new LocalArtifactStore(artifactDir, database.db), killed.id);
   }, 400_000);
 });

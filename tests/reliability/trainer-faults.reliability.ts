@@ -11,6 +11,7 @@ import { LocalArtifactStore, SupernetRepository, applyMigrations, createDb, type
 import { TEACHER_FIXTURE, tinyConfig } from "../../services/trainer/src/test-support.ts";
 import { MIGRATIONS_DIR } from "../support/database.ts";
 import { eventually, startService, type ServiceProcess } from "../support/processes.ts";
+import { expectCheckpointsStored, lossCurve, lossCurveDifference } from "../support/training-run.ts";
 import {
   mountSmallDisk,
   startPrivatePostgres,
@@ -56,11 +57,6 @@ describe("faults during a running training", () => {
   }, 60_000);
 
   const output = () => [...outputs, trainer.output()].join("\n");
-
-  async function progress(supernetId: string): Promise<Array<{ step: number; losses: Record<string, number> }>> {
-    const rows = await db.supernetProgress.findMany({ where: { supernetId }, orderBy: { step: "asc" } });
-    return rows.map((r) => ({ step: r.step, losses: r.losses as Record<string, number> }));
-  }
 
   async function latestStep(supernetId: string): Promise<number> {
     try {
@@ -139,23 +135,9 @@ describe("faults during a running training", () => {
     await enqueue(straight.id);
     expect((await ready(straight.id)).status).toBe("ready");
 
-    const a = await progress(straight.id);
-    const b = await progress(faulted.id);
-    expect(a.map((r) => r.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
-    expect(b.map((r) => r.step)).toEqual(a.map((r) => r.step));
-    let maxDiff = 0;
-    for (const [i, row] of a.entries()) {
-      for (const [name, value] of Object.entries(row.losses)) {
-        const other = b[i]?.losses[name];
-        expect(other, `${name} at step ${row.step}`).toBeTypeOf("number");
-        maxDiff = Math.max(maxDiff, Math.abs(value - (other ?? NaN)) / Math.max(1e-6, Math.abs(value)));
-      }
-    }
+    const maxDiff = lossCurveDifference(await lossCurve(db, straight.id), await lossCurve(db, faulted.id), STEPS);
     console.log(`trainer faults: max relative loss difference ${maxDiff.toExponential(2)} over ${STEPS} steps`);
     expect(maxDiff).toBeLessThan(1e-4);
-    const checkpoints = await db.supernetCheckpoint.findMany({ where: { supernetId: faulted.id } });
-    expect(new Set(checkpoints.map((c) => c.step)).size).toBe(checkpoints.length);
-    const store = new LocalArtifactStore(disk.dir, db);
-    for (const c of checkpoints) await expect(store.get(c.artifactSha256)).resolves.toBeInstanceOf(Uint8Array);
+    await expectCheckpointsStored(db, new LocalArtifactStore(disk.dir, db), faulted.id);
   }, 1_500_000);
 });
