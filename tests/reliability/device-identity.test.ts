@@ -7,7 +7,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEVICE_CLASS_PATTERN } from "@mfnas/core";
-import { deviceClassOf } from "@mfnas/device-lab";
+import { deviceClassOf, deviceRegistration } from "@mfnas/device-lab";
 import { EmulatedPhone, identifyDevice } from "@mfnas/devices";
 import { DeviceLabRepository } from "@mfnas/store";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
@@ -92,17 +92,7 @@ describe("strange getprop values from a phone", () => {
           if (identity.sdkLevel !== null) expect(identity.sdkLevel).toBeLessThanOrEqual(1_000);
           const deviceClass = deviceClassOf(identity, {});
           expect(deviceClass).toMatch(DEVICE_CLASS_PATTERN);
-          const row = await store.registerDevice({
-            serial,
-            model: identity.model,
-            manufacturer: identity.manufacturer,
-            soc: identity.soc?.name ?? null,
-            abi: identity.abi,
-            androidVersion: identity.androidVersion,
-            sdkLevel: identity.sdkLevel,
-            deviceClass,
-            agentHost: "strange-host",
-          });
+          const row = await store.registerDevice(deviceRegistration(identity, deviceClass, "strange-host"));
           expect(row.state).toBe("online");
           expect(await database.db.device.count()).toBe(1);
         },

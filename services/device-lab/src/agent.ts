@@ -10,7 +10,7 @@ import {
   type RunnerConfig,
 } from "@mfnas/devices";
 import { CatalogWorker, type WorkerLog, type createRedis } from "@mfnas/queue";
-import type { Prisma } from "@mfnas/store";
+import type { DeviceRegistration, Prisma } from "@mfnas/store";
 import type { DeviceLabStore } from "./device-lab-store.ts";
 import { createMeasureHandler, type MeasureOptions } from "./measure.job.ts";
 
@@ -75,6 +75,25 @@ export function deviceClassOf(identity: DeviceIdentity, classes: Readonly<Record
   }
   if (identity.emulated) return HOST_CPU_DEVICE_CLASS;
   return classNameOf(identity.soc?.code ?? "");
+}
+
+/** What the agent registers for a phone: its identity's facts, its class and this host (health is added apart). */
+export function deviceRegistration(
+  identity: DeviceIdentity,
+  deviceClass: string,
+  agentHost: string,
+): Omit<DeviceRegistration, "health"> {
+  return {
+    serial: identity.serial,
+    model: identity.model,
+    manufacturer: identity.manufacturer,
+    soc: identity.soc?.name ?? null,
+    abi: identity.abi,
+    androidVersion: identity.androidVersion,
+    sdkLevel: identity.sdkLevel,
+    deviceClass,
+    agentHost,
+  };
 }
 
 /** A SoC code as a device class name (lowercase letters, digits, '-' and '_'); "unknown-soc" when none is left. */
@@ -174,15 +193,7 @@ export class DeviceLabAgent {
     const deviceClass = deviceClassOf(identity, config.classes);
     const health = await readHealth(driver, serial).catch(() => undefined);
     const row = await store.registerDevice({
-      serial,
-      model: identity.model,
-      manufacturer: identity.manufacturer,
-      soc: identity.soc?.name ?? null,
-      abi: identity.abi,
-      androidVersion: identity.androidVersion,
-      sdkLevel: identity.sdkLevel,
-      deviceClass,
-      agentHost: config.agentHost,
+      ...deviceRegistration(identity, deviceClass, config.agentHost),
       health: JSON.parse(JSON.stringify({ ...health, cpuClusters: identity.cpuClusters })) as Prisma.InputJsonObject,
     });
     if (row.state === "quarantined") {
