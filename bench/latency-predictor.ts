@@ -22,8 +22,6 @@ import {
   createRng,
   dominates,
   encodeGenome,
-  genomeCost,
-  genomeHash,
   hypervolume,
   sampleGenome,
   type Genome,
@@ -42,6 +40,7 @@ import {
 } from "@mfnas/latency";
 import type { WorkerLog } from "@mfnas/queue";
 import {
+  candidateGenome,
   createSearchRunHandler,
   latencyMs,
   type CandidateGenome,
@@ -100,12 +99,7 @@ console.log(`kernels: ${profile.samples.length} of ${plan.length} profiled (${el
 
 // 2. Accuracy on held-out random SubGenerators.
 const rng = createRng(2026);
-const candidate = (genome: Genome): CandidateGenome => ({
-  genome,
-  hash: genomeHash(genome),
-  encoded: encodeGenome(genome),
-  cost: genomeCost(genome, input.height, input.width),
-});
+const candidate = (genome: Genome): CandidateGenome => candidateGenome(genome, input);
 const sample = (n: number) => Array.from({ length: n }, () => candidate(sampleGenome(DEFAULT_SEARCH_SPACE, rng)));
 const trainSet = sample(train);
 const heldOutSet = sample(heldOut);

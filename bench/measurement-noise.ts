@@ -10,17 +10,9 @@
  *
  * Run: npx tsx bench/measurement-noise.ts [MODELS=30] [ROUNDS=2] [LR_SIDE=32] [RUNS=10] [REPETITIONS=8]
  */
-import {
-  COST_MODEL_VERSION,
-  DEFAULT_SEARCH_SPACE,
-  createRng,
-  encodeGenome,
-  genomeCost,
-  genomeHash,
-  sampleGenome,
-  type RuntimeConfig,
-} from "@mfnas/core";
+import { COST_MODEL_VERSION, DEFAULT_SEARCH_SPACE, createRng, sampleGenome, type RuntimeConfig } from "@mfnas/core";
 import { summarize } from "@mfnas/devices";
+import { candidateGenome } from "@mfnas/searcher";
 import { startLatencyLab } from "../tests/support/latency-lab.ts";
 
 const [models = 30, rounds = 2, side = 32, runs = 10, repetitions = 8] = process.argv.slice(2).map(Number);
@@ -40,10 +32,7 @@ const lab = await startLatencyLab({
   confidence: { relativeHalfWidth: 0, minRepetitions: repetitions, maxRepetitions: repetitions },
 });
 const rng = createRng(77);
-const set = Array.from({ length: models }, () => {
-  const genome = sampleGenome(DEFAULT_SEARCH_SPACE, rng);
-  return { genome, hash: genomeHash(genome), encoded: encodeGenome(genome), cost: genomeCost(genome, side, side) };
-});
+const set = Array.from({ length: models }, () => candidateGenome(sampleGenome(DEFAULT_SEARCH_SPACE, rng), input));
 await lab.searches.ensureArchitectures(set, COST_MODEL_VERSION, input);
 const source = lab.latencySource();
 const signal = new AbortController().signal;

@@ -89,9 +89,14 @@ async function spacesOf(spec: SearchSpec, store: SearchStore): Promise<{ space: 
   return { space, base };
 }
 
-function candidateOf(genome: Genome, spec: SearchSpec): CandidateGenome {
-  const { height, width } = spec.referenceInput;
-  return { genome, hash: genomeHash(genome), encoded: encodeGenome(genome), cost: genomeCost(genome, height, width) };
+/** A genome as the searcher handles it: with its hash, its encoding and its exact cost at `input`. */
+export function candidateGenome(genome: Genome, input: { height: number; width: number }): CandidateGenome {
+  return {
+    genome,
+    hash: genomeHash(genome),
+    encoded: encodeGenome(genome),
+    cost: genomeCost(genome, input.height, input.width),
+  };
 }
 
 /** Limits on the analytic cost, checked before anything is evaluated (Once-for-All's constrained sampling). */
@@ -166,7 +171,7 @@ export function createSearchRunHandler(resources: SearchRunResources) {
           break;
         }
         const index = optimizer.generation;
-        const batch = optimizer.ask().map((g) => candidateOf(g, spec));
+        const batch = optimizer.ask().map((g) => candidateGenome(g, spec.referenceInput));
         await store.ensureArchitectures(batch, COST_MODEL_VERSION, spec.referenceInput);
         const requestedBefore = resources.latency?.newMeasurements ?? 0;
         const figures = await evaluateBatch(spec, axes, book, batch, resources, cancel.signal);
@@ -507,7 +512,7 @@ function frontGenomes(optimizer: Optimizer<Genome>, front: readonly string[], sp
   const genomes = new Map(optimizer.population().map((m) => [genomeHash(m.individual), m.individual]));
   return front.flatMap((hash) => {
     const genome = genomes.get(hash);
-    return genome ? [candidateOf(genome, spec)] : [];
+    return genome ? [candidateGenome(genome, spec.referenceInput)] : [];
   });
 }
 

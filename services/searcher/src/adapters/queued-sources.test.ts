@@ -1,17 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  DEFAULT_SEARCH_SPACE,
-  MfnasError,
-  QUEUES,
-  createRng,
-  encodeGenome,
-  genomeCost,
-  genomeHash,
-  sampleGenome,
-} from "@mfnas/core";
+import { DEFAULT_SEARCH_SPACE, MfnasError, QUEUES, createRng, sampleGenome } from "@mfnas/core";
 import { CatalogWorker, JobProducer, createRedis, type WorkerLog } from "@mfnas/queue";
 import { uniqueName } from "../../../../tests/support/database.ts";
 import { TEST_REDIS_URL } from "../../../../tests/support/env.ts";
+import { candidateGenome } from "../search-run.job.ts";
 import { EvaluatorQualitySource } from "./evaluator.quality-source.ts";
 
 const quiet: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -32,10 +24,9 @@ describe("queued quality source on real Redis", () => {
 
   it("answers stored results, and the failure reason of a job that failed for good, without waiting forever", async () => {
     const rng = createRng(2);
-    const genomes = [0, 1].map(() => {
-      const genome = sampleGenome(DEFAULT_SEARCH_SPACE, rng);
-      return { genome, hash: genomeHash(genome), encoded: encodeGenome(genome), cost: genomeCost(genome, 32, 32) };
-    });
+    const genomes = [0, 1].map(() =>
+      candidateGenome(sampleGenome(DEFAULT_SEARCH_SPACE, rng), { height: 32, width: 32 }),
+    );
     const [good, bad] = genomes as [(typeof genomes)[number], (typeof genomes)[number]];
     const stored = new Map<string, { psnr: number; ssim: number }>();
     worker = new CatalogWorker({
