@@ -54,7 +54,15 @@ CMD ["node", "--import", "tsx", "services/evaluator/src/main.ts"]
 
 # The device-lab agent runs its own adb server; the phones come in through /dev/bus/usb. The service user is in
 # plugdev, the group the host's udev rule for Android phones gives the USB device nodes (see OPERATIONS.md).
+# The emulated phone's flush-to-zero library (packages/devices/tools/flush-subnormals.c), built where a compiler is.
+FROM node:20-bookworm-slim AS flush-subnormals
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
+COPY packages/devices/tools/flush-subnormals.c /src/
+RUN cc -shared -fPIC -O2 -o /src/flush-subnormals.node /src/flush-subnormals.c
+
 FROM runtime AS device-lab
+COPY --from=flush-subnormals /src/flush-subnormals.node /opt/mfnas/flush-subnormals.node
+ENV MFNAS_FLUSH_SUBNORMALS_LIBRARY=/opt/mfnas/flush-subnormals.node
 USER root
 RUN apt-get update && apt-get install -y --no-install-recommends adb && rm -rf /var/lib/apt/lists/* \
   && usermod -a -G plugdev mfnas

@@ -102,6 +102,12 @@ describe("device lab with two emulated phones on a real adb server", () => {
     expect(m.peakMemoryMb).toBeGreaterThan(0);
     expect(m.rawOutput).toMatch(/Inference timings in us: Init: \d+/);
     expect(m.rawOutput.match(/=== repetition/g)).toHaveLength(m.samples);
+    // Each repetition is a fresh run of the tool with its own heap layout, as a phone's process gets from ASLR.
+    const offsets = [...m.rawOutput.matchAll(/heap layout randomized by (\d+) bytes/g)].map((x) => Number(x[1]));
+    expect(offsets).toHaveLength(m.samples);
+    for (const offset of offsets) expect(offset % 16 === 0 && offset >= 16 && offset <= 262_144).toBe(true);
+    expect(new Set(offsets).size).toBeGreaterThan(1);
+    expect(m.rawOutput.match(/subnormal floats flush to zero/g)).toHaveLength(m.samples);
     const conditions = m.conditions as Record<string, unknown> & {
       healthBefore: { thermalZones: Array<{ unit: string; celsius: number }>; battery: { temperatureC: number } };
     };

@@ -9,12 +9,20 @@
 // With --mfnas_serve it stays up as the phone's resident runner: LiteRT.js is loaded once, and each run arrives over
 // IPC ({id, args}) and answers with its output ({id, chunk}) and exit code ({id, code}) — as a native
 // benchmark_model starts in milliseconds, where loading the WebAssembly runtime per run would take seconds.
+import { randomInt } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import vm from "node:vm";
+import { flushSubnormals } from "./flush-subnormals.mjs";
 
+// As on a phone's ARM cores, subnormals flush to zero (see flush-subnormals.c); set once, on this (the only) thread.
+// MFNAS_EMULATED_SUBNORMALS=keep leaves IEEE subnormals on, to measure what flushing changes (bench/).
+const subnormalMode =
+  process.env.MFNAS_EMULATED_SUBNORMALS === "keep"
+    ? { flushed: false, detail: "MFNAS_EMULATED_SUBNORMALS=keep" }
+    : flushSubnormals();
 const rssMb = () => process.memoryUsage().rss / (1024 * 1024);
 // The phone's shell (or the phone) died: stop rather than run on as an orphan.
 process.on("disconnect", () => process.exit(137));
@@ -108,6 +116,11 @@ async function benchmark(argv, write) {
   if (bool("use_hexagon"))
     fail("Hexagon acceleration is unsupported on this platform (emulated phone: host CPU only).");
   log(`Use xnnpack: [${flags.use_xnnpack}]`);
+  if (subnormalMode.flushed) log("Emulated phone: subnormal floats flush to zero");
+  else
+    write(
+      `WARNING: Emulated phone: subnormal floats are not flushed (${subnormalMode.detail}); timings depend on memory layout\n`,
+    );
   if (flags.graph === "") fail("Please specify the name of your TF Lite input file with --graph");
   const file = flags.mfnas_graph_file || flags.graph;
   let bytes;
@@ -124,80 +137,107 @@ async function benchmark(argv, write) {
   if (bool("use_xnnpack")) log("Created TensorFlow Lite XNNPACK delegate for CPU.");
   log(`The input model file size (MB): ${g6(statSync(file).size / 1e6)}`);
 
-  const initStart = process.hrtime.bigint();
-  let model;
+  // A phone starts benchmark_model as a fresh process with a randomized address space; the resident runner does
+  // the same to its heap, so repetitions of a measurement see independent buffer layouts (see randomizedLayout).
+  const layout = randomizedLayout(litert);
+  log(`Emulated phone: heap layout randomized by ${layout.offset} bytes`);
   try {
-    model = await litert.loadAndCompile(bytes, { accelerator: "wasm" });
-  } catch (error) {
-    fail(`Failed to construct interpreter: ${String(error?.message ?? error)}`);
-  }
-  const initUs = Number(process.hrtime.bigint() - initStart) / 1000;
-  const initRss = rssMb();
-  peakRss = Math.max(peakRss, initRss);
-  log(`Initialized session in ${g6(initUs / 1000)}ms.`);
-
-  const inputs = model.getInputDetails().map((d) => {
-    const shape = Array.from(d.shape);
-    const size = shape.reduce((a, b) => a * b, 1);
-    const data = Float32Array.from({ length: size }, () => Math.random());
-    return new litert.Tensor(data, shape);
-  });
-
-  async function runOnce() {
-    const t0 = process.hrtime.bigint();
-    const outputs = await model.run(inputs);
-    const us = Math.round(Number(process.hrtime.bigint() - t0) / 1000);
-    for (const out of outputs) out.delete();
-    peakRss = Math.max(peakRss, rssMb());
-    return us;
+    await session();
+  } finally {
+    layout.release();
   }
 
-  async function phase(minRuns, minSeconds) {
-    log(
-      `Running benchmark for at least ${minRuns} iterations and at least ${g6(minSeconds)} seconds but terminate if exceeding ${g6(maxSecs)} seconds.`,
-    );
-    const times = [];
-    const begin = Date.now();
-    while (
-      (times.length < minRuns || (Date.now() - begin) / 1000 < minSeconds) &&
-      (Date.now() - begin) / 1000 < maxSecs
-    ) {
-      times.push(await runOnce());
-      await new Promise((resolve) => setImmediate(resolve));
+  /** Loads the model, runs the warm-up and timed phases and reports; ends by throwing an Exit. */
+  async function session() {
+    const initStart = process.hrtime.bigint();
+    let model;
+    try {
+      model = await litert.loadAndCompile(bytes, { accelerator: "wasm" });
+    } catch (error) {
+      fail(`Failed to construct interpreter: ${String(error?.message ?? error)}`);
     }
-    const count = times.length;
-    if (count === 0) {
-      log("count=0");
-      return { count, first: 0, avg: 0 };
-    }
-    const avg = times.reduce((a, b) => a + b, 0) / count;
-    const variance = times.reduce((a, b) => a + b * b, 0) / count - avg * avg;
-    const std = times.every((t) => t === times[0]) ? 0 : Math.round(Math.sqrt(Math.max(0, variance)));
-    log(
-      `count=${count} first=${times[0]} curr=${times[count - 1]} min=${Math.min(...times)} max=${Math.max(...times)} avg=${g6(avg)} std=${std}`,
-    );
-    log("");
-    return { count, first: times[0], avg };
-  }
+    const initUs = Number(process.hrtime.bigint() - initStart) / 1000;
+    const initRss = rssMb();
+    peakRss = Math.max(peakRss, initRss);
+    log(`Initialized session in ${g6(initUs / 1000)}ms.`);
 
-  const warmup = await phase(warmupRuns, warmupMinSecs);
-  const inference = await phase(numRuns, minSecs);
-  log(
-    `Inference timings in us: Init: ${Math.round(initUs)}, First inference: ${warmup.first}, Warmup (avg): ${g6(warmup.avg)}, Inference (avg): ${g6(inference.avg)}`,
-  );
-  log(
-    "Note: as the benchmark tool itself affects memory footprint, the following is only APPROXIMATE to the actual memory footprint of the model at runtime. Take the information at your one's own risk.",
-  );
-  const endRss = rssMb();
-  peakRss = Math.max(peakRss, endRss);
-  log(
-    `Memory footprint delta from the start of the tool (MB): init=${g6(initRss - startRss)} overall=${g6(endRss - startRss)}`,
-  );
-  log(`Overall peak memory footprint (MB) via periodic monitoring: ${g6(peakRss)}`);
-  for (const t of inputs) t.delete();
-  model.delete();
-  clearInterval(monitor);
-  throw new Exit(0);
+    const inputs = model.getInputDetails().map((d) => {
+      const shape = Array.from(d.shape);
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = Float32Array.from({ length: size }, () => Math.random());
+      return new litert.Tensor(data, shape);
+    });
+
+    async function runOnce() {
+      const t0 = process.hrtime.bigint();
+      const outputs = await model.run(inputs);
+      const us = Math.round(Number(process.hrtime.bigint() - t0) / 1000);
+      for (const out of outputs) out.delete();
+      peakRss = Math.max(peakRss, rssMb());
+      return us;
+    }
+
+    async function phase(minRuns, minSeconds) {
+      log(
+        `Running benchmark for at least ${minRuns} iterations and at least ${g6(minSeconds)} seconds but terminate if exceeding ${g6(maxSecs)} seconds.`,
+      );
+      const times = [];
+      const begin = Date.now();
+      while (
+        (times.length < minRuns || (Date.now() - begin) / 1000 < minSeconds) &&
+        (Date.now() - begin) / 1000 < maxSecs
+      ) {
+        times.push(await runOnce());
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const count = times.length;
+      if (count === 0) {
+        log("count=0");
+        return { count, first: 0, avg: 0 };
+      }
+      const avg = times.reduce((a, b) => a + b, 0) / count;
+      const variance = times.reduce((a, b) => a + b * b, 0) / count - avg * avg;
+      const std = times.every((t) => t === times[0]) ? 0 : Math.round(Math.sqrt(Math.max(0, variance)));
+      log(
+        `count=${count} first=${times[0]} curr=${times[count - 1]} min=${Math.min(...times)} max=${Math.max(...times)} avg=${g6(avg)} std=${std}`,
+      );
+      log("");
+      return { count, first: times[0], avg };
+    }
+
+    const warmup = await phase(warmupRuns, warmupMinSecs);
+    const inference = await phase(numRuns, minSecs);
+    log(
+      `Inference timings in us: Init: ${Math.round(initUs)}, First inference: ${warmup.first}, Warmup (avg): ${g6(warmup.avg)}, Inference (avg): ${g6(inference.avg)}`,
+    );
+    log(
+      "Note: as the benchmark tool itself affects memory footprint, the following is only APPROXIMATE to the actual memory footprint of the model at runtime. Take the information at your one's own risk.",
+    );
+    const endRss = rssMb();
+    peakRss = Math.max(peakRss, endRss);
+    log(
+      `Memory footprint delta from the start of the tool (MB): init=${g6(initRss - startRss)} overall=${g6(endRss - startRss)}`,
+    );
+    log(`Overall peak memory footprint (MB) via periodic monitoring: ${g6(peakRss)}`);
+    for (const t of inputs) t.delete();
+    model.delete();
+    clearInterval(monitor);
+    throw new Exit(0);
+  }
+}
+
+/**
+ * Shifts where the next allocations of LiteRT.js's WebAssembly heap land by a random offset (16 B to 256 KiB), held
+ * until `release`: a phone starts benchmark_model as a fresh process whose address space ASLR lays out anew, so its
+ * repetitions sample layouts (cache-set and 4 KiB aliasing between buffers) rather than repeat one; a resident
+ * runner without this would give every repetition of a model the same layout.
+ */
+function randomizedLayout(litert) {
+  const heap = litert.getGlobalLiteRt?.()?.liteRtWasm;
+  if (typeof heap?._malloc !== "function") return { offset: 0, release: () => {} };
+  const offset = 16 * randomInt(1, 16385);
+  const pad = heap._malloc(offset);
+  return { offset, release: () => heap._free(pad) };
 }
 
 let runtime;
