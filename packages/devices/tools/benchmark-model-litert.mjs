@@ -17,7 +17,8 @@ import { pathToFileURL } from "node:url";
 import vm from "node:vm";
 import { flushSubnormals } from "./flush-subnormals.mjs";
 
-// As on a phone's ARM cores, subnormals flush to zero (see flush-subnormals.c); set once, on this (the only) thread.
+// Subnormals flush to zero (see flush-subnormals.c): on x86 they cost microcode assists that a phone's ARM cores do
+// not take. Set once, on this (the only) thread.
 // MFNAS_EMULATED_SUBNORMALS=keep leaves IEEE subnormals on, to measure what flushing changes (bench/).
 const subnormalMode =
   process.env.MFNAS_EMULATED_SUBNORMALS === "keep"

@@ -1,9 +1,9 @@
 /*
  * The emulated phone's floating-point mode: subnormal results flush to zero and subnormal inputs read as zero on
- * the calling thread, as on a phone's ARM cores running TFLite, where subnormals cost nothing extra. On x86 every
- * SIMD instruction with a subnormal lane takes a microcode assist, and WebAssembly has no way to ask for
- * flush-to-zero, so a stray subnormal lane (XNNPACK's kernels read a few bytes past their buffers by design, and
- * integers or pointers there read as subnormal floats) makes a model 2-4x slower depending on its memory layout.
+ * the calling thread. On x86 every SIMD instruction with a subnormal lane takes a microcode assist (a phone's ARM
+ * cores take none), and WebAssembly has no way to ask for flush-to-zero, so a stray subnormal lane (XNNPACK's
+ * kernels read a few bytes past their buffers by design, and integers or pointers there read as subnormal floats)
+ * makes a model 2-4x slower depending on its memory layout.
  *
  * Built by flush-subnormals.mjs and loaded as a Node-API module: loading it sets the mode on the loading thread.
  */
