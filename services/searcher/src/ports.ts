@@ -47,7 +47,10 @@ export interface MeasuredLatency extends Latency {
 }
 
 /** A target's latency from a measurement: the figure its `latencyStatistic` names. */
-export function latencyMs(latency: Latency, target: Pick<SearchTarget, "latencyStatistic">): number {
+export function latencyMs(
+  latency: Pick<Latency, "medianMs" | "minMs">,
+  target: Pick<SearchTarget, "latencyStatistic">,
+): number {
   return latencyStatisticOf(target) === "min" ? latency.minMs : latency.medianMs;
 }
 

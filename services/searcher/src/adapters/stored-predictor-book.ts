@@ -9,6 +9,7 @@ import {
 } from "@mfnas/latency";
 import type { Db } from "@mfnas/store";
 import type { PredictorBook } from "./active.latency-source.ts";
+import { latencyMs } from "../ports.ts";
 
 export type ReportValue = string | number | boolean | null | { readonly [key: string]: ReportValue };
 /** Stores a JSON report artifact with its metadata; returns its sha256. */
@@ -76,7 +77,7 @@ export function storedPredictorBook(db: Db, putReport: PutReport): PredictorBook
       for (const r of rows) {
         if (canonicalJson(r.runtimeConfig) !== config) continue;
         const genome = r.architecture.genome as { kernel?: KernelSpec } | Genome;
-        const ms = scope.statistic === "min" ? r.minMs : r.medianMs;
+        const ms = latencyMs(r, { latencyStatistic: scope.statistic });
         if ("kernel" in genome && genome.kernel) kernels.push({ kernel: genome.kernel, ms });
         else samples.push({ genome: validateGenomeStructure(genome), ms });
       }
