@@ -26,7 +26,6 @@ import {
   sampleGenome,
   type Genome,
   type LatencyStatistic,
-  type RuntimeConfig,
 } from "@mfnas/core";
 import {
   accuracyFigures,
@@ -52,7 +51,7 @@ import {
 } from "@mfnas/searcher";
 import { ActiveLatencySource } from "../services/searcher/src/adapters/active.latency-source.ts";
 import { DeviceLabKernelMeasurer } from "../services/searcher/src/adapters/kernel-measurer.ts";
-import { startLatencyLab } from "../tests/support/latency-lab.ts";
+import { emulatedPhoneRuntime, startLatencyLab } from "../tests/support/latency-lab.ts";
 
 const [train = 60, heldOut = 40, generations = 6, population = 10] = process.argv.slice(2).map(Number);
 const REPEAT = 20;
@@ -62,14 +61,7 @@ if (!LATENCY_STATISTICS.includes(statistic))
   throw new Error(`STATISTIC must be one of ${LATENCY_STATISTICS.join(", ")}`);
 const repetitions = Number(process.argv[8] ?? 6);
 const input = { height: side, width: side };
-const runtimeConfig: RuntimeConfig = {
-  runtime: "tflite",
-  threads: 1,
-  delegate: "xnnpack",
-  precision: "fp32",
-  warmupRuns: 2,
-  runs: 10,
-};
+const runtimeConfig = emulatedPhoneRuntime();
 const quiet: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const t0 = performance.now();
 const elapsed = () => `${((performance.now() - t0) / 60_000).toFixed(1)} min`;

@@ -10,21 +10,14 @@
  *
  * Run: npx tsx bench/measurement-noise.ts [MODELS=30] [ROUNDS=2] [LR_SIDE=32] [RUNS=10] [REPETITIONS=8]
  */
-import { COST_MODEL_VERSION, DEFAULT_SEARCH_SPACE, createRng, sampleGenome, type RuntimeConfig } from "@mfnas/core";
+import { COST_MODEL_VERSION, DEFAULT_SEARCH_SPACE, createRng, sampleGenome } from "@mfnas/core";
 import { summarize } from "@mfnas/devices";
 import { candidateGenome } from "@mfnas/searcher";
-import { startLatencyLab } from "../tests/support/latency-lab.ts";
+import { emulatedPhoneRuntime, startLatencyLab } from "../tests/support/latency-lab.ts";
 
 const [models = 30, rounds = 2, side = 32, runs = 10, repetitions = 8] = process.argv.slice(2).map(Number);
 const input = { height: side, width: side };
-const runtimeConfig: RuntimeConfig = {
-  runtime: "tflite",
-  threads: 1,
-  delegate: "xnnpack",
-  precision: "fp32",
-  warmupRuns: 2,
-  runs,
-};
+const runtimeConfig = emulatedPhoneRuntime(runs);
 const lab = await startLatencyLab({
   port: 5093,
   runtimeConfig,

@@ -17,6 +17,11 @@ import { createTestDatabase, uniqueName } from "./database.ts";
 import { startAdbServer, startAgent, teardownLab } from "./device-lab.ts";
 import { TEST_REDIS_URL } from "./env.ts";
 
+/** How the latency benches run the emulated phone: one thread, XNNPACK, fp32, 2 warm-ups and `runs` timed runs. */
+export function emulatedPhoneRuntime(runs = 10): RuntimeConfig {
+  return { runtime: "tflite", threads: 1, delegate: "xnnpack", precision: "fp32", warmupRuns: 2, runs };
+}
+
 /**
  * A device lab for latency-predictor work: one emulated phone (host CPU) on a private adb server, the agent, a
  * fresh database and artifact store, and the searcher's device-lab adapters over them — the real measure path.
