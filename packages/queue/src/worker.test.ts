@@ -40,6 +40,10 @@ describe("catalog queues on real Redis", () => {
     redis.disconnect();
   });
 
+  type Settlement = { state: "completed" | "failed"; job: Job };
+  /** Every final settlement each worker saw, recorded from before it starts, so no event can slip past a test. */
+  const journals = new WeakMap<CatalogWorker, { seen: Settlement[]; notify: Set<() => void> }>();
+
   async function startWorker(handlers: JobHandlers, extra: { lockDurationMs?: number } = {}): Promise<CatalogWorker> {
     const worker = new CatalogWorker({
       connection: redis,
@@ -50,20 +54,35 @@ describe("catalog queues on real Redis", () => {
       ...extra,
     });
     workers.push(worker);
+    const journal = { seen: [] as Settlement[], notify: new Set<() => void>() };
+    const record = (entry: Settlement): void => {
+      journal.seen.push(entry);
+      for (const wake of journal.notify) wake();
+    };
+    worker.bullWorker.on("completed", (job) => record({ state: "completed", job }));
+    worker.bullWorker.on("failed", (job) => {
+      if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || job.finishedOn !== undefined)) {
+        record({ state: "failed", job });
+      }
+    });
+    journals.set(worker, journal);
     await worker.start();
     return worker;
   }
 
-  function settled(worker: CatalogWorker, jobId: string): Promise<{ state: "completed" | "failed"; job: Job }> {
+  /** The nth (1-based) final settlement of a job on a worker, whether it happened already or is still to come. */
+  function settled(worker: CatalogWorker, jobId: string, nth = 1): Promise<Settlement> {
+    const journal = journals.get(worker);
+    if (!journal) throw new Error("worker was not started through startWorker");
     return new Promise((resolve) => {
-      worker.bullWorker.on("completed", (job) => {
-        if (job.id === jobId) resolve({ state: "completed", job });
-      });
-      worker.bullWorker.on("failed", (job) => {
-        if (job?.id === jobId && (job.attemptsMade >= (job.opts.attempts ?? 1) || job.finishedOn !== undefined)) {
-          resolve({ state: "failed", job });
-        }
-      });
+      const check = (): void => {
+        const hit = journal.seen.filter((e) => e.job.id === jobId)[nth - 1];
+        if (!hit) return;
+        journal.notify.delete(check);
+        resolve(hit);
+      };
+      journal.notify.add(check);
+      check();
     });
   }
 
@@ -158,7 +177,7 @@ describe("catalog queues on real Redis", () => {
     await producer.enqueue("search.run", { searchId });
     const queue = producer.queue(QUEUES.search.name);
     expect(await (await queue.getJob(`search.run-${searchId}`))?.getState()).toBe("failed");
-    const second = settled(worker, `search.run-${searchId}`);
+    const second = settled(worker, `search.run-${searchId}`, 2);
     await producer.enqueue("search.run", { searchId }, { retryFailed: true });
     expect((await second).state).toBe("completed");
     expect(await queue.getJobCounts("completed", "failed")).toEqual({ completed: 1, failed: 0 });
