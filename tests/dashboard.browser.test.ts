@@ -102,7 +102,7 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
       ],
     });
     page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(45_000); // generous: a busy machine renders slowly
     // Sign in through the key box; the key stays in sessionStorage for the rest of the session.
     await page.goto(`${base}/`);
     await page.fill("input[name=apiKey]", t.auth.read.authorization.replace(/^Bearer /, ""));
@@ -229,7 +229,7 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     for (let index = 1; index < GENERATIONS; index++) {
       await writeGeneration(index);
       await expect
-        .poll(() => page.locator("#front-plot .point").count(), { timeout: 15_000 })
+        .poll(() => page.locator("#front-plot .point").count(), { timeout: 45_000 })
         .toBe((index + 1) * POPULATION);
       await expect
         .poll(() => page.textContent(".search-progress"))

@@ -57,8 +57,11 @@ describe("strange getprop values from a phone", () => {
     phone = new EmulatedPhone({ serial: "strange", root, properties: { "ro.mfnas.emulated": "0" } });
     const port = await phone.start();
     serial = await adb.driver.connect("127.0.0.1", port).then(() => `127.0.0.1:${port}`);
-    for (let i = 0; i < 100 && !(await adb.driver.list()).some((d) => d.serial === serial && d.state === "device"); i++)
+    const deadline = Date.now() + 50_000;
+    while (!(await adb.driver.list()).some((d) => d.serial === serial && d.state === "device")) {
+      if (Date.now() > deadline) throw new Error(`adb never listed ${serial} as a device`);
       await new Promise((r) => setTimeout(r, 100));
+    }
   }, 60_000);
   afterAll(async () => {
     await phone.stop();

@@ -141,8 +141,9 @@ describe("secrets in logs", () => {
       headers: { ...auth, "content-type": "application/json" },
       body: "{",
     });
-    await fetch(`${base}/v1/nope/${dbPassword}`, { headers: auth });
-    await new Promise((r) => setTimeout(r, 300));
+    expect((await fetch(`${base}/v1/nope/${dbPassword}`, { headers: auth })).status).toBe(404);
+    // The last request's log line is the mark that every line before it was written.
+    await api.waitFor(/"statusCode":404/, 30_000);
     api.child.kill("SIGTERM");
     await api.exited;
     expect(api.output()).toMatch(/"statusCode":401/);

@@ -43,7 +43,7 @@ async function openStream(url: string, headers: Record<string, string>) {
   response.on("end", () => (closed = true));
   response.on("close", () => (closed = true));
   const until = async (predicate: () => boolean, what: string) => {
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 45_000; // generous: the machine may be busy
     while (!predicate()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(events)}`);
       await new Promise((r) => setTimeout(r, 20));
