@@ -1,8 +1,9 @@
 /**
  * TensorFlow.js networks of mfnas: the MFA supernet and its SubGenerators, the ESRGAN (RRDBNet) teacher, the
  * PatchGAN discriminator, their named parameters, and safetensors I/O in PyTorch layout. Every function takes the
- * `tf` namespace it should use; none picks a backend. Training needs tfjs-core's gradients registered once by the
- * caller (`import "@tensorflow/tfjs-core/dist/register_all_gradients.js"`): the node entry of tfjs-core has none.
+ * `tf` namespace it should use; none picks a backend. Training needs the gradients `registerTrainingGradients`
+ * registers (`selectBackend` does it): the node entry of tfjs-core has none, and tfjs's own Conv2D gradient refuses
+ * the dil2 branch's dilation.
  */
 export { ParamStore, type ParamInit, type ParamStoreOptions } from "./params.ts";
 export {

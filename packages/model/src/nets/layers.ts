@@ -1,9 +1,9 @@
 /**
- * The few ops the generators and the discriminator are built from, all NHWC with HWIO weights, all differentiable
- * with the gradients tfjs-core registers. Two tfjs gaps are worked around here rather than in each network:
- * - conv2d has no gradient for dilation > 1, so dilated convs run as space-to-batch -> conv -> batch-to-space
- *   (how TensorFlow itself implements them: same MACs, exact same result);
- * - DepthToSpace has no gradient, so pixel (un)shuffle is a reshape/transpose.
+ * The few ops the generators and the discriminator are built from, all NHWC with HWIO weights. Training needs the
+ * gradients `registerTrainingGradients` adds (backend/training-gradients.ts): tfjs's own Conv2D gradient asserts
+ * dilation 1, ours computes the dilated conv's gradient with forward convs, so the dil2 branch is one native
+ * dilated conv (no space-to-batch round trip). DepthToSpace has no gradient in tfjs, so pixel (un)shuffle is a
+ * reshape/transpose.
  */
 import { MfnasError } from "@mfnas/core";
 import type { Tensor1D, Tensor4D, Tf } from "../tf.ts";
@@ -39,46 +39,12 @@ export function conv2d(tf: Tf, x: Tensor4D, conv: ConvWeights, options: ConvOpti
   if (stride !== 1 || pad !== "same") {
     throw new MfnasError("unsupported", "conv2d: dilation > 1 is implemented for stride 1 and 'same' padding only");
   }
-  return tf.add(dilatedSameConv(tf, x, conv.weight, dilation), conv.bias);
+  return tf.add(tf.conv2d(x, conv.weight, 1, "same", "NHWC", dilation), conv.bias);
 }
 
 /** conv2d + bias + LeakyReLU(0.2). */
 export function conv2dLrelu(tf: Tf, x: Tensor4D, conv: ConvWeights, options: ConvOptions = {}): Tensor4D {
   return leakyRelu(tf, conv2d(tf, x, conv, options));
-}
-
-/**
- * A stride-1 'same' conv with dilation d as space-to-batch d -> 'valid' conv -> batch-to-space d. Each of the d*d
- * phases of the padded input is convolved with the undilated kernel. Odd sides get extra bottom/right padding so
- * the padded size divides by d, and that extra is cropped off again.
- */
-function dilatedSameConv(tf: Tf, x: Tensor4D, weight: Tensor4D, d: number): Tensor4D {
-  const [, h, w] = x.shape;
-  const [kh, kw] = weight.shape;
-  const paddings = [h, w].map((side, axis) => {
-    const total = d * ((axis === 0 ? kh : kw) - 1);
-    const before = Math.floor(total / 2);
-    const extra = (d - ((side + total) % d)) % d;
-    return [before, total - before + extra, extra];
-  }) as [[number, number, number], [number, number, number]];
-  const [ph, pw] = paddings;
-  const phases = tf.spaceToBatchND(
-    x,
-    [d, d],
-    [
-      [ph[0], ph[1]],
-      [pw[0], pw[1]],
-    ],
-  );
-  const y = tf.conv2d(phases, weight, 1, "valid");
-  return tf.batchToSpaceND(
-    y,
-    [d, d],
-    [
-      [0, ph[2]],
-      [0, pw[2]],
-    ],
-  );
 }
 
 /** `avgpool factor x factor, stride factor`; the sides must divide by `factor` (callers check). */

@@ -4,6 +4,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import fc from "fast-check";
 import { DEFAULT_SEARCH_SPACE, createRng, genomeCost, narrowSpace, sampleGenome, type Genome } from "@mfnas/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerTrainingGradients } from "../backend/training-gradients.ts";
 import type { Tensor4D } from "../tf.ts";
 import { MfaSupernet } from "./mfa-supernet.ts";
 
@@ -17,6 +18,7 @@ const SPACE = narrowSpace(DEFAULT_SEARCH_SPACE, {
 let supernet: MfaSupernet;
 beforeAll(async () => {
   await tf.setBackend("cpu");
+  registerTrainingGradients(tf);
   // initScale 1, not the training default 0.1, so outputs are O(1) and a 1e-5 tolerance means something; a random
   // conv_last (not the default zeros) so that outputs and gradients depend on every layer, not only on the skip.
   supernet = new MfaSupernet(tf, SPACE, { seed: 7, initScale: 1, outputInitScale: 1 });
