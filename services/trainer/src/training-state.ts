@@ -8,13 +8,11 @@ import {
   FeatureAdapters,
   MfaSupernet,
   PatchGanDiscriminator,
-  discriminatorDistillLoss,
   distillationPairs,
   featureDistillLoss,
   l1Loss,
   outputDistillLoss,
   perceptualLoss,
-  relativisticDiscriminatorLoss,
   relativisticGeneratorLoss,
   supernetCheckpointEntries,
   type RrdbNet,
@@ -26,6 +24,7 @@ import {
   type Vgg19Features,
 } from "@mfnas/model";
 import { Adam } from "./adam.ts";
+import { discriminatorPhaseGradients } from "./discriminator-step.ts";
 
 /** Loss values of one step, averaged over the sampled subnets. */
 export type StepLosses = Record<string, number>;
@@ -127,50 +126,38 @@ export class TrainingState {
 
   #discriminatorSteps(fakes: Tensor4D[], hr: Tensor4D, rate: number, add: (n: string, v: Scalar) => void): void {
     const { tf } = this;
-    const distillWeight = this.config.losses.discriminatorDistill;
-    // Teacher outputs are targets of the student's distillation: computed before the teacher moves, held constant.
-    const teacherOnReal = this.dTeacher.forward(tf, hr);
     const sumsT = new Map<string, Tensor>();
     const sumsS = new Map<string, Tensor>();
+    const phase = discriminatorPhaseGradients(
+      tf,
+      {
+        teacher: this.dTeacher,
+        student: this.dStudent,
+        teacherVariables: [...this.dTeacherOptimizer.variables.values()],
+        studentVariables: [...this.dStudentOptimizer.variables.values()],
+        distillWeight: this.config.losses.discriminatorDistill,
+      },
+      fakes,
+      hr,
+    );
     try {
-      for (const fake of fakes) {
-        const teacherOnFake = this.dTeacher.forward(tf, fake);
-        const t = tf.variableGrads(
-          () =>
-            relativisticDiscriminatorLoss(
-              tf,
-              this.dTeacher.forward(tf, hr).logits,
-              this.dTeacher.forward(tf, fake).logits,
-            ),
-          [...this.dTeacherOptimizer.variables.values()],
-        );
-        let distill: Scalar | undefined;
-        const s = tf.variableGrads(() => {
-          const real = this.dStudent.forward(tf, hr);
-          const fakeOut = this.dStudent.forward(tf, fake);
-          const gan = relativisticDiscriminatorLoss(tf, real.logits, fakeOut.logits);
-          distill = tf.keep(
-            tf.mul(
-              tf.add(
-                discriminatorDistillLoss(tf, real, teacherOnReal),
-                discriminatorDistillLoss(tf, fakeOut, teacherOnFake),
-              ),
-              0.5,
-            ),
-          );
-          return tf.add(gan, tf.mul(distill, distillWeight));
-        }, [...this.dStudentOptimizer.variables.values()]);
-        add("discriminatorTeacher", t.value);
-        add("discriminator", s.value);
-        if (distill) add("discriminatorDistill", distill);
-        this.#accumulate(this.dTeacherOptimizer, sumsT, t.grads);
-        this.#accumulate(this.dStudentOptimizer, sumsS, s.grads);
-        tf.dispose([t.value, s.value, ...(distill ? [distill] : []), teacherOnFake.logits, ...teacherOnFake.features]);
-      }
+      phase.teacherLosses.forEach((loss, k) => {
+        add("discriminatorTeacher", loss);
+        add("discriminator", phase.studentLosses[k] as Scalar);
+        add("discriminatorDistill", phase.distillLosses[k] as Scalar);
+      });
+      this.#accumulate(this.dTeacherOptimizer, sumsT, phase.teacherGrads);
+      this.#accumulate(this.dStudentOptimizer, sumsS, phase.studentGrads);
       this.#applyMean(this.dTeacherOptimizer, sumsT, fakes.length, rate);
       this.#applyMean(this.dStudentOptimizer, sumsS, fakes.length, rate);
     } finally {
-      tf.dispose([teacherOnReal.logits, ...teacherOnReal.features, ...sumsT.values(), ...sumsS.values()]);
+      tf.dispose([
+        ...phase.teacherLosses,
+        ...phase.studentLosses,
+        ...phase.distillLosses,
+        ...sumsT.values(),
+        ...sumsS.values(),
+      ]);
     }
   }
 
