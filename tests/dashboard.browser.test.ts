@@ -108,7 +108,7 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     await page.fill("input[name=apiKey]", t.auth.read.authorization.replace(/^Bearer /, ""));
     await page.click("form.login button[type=submit]");
     await page.waitForSelector("table.searches");
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await context?.close();
@@ -229,7 +229,7 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     for (let index = 1; index < GENERATIONS; index++) {
       await writeGeneration(index);
       await expect
-        .poll(() => page.locator("#front-plot .point").count(), { timeout: 45_000 })
+        .poll(() => page.locator("#front-plot .point").count(), { timeout: 135_000 })
         .toBe((index + 1) * POPULATION);
       await expect
         .poll(() => page.textContent(".search-progress"))
@@ -336,7 +336,7 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     expect(Buffer.compare(bytes, Buffer.from(await t.artifacts.get(sha)))).toBe(0);
     expect(bytes.subarray(4, 8).toString("latin1")).toBe("TFL3");
     expect(downloadEvent.suggestedFilename()).toMatch(/^subgenerator-[0-9a-f]{12}-[0-9a-f]{12}\.tflite$/);
-  }, 60_000);
+  }, 180_000);
 
   it("shows the device lab: phones, health, queue depth, utilization and the predictors' accuracy", async () => {
     // A second class with a quarantined phone, and two measure jobs waiting for pixel-7.

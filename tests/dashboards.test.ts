@@ -150,7 +150,7 @@ describe("generated dashboards", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 360_000);
 });
 
 describe("the searches dashboard's SQL on the real schema", () => {
@@ -310,5 +310,5 @@ describe("dashboards:push", () => {
     } finally {
       refuse = false;
     }
-  }, 60_000);
+  }, 180_000);
 });

@@ -63,7 +63,7 @@ describe("device lab with two emulated phones on a real adb server", () => {
     try {
       await events.waitUntilReady();
       const job = (await producer.queue(measureQueue(HOST_CPU_DEVICE_CLASS).name).getJob(jobId))!;
-      await job.waitUntilFinished(events, 50_000);
+      await job.waitUntilFinished(events, 150_000);
       return job;
     } finally {
       await events.close();
@@ -150,7 +150,7 @@ describe("device lab with two emulated phones on a real adb server", () => {
         const d = await database.db.device.findUniqueOrThrow({ where: { serial: victim.serial } });
         return d.state === "offline" ? d : undefined;
       },
-      20_000,
+      60_000,
       "killed phone marked offline",
     );
     expect(victimRow.state).toBe("offline");
@@ -164,12 +164,12 @@ describe("device lab with two emulated phones on a real adb server", () => {
     await eventually(
       async () =>
         (await adb.driver.list()).some((d) => d.serial === alive.serial && d.state === "device") ? true : undefined,
-      30_000,
+      90_000,
       "phone listed by the restarted adb server",
     );
     await eventually(
       () => Promise.resolve(agent.agent.attached().includes(alive.serial) ? true : undefined),
-      30_000,
+      90_000,
       "attached",
     );
     const job = await finished(await measure("measure-after-adb-restart"));

@@ -41,7 +41,7 @@ describe("latency predictor on real measurements (emulated phone, device lab)", 
       input,
       confidence: { relativeHalfWidth: 0.5, minRepetitions: 1, maxRepetitions: 2 },
     });
-  }, 120_000);
+  }, 360_000);
   afterAll(async () => lab?.stop());
 
   it("profiles the kernels through the measure job, fits, predicts and stores the report the API serves", async () => {
@@ -100,5 +100,5 @@ describe("latency predictor on real measurements (emulated phone, device lab)", 
     });
     expect(served.map((a) => a.sha256)).toEqual([report.sha256]);
     expect(served[0]?.metadata).toMatchObject({ deviceClass: "host-cpu", predictorVersion: predictor.version });
-  }, 300_000);
+  }, 900_000);
 });

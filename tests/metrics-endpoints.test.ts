@@ -157,8 +157,8 @@ describe("each service's /metrics", () => {
       trainingConfig: cfg,
     });
     const trainer = start("trainer", { ARTIFACT_DIR: artifactDir, TRAINER_BACKEND: "wasm" });
-    const port = await metricsPort(trainer, 120_000);
-    const job = await runJob(JOBS.trainSupernet.name, { supernetId: supernet.id }, QUEUES.train.name, 240_000);
+    const port = await metricsPort(trainer, 360_000);
+    const job = await runJob(JOBS.trainSupernet.name, { supernetId: supernet.id }, QUEUES.train.name, 720_000);
     expect(await job.getState()).toBe("completed");
 
     const families = await scrape(port);
@@ -175,7 +175,7 @@ describe("each service's /metrics", () => {
 
   it("evaluator: candidates evaluated by path, failures by job name, the evaluate queue's load", async () => {
     const evaluator = start("evaluator", { EVALUATOR_PATH: "onnxruntime", EVALUATOR_BACKEND: "wasm" });
-    const port = await metricsPort(evaluator, 120_000);
+    const port = await metricsPort(evaluator, 360_000);
     // A candidate of a supernet that does not exist: a permanent failure, counted as final.
     const job = await runJob(
       JOBS.evaluateCandidate.name,
@@ -214,8 +214,8 @@ describe("each service's /metrics", () => {
       DEVICE_LAB_AGENT_HOST: host,
       ARTIFACT_DIR: await mkdtemp(path.join(os.tmpdir(), "mfnas-metrics-")),
     });
-    const port = await metricsPort(lab, 120_000);
-    await lab.waitFor(/device-lab ready/, 60_000);
+    const port = await metricsPort(lab, 360_000);
+    await lab.waitFor(/device-lab ready/, 180_000);
 
     const families = await eventually(async () => {
       const f = await scrape(port);
@@ -238,7 +238,7 @@ describe("each service's /metrics", () => {
           ? true
           : undefined;
       },
-      60_000,
+      180_000,
       "the phone offline in the metrics",
     );
   });

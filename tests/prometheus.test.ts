@@ -121,10 +121,10 @@ describe.skipIf(!prometheusBinary)("Debian's Prometheus scraping a running mfnas
     prometheus.stderr?.on("data", (c: Buffer) => (prometheusOutput += c.toString()));
     await eventually(
       async () => ((await fetch(`${api}/-/ready`).catch(() => undefined))?.ok ? true : undefined),
-      60_000,
+      180_000,
       "prometheus ready",
     );
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     prometheus?.kill("SIGTERM");
@@ -150,7 +150,7 @@ describe.skipIf(!prometheusBinary)("Debian's Prometheus scraping a running mfnas
         const result = await query('up{job="searcher"}');
         return result[0]?.value[1] === "1" ? result : undefined;
       },
-      60_000,
+      180_000,
       `up{job="searcher"} == 1; prometheus said:\n${prometheusOutput}`,
     );
     expect(up).toHaveLength(1);
@@ -189,7 +189,7 @@ describe.skipIf(!prometheusBinary)("Debian's Prometheus scraping a running mfnas
         const all = r.data.groups.flatMap((g) => g.rules);
         return all.every((x) => x.health === "ok") ? true : undefined;
       },
-      30_000,
+      90_000,
       "every rule evaluated with health ok",
     );
   });

@@ -36,7 +36,7 @@ describe("two scheduler replicas on one schedule firing every second", () => {
     const SLOTS = 6;
     await eventually(
       async () => ((await database.db.scheduleRun.count()) >= SLOTS ? true : undefined),
-      40_000,
+      120_000,
       `${SLOTS} slots`,
     );
     for (const r of replicas) r.child.kill("SIGTERM");

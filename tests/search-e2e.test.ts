@@ -63,8 +63,8 @@ describe("hardware-aware search end to end", () => {
       DEVICE_LAB_MAX_REPETITIONS: "2",
     });
     start("evaluator", { EVALUATOR_BACKEND: "cpu" });
-    await Promise.all(services.map((s) => s.waitFor(/ready/, 90_000)));
-  }, 180_000);
+    await Promise.all(services.map((s) => s.waitFor(/ready/, 270_000)));
+  }, 540_000);
 
   afterAll(async () => {
     for (const s of services.splice(0)) if (s.child.exitCode === null) s.child.kill("SIGKILL");
@@ -75,7 +75,7 @@ describe("hardware-aware search end to end", () => {
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
     await database.drop();
-  }, 60_000);
+  }, 180_000);
 
   it("completes a search through the device lab and the evaluator, resuming after kill -9 without redoing work", async () => {
     const spec = hostCpuSearchSpec({
@@ -90,18 +90,18 @@ describe("hardware-aware search end to end", () => {
     const { id } = await new SearchRepository(database.db).create({ name: spec.name, spec, seed: spec.seed });
     const searcherEnv = { SEARCHER_LOCK_DURATION_MS: "2000", SEARCHER_STALLED_INTERVAL_MS: "1000" };
     const first = start("searcher", searcherEnv);
-    await first.waitFor(/searcher ready/, 60_000);
+    await first.waitFor(/searcher ready/, 180_000);
     await producer.enqueue(JOBS.searchRun.name, { searchId: id });
 
     // Kill the searcher in the middle of generation 1: generation 0 is stored and generation 1's work is queued.
     await eventually(
       async () => ((await database.db.search.findUnique({ where: { id } }))?.lastGeneration === 0 ? true : undefined),
-      120_000,
+      360_000,
       "generation 0 stored",
     );
     await eventually(
       async () => ((await database.db.evaluation.count()) > POPULATION ? true : undefined),
-      60_000,
+      180_000,
       "generation 1 in flight",
     );
     first.child.kill("SIGKILL");
@@ -114,7 +114,7 @@ describe("hardware-aware search end to end", () => {
         const s = await database.db.search.findUniqueOrThrow({ where: { id } });
         return s.status === "running" || s.status === "queued" ? undefined : s;
       },
-      240_000,
+      720_000,
       "search finished",
     );
     expect(done.error).toBeNull();
@@ -153,5 +153,5 @@ describe("hardware-aware search end to end", () => {
     expect(await database.db.measurement.count()).toBe(evaluated.size + result.front.length);
     const devices = await database.db.device.findMany({ where: { deviceClass: "host-cpu" } });
     expect(devices).toHaveLength(2);
-  }, 420_000);
+  }, 1_260_000);
 });

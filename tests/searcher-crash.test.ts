@@ -58,7 +58,7 @@ describe("searcher killed with SIGKILL mid-search", () => {
         const s = await database.db.search.findUnique({ where: { id } });
         return (s?.lastGeneration ?? -1) >= 3 ? s : undefined;
       },
-      30_000,
+      90_000,
       "generation 3",
     );
   }
@@ -70,7 +70,7 @@ describe("searcher killed with SIGKILL mid-search", () => {
     try {
       await events.waitUntilReady();
       const job = (await producer.queue(QUEUES.search.name).getJob(jobId))!;
-      await job.waitUntilFinished(events, 60_000);
+      await job.waitUntilFinished(events, 180_000);
       return job;
     } finally {
       await events.close();
@@ -150,7 +150,7 @@ describe("searcher killed with SIGKILL mid-search", () => {
         const row = await database.db.search.findUniqueOrThrow({ where: { id } });
         return row.status === "succeeded" ? row : undefined;
       },
-      60_000,
+      180_000,
       "the lost search finished",
     );
     expect(done.lastGeneration).toBe(2);

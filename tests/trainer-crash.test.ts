@@ -65,17 +65,17 @@ describe("trainer killed with SIGKILL mid-run", () => {
     await events.waitUntilReady();
     const finished = async (jobId: string) => {
       const job = await producer.queue(QUEUES.train.name).getJob(jobId);
-      await job?.waitUntilFinished(events, 240_000);
+      await job?.waitUntilFinished(events, 720_000);
     };
 
     // The interrupted run: killed once its first checkpoint is stored, while it is still training.
     const first = trainer();
-    await first.waitFor(/trainer ready/, 60_000);
+    await first.waitFor(/trainer ready/, 180_000);
     const killedJob = await producer.enqueue(JOBS.trainSupernet.name, { supernetId: killed.id });
     await eventually(
       async () =>
         (await database.db.supernetCheckpoint.count({ where: { supernetId: killed.id } })) > 0 ? true : undefined,
-      120_000,
+      360_000,
       "a first checkpoint",
     );
     first.child.kill("SIGKILL");
@@ -107,5 +107,5 @@ describe("trainer killed with SIGKILL mid-run", () => {
     console.log(`trainer SIGKILL resume: max relative loss difference ${maxDiff.toExponential(2)} over ${STEPS} steps`);
     expect(maxDiff).toBeLessThan(1e-4);
     await expectCheckpointsStored(database.db, new LocalArtifactStore(artifactDir, database.db), killed.id);
-  }, 400_000);
+  }, 1_200_000);
 });

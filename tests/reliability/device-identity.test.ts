@@ -62,7 +62,7 @@ describe("strange getprop values from a phone", () => {
       if (Date.now() > deadline) throw new Error(`adb never listed ${serial} as a device`);
       await new Promise((r) => setTimeout(r, 100));
     }
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await phone.stop();
     await adb.stop();
@@ -102,5 +102,5 @@ describe("strange getprop values from a phone", () => {
       ),
       { numRuns: 40 },
     );
-  }, 120_000);
+  }, 360_000);
 });

@@ -105,8 +105,8 @@ describe("faults during a running search", () => {
       LOG_LEVEL: "info",
     };
     for (const name of ["device-lab", "evaluator", "searcher"]) start(name);
-    await Promise.all([...services.values()].map((s) => s.waitFor(/ready/, 120_000)));
-  }, 240_000);
+    await Promise.all([...services.values()].map((s) => s.waitFor(/ready/, 360_000)));
+  }, 720_000);
 
   afterAll(async () => {
     for (const s of services.values()) if (s.child.exitCode === null) s.child.kill("SIGKILL");
@@ -114,7 +114,7 @@ describe("faults during a running search", () => {
     await adb?.stop();
     await db?.$disconnect();
     await Promise.all([redis?.stop(), postgres?.stop(), disk?.stop()]);
-  }, 60_000);
+  }, 180_000);
 
   function specOf(name: string) {
     return hostCpuSearchSpec({
@@ -150,7 +150,7 @@ describe("faults during a running search", () => {
   function atGeneration(id: string, index: number) {
     return eventually(
       async () => ((await lastGeneration(id)) >= index ? true : undefined),
-      240_000,
+      720_000,
       `generation ${index} of ${id}\n${allOutput().slice(-4000)}`,
     );
   }
@@ -161,7 +161,7 @@ describe("faults during a running search", () => {
         const s = await db.search.findUnique({ where: { id } }).catch(() => null);
         return s && s.status !== "running" && s.status !== "queued" ? s : undefined;
       },
-      600_000,
+      1_800_000,
       `search ${id} finished\n${allOutput().slice(-6000)}`,
     );
   }
@@ -185,7 +185,7 @@ describe("faults during a running search", () => {
     return eventually(
       () =>
         Promise.resolve(live.find((p) => (p.output().match(/benchmark started/g) ?? []).length > (seen.get(p) ?? 0))),
-      240_000,
+      720_000,
       "a benchmark run",
     );
   }
@@ -197,7 +197,7 @@ describe("faults during a running search", () => {
     const t0 = Date.now();
     await eventually(
       () => Promise.resolve(/no space left on device|ENOSPC/i.test(allOutput()) ? true : undefined),
-      120_000,
+      360_000,
       `an ENOSPC failure\n${allOutput().slice(-4000)}`,
     );
     await disk.free();
@@ -256,7 +256,7 @@ describe("faults during a running search", () => {
       `faulted search: ${GENERATIONS} generations, ${evaluated.size} distinct genomes, ${await db.measurement.count()} ` +
         `measurements from ${runs.join("+")} benchmark runs (${killed.join("+")} killed), ${Math.round((Date.now() - t0) / 1000)} s`,
     );
-  }, 900_000);
+  }, 2_700_000);
 
   it("an undisturbed run with the same seed reproduces the front from the stored measurements", async () => {
     expect(faulted).toBeDefined();
@@ -279,5 +279,5 @@ describe("faults during a running search", () => {
         .map((m) => m.hash)
         .sort();
     expect(await front(straight)).toEqual(await front(faulted));
-  }, 600_000);
+  }, 1_800_000);
 });

@@ -130,7 +130,7 @@ describe("secrets in logs", () => {
   it("the api logs no password and no key: bootstrap, requests with good, bad and query-string keys", async () => {
     const port = await freePort();
     const api = start("api", { API_PORT: String(port), API_BOOTSTRAP_ADMIN_KEY: adminKey, ARTIFACT_DIR: "/tmp" });
-    await api.waitFor(/api ready/, 60_000);
+    await api.waitFor(/api ready/, 180_000);
     const base = `http://127.0.0.1:${port}`;
     const auth = { authorization: `Bearer ${adminKey}` };
     expect((await fetch(`${base}/v1/whoami`, { headers: auth })).status).toBe(200);
@@ -143,7 +143,7 @@ describe("secrets in logs", () => {
     });
     expect((await fetch(`${base}/v1/nope/${dbPassword}`, { headers: auth })).status).toBe(404);
     // The last request's log line is the mark that every line before it was written.
-    await api.waitFor(/"statusCode":404/, 30_000);
+    await api.waitFor(/"statusCode":404/, 90_000);
     api.child.kill("SIGTERM");
     await api.exited;
     expect(api.output()).toMatch(/"statusCode":401/);
@@ -154,7 +154,7 @@ describe("secrets in logs", () => {
     "%s logs neither password when it starts",
     async (name) => {
       const s = start(name, { ARTIFACT_DIR: "/tmp/mfnas-sec-artifacts" });
-      await s.waitFor(/ready/, 90_000);
+      await s.waitFor(/ready/, 270_000);
       s.child.kill("SIGTERM");
       await s.exited;
       expectNoSecret(s.output(), name);

@@ -47,14 +47,14 @@ describe("faults during a running training", () => {
       LOG_LEVEL: "info",
     };
     trainer = startService("trainer", env);
-    await trainer.waitFor(/trainer ready/, 90_000);
-  }, 180_000);
+    await trainer.waitFor(/trainer ready/, 270_000);
+  }, 540_000);
 
   afterAll(async () => {
     if (trainer.child.exitCode === null) trainer.child.kill("SIGKILL");
     await db?.$disconnect();
     await Promise.all([redis?.stop(), postgres?.stop(), disk?.stop()]);
-  }, 60_000);
+  }, 180_000);
 
   const output = () => [...outputs, trainer.output()].join("\n");
 
@@ -70,7 +70,7 @@ describe("faults during a running training", () => {
     const from = await latestStep(supernetId);
     await eventually(
       async () => ((await latestStep(supernetId)) >= from + by ? true : undefined),
-      300_000,
+      900_000,
       `training past step ${from + by}\n${output().slice(-3000)}`,
     );
   }
@@ -89,7 +89,7 @@ describe("faults during a running training", () => {
         const s = await db.supernet.findUnique({ where: { id: supernetId } }).catch(() => null);
         return s && (s.status === "ready" || s.status === "failed") ? s : undefined;
       },
-      600_000,
+      1_800_000,
       `supernet ${supernetId} finished\n${output().slice(-4000)}`,
     );
   }
@@ -116,7 +116,7 @@ describe("faults during a running training", () => {
       await disk.fill();
       await eventually(
         () => Promise.resolve(/no space left on device|ENOSPC/i.test(output()) ? true : undefined),
-        300_000,
+        900_000,
         `an ENOSPC failure\n${output().slice(-3000)}`,
       );
       await disk.free();

@@ -33,7 +33,7 @@ export function startService(service: string, env: Record<string, string>): Serv
     child,
     output: () => output,
     exited,
-    waitFor(pattern, timeoutMs = 30_000) {
+    waitFor(pattern, timeoutMs = 90_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           if (pattern.test(output)) {
@@ -70,7 +70,7 @@ export async function metricsPort(service: ServiceProcess, timeoutMs = 60_000): 
 /** Polls until the check returns a value other than undefined. */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
   what = "condition",
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -18,7 +18,10 @@ export function createDb(databaseUrl: string, options: { poolSize?: number } = {
     { connectionString: target.connectionString, max: options.poolSize ?? 10 },
     { schema: target.schema },
   );
-  const db = new PrismaClient({ adapter });
+  // Prisma's interactive-transaction defaults (2 s to get a connection, 5 s to finish) turn a busy database host
+  // or a burst of concurrent writers (a schedule slot fired by many replicas at once) into failed jobs. A
+  // transaction here is a handful of statements; these bounds only stop one that is truly stuck.
+  const db = new PrismaClient({ adapter, transactionOptions: { maxWait: 20_000, timeout: 60_000 } });
   SCHEMAS.set(db, target.schema);
   return db;
 }

@@ -68,7 +68,7 @@ describe("evaluator on real Postgres and Redis", () => {
     supernetId = (await supernets.create({ name: "s", searchSpace: SPACE, trainingConfig: {} })).id;
     const { sha256 } = await new LocalArtifactStore(artifactDir, database.db).put({ bytes, kind: "checkpoint" });
     await supernets.recordCheckpoint({ supernetId, step: STEP, artifactSha256: sha256, metrics: {} });
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await evaluator.close();
@@ -128,7 +128,7 @@ describe("evaluator on real Postgres and Redis", () => {
     const again = await producer.enqueue(JOBS.evaluateCandidate.name, payload(genome));
     expect(await finished(again.jobId)).toMatchObject({ evaluated: false, psnr: row?.psnr });
     expect(await database.db.evaluation.count()).toBe(1);
-  }, 60_000);
+  }, 180_000);
 
   it("fails for good, writing nothing, when the checkpoint does not exist", async () => {
     const genome = sampleGenome(SPACE, createRng(10));
@@ -137,7 +137,7 @@ describe("evaluator on real Postgres and Redis", () => {
     const job = await Job.fromId(producer.queue(QUEUES.evaluate.name), jobId);
     expect(job?.attemptsMade).toBe(1);
     expect(await database.db.evaluation.count({ where: { checkpointStep: 41 } })).toBe(0);
-  }, 30_000);
+  }, 90_000);
 
   it("fails for good on a genome outside the supernet's space, naming the gene", async () => {
     const genome = sampleGenome(SPACE, createRng(11));
@@ -150,7 +150,7 @@ describe("evaluator on real Postgres and Redis", () => {
     const job = await Job.fromId(producer.queue(QUEUES.evaluate.name), jobId);
     expect(job?.attemptsMade).toBe(1);
     expect(await database.db.evaluation.count({ where: { genomeHash: genomeHash(genome) } })).toBe(0);
-  }, 30_000);
+  }, 90_000);
 
   it("refuses validation set names that leave the validation root", async () => {
     const genome = sampleGenome(SPACE, createRng(12));
@@ -165,5 +165,5 @@ describe("evaluator on real Postgres and Redis", () => {
     expect(validationSetDir("Set5", "/data/val")).toBe("/data/val/Set5");
     expect(validationSetDir("DIV2K/valid", "/data/val")).toBe("/data/val/DIV2K/valid");
     expect(() => validationSetDir("Set5", undefined)).toThrow(/EVALUATOR_VALIDATION_ROOT/);
-  }, 30_000);
+  }, 90_000);
 });

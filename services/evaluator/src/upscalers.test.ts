@@ -67,5 +67,5 @@ describe("ONNX Runtime path", () => {
         await ref.dispose();
       }
     }
-  }, 120_000);
+  }, 360_000);
 });

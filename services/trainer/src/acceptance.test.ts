@@ -78,5 +78,5 @@ describe("supernet training on the bundled images (acceptance)", () => {
     state.dispose();
     initial.dispose();
     run.teacher.dispose();
-  }, 600_000);
+  }, 1_800_000);
 });
