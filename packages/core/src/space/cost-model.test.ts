@@ -110,6 +110,19 @@ describe("genomeCost", () => {
     }
   });
 
+  it("has the README's reference figures for the largest and smallest default x4 genomes at 64x64", () => {
+    const large = genomeCost(largestGenome(DEFAULT_SEARCH_SPACE, 4), 64, 64);
+    const small = genomeCost(smallestGenome(DEFAULT_SEARCH_SPACE, 4), 64, 64);
+    expect([large.params, large.constants, large.macs]).toEqual([1_029_699, 3_648, 7_387_021_312]);
+    expect([small.params, small.constants, small.macs]).toEqual([11_467, 3_648, 394_821_632]);
+    expect([large.peakActivationBytes, small.peakActivationBytes]).toEqual([33_603_584, 8_437_760]);
+    for (const report of [large, small]) {
+      const skip = report.layers.filter((l) => l.name.startsWith("skip."));
+      expect(skip.reduce((sum, l) => sum + l.macs, 0)).toBe(3_600 * 64 * 64);
+      expect(skip.reduce((sum, l) => sum + l.inputBytes + l.weightBytes + l.outputBytes, 0)).toBe(4_893_312);
+    }
+  });
+
   it("uses dilation 2 at full resolution and quarter resolution for down4", () => {
     const g: Genome = { ...tiny, blocks: [{ branchWidth: 4, branches: ["dil2", "down4"] }] };
     const cost = genomeCost(g, 8, 8);
