@@ -20,8 +20,11 @@ import { writeTfjs } from "./tfjs-writer.ts";
 import { writeTflite } from "./tflite-writer.ts";
 import type { WeightMap } from "./weights.ts";
 
-/** Version of the exporters; changes whenever any exported byte could change for the same input. */
-export const EXPORTER_VERSION = "mfnas-export/2";
+/**
+ * Version of the exporters; changes whenever any exported byte could change for the same input. mfnas-export/3:
+ * the output skip is MATLAB bicubic (slices + concats, a constant conv, depth-to-space) instead of a bilinear resize.
+ */
+export const EXPORTER_VERSION = "mfnas-export/3";
 
 export const EXPORT_FORMATS = ["tflite", "onnx", "tfjs"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -4,13 +4,15 @@
  *
  * conv_first -> per block: per branch [avgPool] -> conv -> LReLU -> [nearest resize]; concat; fuse conv; x0.2; add
  * -> conv_body -> add f0 -> per upsampler stage (nearest x2 -> conv -> LReLU | conv -> depth-to-space -> LReLU)
- * -> conv_hr -> LReLU -> conv_last -> add the output skip (bilinear resize of the input by the scale), last, as the
- * cost model orders it.
+ * -> conv_hr -> LReLU -> conv_last -> add the output skip (MATLAB bicubic of the input: symmetric pad 2 -> constant
+ * 5x5 'valid' conv to 3*s*s phases -> depth-to-space s), last, as the cost model orders it.
  */
 import {
+  BICUBIC_SKIP_PAD,
   BRANCH_DOWNSCALE,
   MfnasError,
   RESIDUAL_SCALE,
+  bicubicSkipWeights,
   checkInputSize,
   convLayerSpecs,
   upsamplerParamName,
@@ -50,7 +52,7 @@ class GraphBuilder {
   constructor(
     input: string,
     shape: Nhwc,
-    private readonly params: ReadonlyMap<string, ConvParams>,
+    private readonly params: Map<string, ConvParams>,
   ) {
     this.#shapes.set(input, shape);
   }
@@ -71,6 +73,20 @@ class GraphBuilder {
     return this.#push({ op: "conv2d", inputs: [input], output, param, kernel: kh, dilation }, [n, h, w, cout]);
   }
 
+  /** A 'valid' conv whose weights are architecture constants, added to the graph's weights as `param`. */
+  constantConv(output: string, input: string, param: string, weights: ConvParams): string {
+    this.params.set(param, weights);
+    const [kh, , , cout] = weights.weight.shape as [number, number, number, number];
+    const [n, h, w] = this.shape(input);
+    const node = { op: "conv2d", inputs: [input], output, param, kernel: kh, dilation: 1 } as const;
+    return this.#push({ ...node, padding: "valid", constant: true }, [n, h - kh + 1, w - kh + 1, cout]);
+  }
+
+  symmetricPad(output: string, input: string, pad: number): string {
+    const [n, h, w, c] = this.shape(input);
+    return this.#push({ op: "symmetricPad", inputs: [input], output, pad }, [n, h + 2 * pad, w + 2 * pad, c]);
+  }
+
   leakyRelu(output: string, input: string): string {
     return this.#push({ op: "leakyRelu", inputs: [input], output, alpha: LEAKY_ALPHA }, this.shape(input));
   }
@@ -80,9 +96,9 @@ class GraphBuilder {
     return this.#push({ op: "avgPool", inputs: [input], output, size }, [n, h / size, w / size, c]);
   }
 
-  resize(op: "resizeNearest" | "resizeBilinear", output: string, input: string, factor: number): string {
+  resizeNearest(output: string, input: string, factor: number): string {
     const [n, h, w, c] = this.shape(input);
-    return this.#push({ op, inputs: [input], output, factor }, [n, h * factor, w * factor, c]);
+    return this.#push({ op: "resizeNearest", inputs: [input], output, factor }, [n, h * factor, w * factor, c]);
   }
 
   concat(output: string, inputs: readonly string[]): string {
@@ -125,7 +141,7 @@ export function buildExportGraph(genome: Genome, weights: WeightMap, input: Inpu
       const factor = BRANCH_DOWNSCALE[kind];
       let t = factor > 1 ? b.avgPool(`${name}.pool`, x, factor) : x;
       t = b.leakyRelu(`${name}.lrelu`, b.conv(`${name}.conv`, t, name, kind === "dil2" ? 2 : 1));
-      return factor > 1 ? b.resize("resizeNearest", `${name}.up`, t, factor) : t;
+      return factor > 1 ? b.resizeNearest(`${name}.up`, t, factor) : t;
     });
     const joined = outs.length === 1 ? (outs[0] as string) : b.concat(`body.${i}.concat`, outs);
     const fused = b.conv(`body.${i}.fuse`, joined, `body.${i}.fuse`);
@@ -135,14 +151,17 @@ export function buildExportGraph(genome: Genome, weights: WeightMap, input: Inpu
   for (let s = 0; s < Math.log2(g.scale); s++) {
     const param = upsamplerParamName(g.upsampler, s);
     if (g.upsampler === "nearest-conv") {
-      y = b.leakyRelu(`${param}.lrelu`, b.conv(`${param}.conv`, b.resize("resizeNearest", `${param}.up`, y, 2), param));
+      y = b.leakyRelu(`${param}.lrelu`, b.conv(`${param}.conv`, b.resizeNearest(`${param}.up`, y, 2), param));
     } else {
       y = b.leakyRelu(`${param}.lrelu`, b.depthToSpace(`${param}.shuffle`, b.conv(`${param}.conv`, y, param), 2));
     }
   }
   const hr = b.leakyRelu("conv_hr.lrelu", b.conv("conv_hr", y, "conv_hr"));
   const residual = b.conv("conv_last", hr, "conv_last");
-  const output = b.add("sr", b.resize("resizeBilinear", "skip.bilinear", "lr", g.scale), residual);
+  // The output skip: MATLAB bicubic of the input (pad, constant phase conv, depth-to-space), as the cost model has it.
+  const padded = b.symmetricPad("skip.pad", "lr", BICUBIC_SKIP_PAD);
+  const phases = b.constantConv("skip.bicubic", padded, "skip.bicubic", bicubicSkipWeights(g.scale));
+  const output = b.add("sr", b.depthToSpace("skip.shuffle", phases, g.scale), residual);
 
   const graph: ExportGraph = { genome: g, input: { name: "lr", shape: b.shape("lr") }, output, nodes: b.nodes, params };
   checkExportGraph(graph);

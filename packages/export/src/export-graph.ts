@@ -4,7 +4,8 @@
  * `buildExportGraph` (build-graph.ts) makes it from a genome; `checkExportGraph` (graph-check.ts) validates it.
  *
  * Depth-to-space nodes have PyTorch `PixelShuffle` semantics (ONNX DepthToSpace mode CRD); writers for
- * TensorFlow-order runtimes reorder the producing conv's output channels instead.
+ * TensorFlow-order runtimes reorder the producing conv's output channels instead. A symmetric pad is one node here;
+ * each writer lowers it to slices and concats, since ONNX Pad has no symmetric mode and slices run everywhere.
  */
 import type { Genome } from "@mfnas/core";
 import type { ConvParams } from "./weights.ts";
@@ -25,12 +26,24 @@ interface NodeBase {
 
 /** One op of the export graph; `EXPORT_OPS` lists the kinds. */
 export type ExportNode =
-  | (NodeBase & { readonly op: "conv2d"; readonly param: string; readonly kernel: number; readonly dilation: number })
+  | (NodeBase & {
+      readonly op: "conv2d";
+      readonly param: string;
+      readonly kernel: number;
+      readonly dilation: number;
+      /** 'valid' (no padding; the input was padded before) or, when absent, 'same'. */
+      readonly padding?: "valid";
+      /**
+       * Its weights are constants of the architecture (the bicubic skip's), not trained parameters: written as
+       * float32 in every precision, since float16 would move the skip off MATLAB's bicubic by ~1e-3.
+       */
+      readonly constant?: true;
+    })
+  /** Pads H and W by `pad` per side with MATLAB's symmetric boundary (edge repeated), as `symmetricPadIndices`. */
+  | (NodeBase & { readonly op: "symmetricPad"; readonly pad: number })
   | (NodeBase & { readonly op: "leakyRelu"; readonly alpha: number })
   | (NodeBase & { readonly op: "avgPool"; readonly size: number })
   | (NodeBase & { readonly op: "resizeNearest"; readonly factor: number })
-  /** Bilinear with half-pixel centers (PyTorch `align_corners=False`), edge pixels clamped. */
-  | (NodeBase & { readonly op: "resizeBilinear"; readonly factor: number })
   | (NodeBase & { readonly op: "concat" })
   | (NodeBase & { readonly op: "add" })
   | (NodeBase & { readonly op: "mulScalar"; readonly scalar: number })
@@ -44,7 +57,10 @@ export interface ExportGraph {
   /** Name of the SR output tensor, NHWC [1, scale*H, scale*W, 3]. */
   readonly output: string;
   readonly nodes: readonly ExportNode[];
-  /** Conv weights by layer name (`conv_first`, `body.0.dil2`, ...), in execution order. */
+  /**
+   * Conv weights by layer name (`conv_first`, `body.0.dil2`, ..., and the skip's constant `skip.bicubic`), in
+   * execution order.
+   */
   readonly params: ReadonlyMap<string, ConvParams>;
 }
 

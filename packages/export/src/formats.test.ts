@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { EXPORTER_VERSION, buildExportGraph, exportGenerator, writeTflite } from "./index.ts";
 import { ProtoWriter } from "./protobuf.ts";
 import { randomWeights } from "./test-support.ts";
-import { BuiltinOperator, Schema, TensorType } from "./tflite-schema.ts";
+import { BuiltinOperator, Padding, Schema, TensorType } from "./tflite-schema.ts";
 
 const GENOME: Genome = {
   scale: 4,
@@ -107,20 +107,37 @@ describe("TFLite flatbuffer", () => {
       expect(code.byte(Schema.OperatorCode.deprecated_builtin_code)).toBe(code.int(Schema.OperatorCode.builtin_code));
     }
     const count = (code: number) => fp32.ops.filter((op) => op.code === code).length;
-    expect(count(BuiltinOperator.CONV_2D)).toBe(CONVS);
-    expect(count(BuiltinOperator.DEPTH_TO_SPACE)).toBe(2);
+    // The skip adds a conv, a depth-to-space, and per padded axis 4 single-row slices and a concat.
+    expect(count(BuiltinOperator.CONV_2D)).toBe(CONVS + 1);
+    expect(count(BuiltinOperator.DEPTH_TO_SPACE)).toBe(2 + 1);
     expect(count(BuiltinOperator.AVERAGE_POOL_2D)).toBe(1);
     expect(count(BuiltinOperator.RESIZE_NEAREST_NEIGHBOR)).toBe(1);
-    expect(count(BuiltinOperator.CONCATENATION)).toBe(1);
+    expect(count(BuiltinOperator.SLICE)).toBe(8);
+    expect(count(BuiltinOperator.CONCATENATION)).toBe(1 + 2);
     expect(count(BuiltinOperator.DEQUANTIZE)).toBe(0);
     expect(fp32.ops[0]?.code).toBe(BuiltinOperator.CONV_2D);
-    // The output skip, last: a half-pixel bilinear resize of the input (op version 3), added to conv_last.
-    const [resize, add] = fp32.ops.slice(-2);
-    expect([resize?.code, add?.code]).toEqual([BuiltinOperator.RESIZE_BILINEAR, BuiltinOperator.ADD]);
-    const resizeCode = fp32.codes.find(
-      (c) => c.int(Schema.OperatorCode.builtin_code) === BuiltinOperator.RESIZE_BILINEAR,
-    );
-    expect(resizeCode?.int(Schema.OperatorCode.version)).toBe(3);
+    // The output skip, last: pad (slices, concat on H = axis 1, then W = axis 2), the constant 5x5 'valid' phase
+    // conv, depth-to-space by 4, added to conv_last.
+    const skip = fp32.ops.slice(-13).map((op) => op.code);
+    const slices = [1, 2, 3, 4].map(() => BuiltinOperator.SLICE);
+    const { CONCATENATION, CONV_2D, DEPTH_TO_SPACE, ADD } = BuiltinOperator;
+    expect(skip).toEqual([...slices, CONCATENATION, ...slices, CONCATENATION, CONV_2D, DEPTH_TO_SPACE, ADD]);
+    const [padH, padW] = fp32.ops.filter((op) => op.code === CONCATENATION).slice(-2);
+    for (const [op, axis] of [
+      [padH, 1],
+      [padW, 2],
+    ] as const) {
+      const options = op?.options.table(Schema.Operator.builtin_options) as Table;
+      expect(options.int(Schema.ConcatenationOptions.axis)).toBe(axis);
+    }
+    const conv = fp32.ops.at(-3);
+    const convOptions = conv?.options.table(Schema.Operator.builtin_options) as Table;
+    expect(convOptions.byte(Schema.Conv2DOptions.padding)).toBe(Padding.VALID);
+    expect(fp32.tensors[conv?.inputs[1] as number]?.ints(Schema.Tensor.shape)).toEqual([48, 5, 5, 3]);
+    const shuffle = fp32.ops.at(-2)?.options.table(Schema.Operator.builtin_options) as Table;
+    expect(shuffle.int(Schema.DepthToSpaceOptions.block_size)).toBe(4);
+    const sliceCode = fp32.codes.find((c) => c.int(Schema.OperatorCode.builtin_code) === BuiltinOperator.SLICE);
+    expect(sliceCode?.int(Schema.OperatorCode.version, 1)).toBe(1);
   });
 
   it("has NHWC input and output, and OHWI filters with the dil2 conv dilated by 2", () => {
@@ -144,6 +161,13 @@ describe("TFLite flatbuffer", () => {
     for (const op of dequantize) {
       expect(fp16.tensors[op.inputs[0] as number]?.byte(Schema.Tensor.type)).toBe(TensorType.FLOAT16);
       expect(fp16.tensors[op.outputs[0] as number]?.byte(Schema.Tensor.type)).toBe(TensorType.FLOAT32);
+    }
+    // The bicubic skip's constants stay float32 constant tensors, read directly by its conv.
+    const skipConv = fp16.ops.at(-3);
+    for (const input of skipConv?.inputs.slice(1) ?? []) {
+      const tensor = fp16.tensors[input];
+      expect(tensor?.byte(Schema.Tensor.type)).toBe(TensorType.FLOAT32);
+      expect(tensor?.int(Schema.Tensor.buffer)).toBeGreaterThan(0);
     }
   });
 
@@ -182,7 +206,8 @@ describe("TF.js GraphModel files", () => {
     );
     expect(bytes).toBe(artifact.files[1]?.bytes.length);
     const ops = json.modelTopology.node.map((n) => n.op);
-    expect(ops.filter((op) => op === "_FusedConv2D")).toHaveLength(CONVS);
+    expect(ops.filter((op) => op === "_FusedConv2D")).toHaveLength(CONVS + 1);
+    expect(ops.filter((op) => op === "Slice")).toHaveLength(8);
     expect(new Set(ops)).toEqual(
       new Set([
         "Placeholder",
@@ -190,7 +215,7 @@ describe("TF.js GraphModel files", () => {
         "_FusedConv2D",
         "AvgPool",
         "ResizeNearestNeighbor",
-        "ResizeBilinear",
+        "Slice",
         "ConcatV2",
         "Mul",
         "AddV2",

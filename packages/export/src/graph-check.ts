@@ -13,7 +13,7 @@ export const EXPORT_OPS = [
   "leakyRelu",
   "avgPool",
   "resizeNearest",
-  "resizeBilinear",
+  "symmetricPad",
   "concat",
   "add",
   "mulScalar",
@@ -22,11 +22,12 @@ export const EXPORT_OPS = [
 
 /** Kernel sizes, dilations, pool sizes, resize factors and depth-to-space blocks the writers support. */
 export const SUPPORTED_ATTRIBUTES = {
-  convKernels: [1, 3],
+  convKernels: [1, 3, 5],
   convDilations: [1, 2],
   poolSizes: [2, 4],
   resizeFactors: [2, 4],
-  depthToSpaceBlocks: [2],
+  depthToSpaceBlocks: [2, 4],
+  symmetricPads: [2],
 } as const;
 
 function unsupported(node: ExportNode, why: string): never {
@@ -65,8 +66,16 @@ export function nodeOutputShape(node: ExportNode, shapes: ReadonlyMap<string, Nh
           `weights [${params.weight.shape.join(", ")}] do not fit a ${node.kernel}x${node.kernel} conv of ${c} channels`,
         );
       }
-      return [n, h, w, cout];
+      if (node.padding === undefined) return [n, h, w, cout];
+      if (node.padding !== "valid") unsupported(node, `padding ${JSON.stringify(node.padding)} is not exportable`);
+      if (node.dilation !== 1) unsupported(node, "a 'valid' conv must not be dilated");
+      if (h < node.kernel || w < node.kernel)
+        invalid(node, `a 'valid' ${node.kernel}x${node.kernel} conv on ${h}x${w}`);
+      return [n, h - node.kernel + 1, w - node.kernel + 1, cout];
     }
+    case "symmetricPad":
+      oneOf(node, "symmetric pad", node.pad, SUPPORTED_ATTRIBUTES.symmetricPads);
+      return [n, h + 2 * node.pad, w + 2 * node.pad, c];
     case "leakyRelu":
       if (!Number.isFinite(node.alpha)) invalid(node, `alpha must be finite, got ${node.alpha}`);
       return [n, h, w, c];
@@ -78,7 +87,6 @@ export function nodeOutputShape(node: ExportNode, shapes: ReadonlyMap<string, Nh
       if (h % node.size !== 0 || w % node.size !== 0) invalid(node, `${h}x${w} does not divide by ${node.size}`);
       return [n, h / node.size, w / node.size, c];
     case "resizeNearest":
-    case "resizeBilinear":
       oneOf(node, "resize factor", node.factor, SUPPORTED_ATTRIBUTES.resizeFactors);
       return [n, h * node.factor, w * node.factor, c];
     case "depthToSpace": {
@@ -113,10 +121,10 @@ export function nodeOutputShape(node: ExportNode, shapes: ReadonlyMap<string, Nh
 
 /**
  * A depth-to-space in TensorFlow's channel order (TFLite, TF.js) needs its producing conv's output channels
- * reordered; that is only sound when the conv feeds nothing else. Returns those convs' names.
+ * reordered; that is only sound when the conv feeds nothing else. Returns those convs' names with the block size.
  */
-export function depthToSpaceProducers(graph: ExportGraph): Set<string> {
-  const producers = new Set<string>();
+export function depthToSpaceProducers(graph: ExportGraph): Map<string, number> {
+  const producers = new Map<string, number>();
   for (const node of graph.nodes) {
     if (node.op !== "depthToSpace") continue;
     const source = graph.nodes.find((m) => m.output === node.inputs[0]);
@@ -124,7 +132,7 @@ export function depthToSpaceProducers(graph: ExportGraph): Set<string> {
     if (source?.op !== "conv2d" || consumers.length !== 1 || node.inputs[0] === graph.output) {
       unsupported(node, "depth-to-space must directly follow a conv that feeds nothing else");
     }
-    producers.add(source.output);
+    producers.set(source.output, node.blockSize);
   }
   return producers;
 }

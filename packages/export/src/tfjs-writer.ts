@@ -2,13 +2,15 @@
  * Writes an export graph as a TF.js GraphModel: `model.json` (format "graph-model", `modelTopology` a TensorFlow
  * GraphDef in protobuf-JSON form, `weightsManifest`) plus one weights file, as tfjs-converter's `loadGraphModel`
  * reads them. Convs are `_FusedConv2D` with BiasAdd (and LeakyRelu when the conv's only consumer is one), NHWC,
- * HWIO filters; a depth-to-space's conv has its channels reordered to TensorFlow's DepthToSpace order. The float16
- * variant stores weights as float16 with tfjs's weight quantization entry, which tfjs widens to float32 on load.
+ * HWIO filters; a depth-to-space's conv has its channels reordered to TensorFlow's DepthToSpace order; the bicubic
+ * skip's symmetric pad is Slices and ConcatV2s. The float16 variant stores weights as float16 with tfjs's weight
+ * quantization entry, which tfjs widens to float32 on load; the skip's constant conv stays float32.
  */
 import { float32Bytes, int32Bytes, uint16Bytes } from "./bytes.ts";
-import type { ExportGraph, ExportNode, ExportPrecision } from "./export-graph.ts";
+import type { ExportGraph, ExportNode, ExportPrecision, Nhwc } from "./export-graph.ts";
 import { toFloat16Bits } from "./float16.ts";
 import { checkExportGraph, depthToSpaceProducers } from "./graph-check.ts";
+import { symmetricPadSteps } from "./symmetric-pad.ts";
 import { pixelShuffleToDepthToSpace, type WeightTensor } from "./weights.ts";
 
 export interface TfjsWriteOptions {
@@ -100,8 +102,35 @@ function fusableActivations(graph: ExportGraph): Map<string, ExportNode> {
   return fused;
 }
 
+/** A symmetric pad as Slices of single rows/columns and ConcatV2s (symmetric-pad.ts). */
+function lowerSymmetricPad(t: TfjsGraph, node: ExportNode & { op: "symmetricPad" }, input: Nhwc): void {
+  let current = node.inputs[0] as string;
+  symmetricPadSteps(input, node.pad).forEach((step, s) => {
+    const pieces = step.pieces.map((piece, p) => {
+      if (piece.index === undefined) return current;
+      const name = `${node.output}/${step.axis === 1 ? "h" : "w"}${p}`;
+      const begin = [0, 0, 0, 0];
+      const size = [...step.input];
+      begin[step.axis] = piece.index;
+      size[step.axis] = 1;
+      const beginConst = t.int32(`${name}/begin`, [4], begin);
+      const sizeConst = t.int32(`${name}/size`, [4], size);
+      t.op(name, "Slice", [current, beginConst, sizeConst], { Index: { type: "DT_INT32" } });
+      return name;
+    });
+    const output = s === 1 ? node.output : `${node.output}/h`;
+    const axis = t.int32(`${output}/axis`, [], [step.axis]);
+    t.op(output, "ConcatV2", [...pieces, axis], { N: { i: String(pieces.length) }, Tidx: { type: "DT_INT32" } });
+    current = output;
+  });
+}
+
 function lowerGraph(t: TfjsGraph, graph: ExportGraph): void {
   const reorder = depthToSpaceProducers(graph);
+  const shapes = new Map<string, Nhwc>([
+    [graph.input.name, graph.input.shape],
+    ...graph.nodes.map((n) => [n.output, n.shape] as const),
+  ]);
   const fused = fusableActivations(graph);
   const skipped = new Set([...fused.values()].map((n) => n.output));
   const renamed = new Map([...fused].map(([conv, act]) => [conv, act.output]));
@@ -113,9 +142,12 @@ function lowerGraph(t: TfjsGraph, graph: ExportGraph): void {
       case "conv2d": {
         const params = graph.params.get(node.param);
         if (params === undefined) throw new Error(`unreachable: ${node.param} checked by checkExportGraph`);
-        const toTf = (w: WeightTensor) => (reorder.has(node.output) ? pixelShuffleToDepthToSpace(w, 2) : w);
-        const filter = t.weight(`${node.param}.weight`, toTf(params.weight));
-        const bias = t.weight(`${node.param}.bias`, toTf(params.bias));
+        const block = reorder.get(node.output);
+        const toTf = (w: WeightTensor) => (block === undefined ? w : pixelShuffleToDepthToSpace(w, block));
+        // The skip's constants stay float32 in both precisions (float16 would move it off MATLAB's bicubic).
+        const store = (name: string, w: WeightTensor) => (node.constant ? t.float32(name, w) : t.weight(name, w));
+        const filter = store(`${node.param}.weight`, toTf(params.weight));
+        const bias = store(`${node.param}.bias`, toTf(params.bias));
         const act = fused.get(node.output);
         const fusedOps = act?.op === "leakyRelu" ? ["BiasAdd", "LeakyRelu"] : ["BiasAdd"];
         t.op(renamed.get(node.output) ?? node.output, "_FusedConv2D", [x, filter, bias], {
@@ -126,7 +158,7 @@ function lowerGraph(t: TfjsGraph, graph: ExportGraph): void {
           fused_ops: { list: { s: fusedOps.map((op) => str(op).s) } },
           leakyrelu_alpha: { f: act?.op === "leakyRelu" ? act.alpha : 0.2 },
           num_args: { i: "1" },
-          padding: str("SAME"),
+          padding: str(node.padding === "valid" ? "VALID" : "SAME"),
           strides: ints([1, 1, 1, 1]),
           use_cudnn_on_gpu: { b: true },
         });
@@ -143,16 +175,17 @@ function lowerGraph(t: TfjsGraph, graph: ExportGraph): void {
           strides: ints([1, node.size, node.size, 1]),
         });
         break;
-      case "resizeNearest":
-      case "resizeBilinear": {
+      case "resizeNearest": {
         const size = t.int32(`${node.output}/size`, [2], [node.shape[1], node.shape[2]]);
-        const bilinear = node.op === "resizeBilinear";
-        t.op(node.output, bilinear ? "ResizeBilinear" : "ResizeNearestNeighbor", [x, size], {
+        t.op(node.output, "ResizeNearestNeighbor", [x, size], {
           align_corners: { b: false },
-          half_pixel_centers: { b: bilinear },
+          half_pixel_centers: { b: false },
         });
         break;
       }
+      case "symmetricPad":
+        lowerSymmetricPad(t, node, shapes.get(x) as Nhwc);
+        break;
       case "concat": {
         const axis = t.int32(`${node.output}/axis`, [], [3]);
         t.op(node.output, "ConcatV2", [...node.inputs, axis], {

@@ -20,7 +20,7 @@ export const BuiltinOperator = {
   DEPTH_TO_SPACE: 5,
   DEQUANTIZE: 6,
   MUL: 18,
-  RESIZE_BILINEAR: 23,
+  SLICE: 65,
   RESIZE_NEAREST_NEIGHBOR: 97,
   LEAKY_RELU: 98,
 } as const;
@@ -36,9 +36,9 @@ export const BuiltinOptions = {
   Pool2DOptions: 5,
   ConcatenationOptions: 10,
   AddOptions: 11,
-  ResizeBilinearOptions: 15,
   MulOptions: 21,
   DequantizeOptions: 38,
+  SliceOptions: 48,
   ResizeNearestNeighborOptions: 74,
   LeakyReluOptions: 75,
   DepthToSpaceOptions: 94,
@@ -107,8 +107,7 @@ export const Schema = {
   AddOptions: { fields: 1, fused_activation_function: 0 },
   MulOptions: { fields: 1, fused_activation_function: 0 },
   DequantizeOptions: { fields: 0 },
-  /** Fields 0 and 1 are the deprecated new_height and new_width. */
-  ResizeBilinearOptions: { fields: 4, align_corners: 2, half_pixel_centers: 3 },
+  SliceOptions: { fields: 0 },
   ResizeNearestNeighborOptions: { fields: 2, align_corners: 0, half_pixel_centers: 1 },
   LeakyReluOptions: { fields: 1, alpha: 0 },
   DepthToSpaceOptions: { fields: 1, block_size: 0 },
@@ -119,8 +118,7 @@ export const BUFFER_ALIGNMENT = 16;
 
 /**
  * Operator versions, as TFLite's op_version.cc assigns them for these options and float32 tensors (a runtime
- * refuses a model whose op version it does not know). DEQUANTIZE of a float16 tensor is version 3, and so is
- * RESIZE_BILINEAR with half_pixel_centers.
+ * refuses a model whose op version it does not know). DEQUANTIZE of a float16 tensor is version 3.
  */
 export const OP_VERSIONS: Readonly<Record<BuiltinOperatorCode, number>> = {
   [BuiltinOperator.ADD]: 1,
@@ -130,7 +128,7 @@ export const OP_VERSIONS: Readonly<Record<BuiltinOperatorCode, number>> = {
   [BuiltinOperator.DEPTH_TO_SPACE]: 1,
   [BuiltinOperator.DEQUANTIZE]: 3,
   [BuiltinOperator.MUL]: 1,
-  [BuiltinOperator.RESIZE_BILINEAR]: 3,
+  [BuiltinOperator.SLICE]: 1,
   [BuiltinOperator.RESIZE_NEAREST_NEIGHBOR]: 1,
   [BuiltinOperator.LEAKY_RELU]: 1,
 };

@@ -1,11 +1,12 @@
 /**
  * Writes an export graph as a TensorFlow Lite flatbuffer (schema in tflite-schema.ts): one subgraph, NHWC float32
  * activations, OHWI conv filters, buffer 0 the empty sentinel. The float16 variant is TFLite's standard fp16
- * pattern: FLOAT16 constant tensors, each widened by a DEQUANTIZE op at the start of the graph.
+ * pattern: FLOAT16 constant tensors, each widened by a DEQUANTIZE op at the start of the graph (the bicubic skip's
+ * constant conv stays float32). A symmetric pad becomes SLICEs and CONCATENATIONs.
  */
 import { Builder } from "flatbuffers";
 import { float32Bytes, int32Bytes, uint16Bytes } from "./bytes.ts";
-import type { ExportGraph, ExportNode, ExportPrecision } from "./export-graph.ts";
+import type { ExportGraph, ExportNode, ExportPrecision, Nhwc } from "./export-graph.ts";
 import { offsetVector, table, int32Vector } from "./flatbuffer-util.ts";
 import { toFloat16Bits } from "./float16.ts";
 import { checkExportGraph, depthToSpaceProducers } from "./graph-check.ts";
@@ -23,6 +24,7 @@ import {
   TensorType,
   type BuiltinOperatorCode,
 } from "./tflite-schema.ts";
+import { symmetricPadSteps } from "./symmetric-pad.ts";
 import { hwioToOhwi, pixelShuffleToDepthToSpace, type WeightTensor } from "./weights.ts";
 
 export interface TfliteWriteOptions {
@@ -106,11 +108,49 @@ class TfliteModel {
   }
 }
 
+/** A symmetric pad as SLICEs of single rows/columns and CONCATENATIONs (symmetric-pad.ts). */
+function lowerSymmetricPad(model: TfliteModel, node: ExportNode & { op: "symmetricPad" }): OperatorSpec[] {
+  const ops: OperatorSpec[] = [];
+  let current = model.index(node.inputs[0] as string);
+  const shape = model.tensors[current]?.shape as Nhwc;
+  symmetricPadSteps(shape, node.pad).forEach((step, s) => {
+    const last = s === 1;
+    const pieces = step.pieces.map((piece, p) => {
+      if (piece.index === undefined) return current;
+      const name = `${node.output}.${step.axis === 1 ? "h" : "w"}${p}`;
+      const begin = [0, 0, 0, 0];
+      const size = [...step.input];
+      begin[step.axis] = piece.index;
+      size[step.axis] = 1;
+      const output = model.activation(name, size);
+      ops.push({
+        code: BuiltinOperator.SLICE,
+        inputs: [current, model.int32Constant(`${name}.begin`, begin), model.int32Constant(`${name}.size`, size)],
+        outputs: [output],
+        optionsType: BuiltinOptions.SliceOptions,
+        options: (b) => table(b, Schema.SliceOptions.fields, () => undefined),
+      });
+      return output;
+    });
+    const output = model.activation(last ? node.output : `${node.output}.h`, step.output);
+    const C = Schema.ConcatenationOptions;
+    ops.push({
+      code: BuiltinOperator.CONCATENATION,
+      inputs: pieces,
+      outputs: [output],
+      optionsType: BuiltinOptions.ConcatenationOptions,
+      options: (b) => table(b, C.fields, () => b.addFieldInt32(C.axis, step.axis, 0)),
+    });
+    current = output;
+  });
+  return ops;
+}
+
 function lowerNode(
   model: TfliteModel,
   graph: ExportGraph,
-  node: ExportNode,
-  reorder: ReadonlySet<string>,
+  node: Exclude<ExportNode, { op: "symmetricPad" }>,
+  reorder: ReadonlyMap<string, number>,
 ): OperatorSpec {
   const input = model.index(node.inputs[0] as string);
   const out = (code: BuiltinOperatorCode, inputs: number[], optionsType: number, options: OptionsWriter) => ({
@@ -124,13 +164,18 @@ function lowerNode(
     case "conv2d": {
       const params = graph.params.get(node.param);
       if (params === undefined) throw new Error(`unreachable: ${node.param} checked by checkExportGraph`);
-      const toTf = (t: WeightTensor) => (reorder.has(node.output) ? pixelShuffleToDepthToSpace(t, 2) : t);
-      const filter = model.weight(`${node.param}.weight`, hwioToOhwi(toTf(params.weight)));
-      const bias = model.weight(`${node.param}.bias`, toTf(params.bias));
+      const block = reorder.get(node.output);
+      const toTf = (t: WeightTensor) => (block === undefined ? t : pixelShuffleToDepthToSpace(t, block));
+      // The skip's constants stay float32 in both precisions (float16 would move it off MATLAB's bicubic).
+      const store = (name: string, t: WeightTensor) =>
+        node.constant ? model.float32Constant(name, t) : model.weight(name, t);
+      const filter = store(`${node.param}.weight`, hwioToOhwi(toTf(params.weight)));
+      const bias = store(`${node.param}.bias`, toTf(params.bias));
       const S = Schema.Conv2DOptions;
+      const padding = node.padding === "valid" ? Padding.VALID : Padding.SAME;
       return out(BuiltinOperator.CONV_2D, [input, filter, bias], BuiltinOptions.Conv2DOptions, (b) =>
         table(b, S.fields, () => {
-          b.addFieldInt8(S.padding, Padding.SAME, Padding.SAME);
+          b.addFieldInt8(S.padding, padding, Padding.SAME);
           b.addFieldInt32(S.stride_w, 1, 0);
           b.addFieldInt32(S.stride_h, 1, 0);
           b.addFieldInt8(S.fused_activation_function, ActivationFunctionType.NONE, ActivationFunctionType.NONE);
@@ -163,13 +208,6 @@ function lowerNode(
         [input, size],
         BuiltinOptions.ResizeNearestNeighborOptions,
         (b) => table(b, Schema.ResizeNearestNeighborOptions.fields, () => undefined),
-      );
-    }
-    case "resizeBilinear": {
-      const size = model.int32Constant(`${node.output}.size`, [node.shape[1], node.shape[2]]);
-      const S = Schema.ResizeBilinearOptions;
-      return out(BuiltinOperator.RESIZE_BILINEAR, [input, size], BuiltinOptions.ResizeBilinearOptions, (b) =>
-        table(b, S.fields, () => b.addFieldInt8(S.half_pixel_centers, 1, 0)),
       );
     }
     case "concat": {
@@ -299,6 +337,9 @@ export function writeTflite(graph: ExportGraph, options: TfliteWriteOptions = {}
   const model = new TfliteModel(options.precision ?? "float32");
   const reorder = depthToSpaceProducers(graph);
   model.activation(graph.input.name, graph.input.shape);
-  for (const node of graph.nodes) model.ops.push(lowerNode(model, graph, node, reorder));
+  for (const node of graph.nodes) {
+    if (node.op === "symmetricPad") model.ops.push(...lowerSymmetricPad(model, node));
+    else model.ops.push(lowerNode(model, graph, node, reorder));
+  }
   return serialize(model, graph, options.description);
 }

@@ -112,13 +112,24 @@ describe("weight validation", () => {
       { shape: [1], data: new Float32Array(1) },
       /^body\.5\.conv3\.weight: not a parameter of this genome/,
     ],
+    [
+      "the skip's constants, which are the architecture's, not the caller's",
+      "skip.bicubic.weight",
+      { shape: [5, 5, 3, 48], data: new Float32Array(3600) },
+      /^skip\.bicubic\.weight: not a parameter of this genome/,
+    ],
   ])("rejects %s, naming the tensor", (_, name, value, message) => {
     expectError(() => buildExportGraph(GENOME, withWeight(name, value), INPUT), "invalid_input", message);
   });
 
   it("accepts weights as a plain object as well as a Map", () => {
     const graph = buildExportGraph(GENOME, Object.fromEntries(randomWeights(GENOME, 1)), INPUT);
-    expect(graph.nodes.filter((n) => n.op === "conv2d")).toHaveLength(convLayerSpecs(GENOME).length);
+    const convs = graph.nodes.filter((n) => n.op === "conv2d");
+    // Every trained conv, plus the bicubic skip's constant one.
+    expect(convs.filter((n) => n.constant !== true)).toHaveLength(convLayerSpecs(GENOME).length);
+    expect(convs.filter((n) => n.constant === true).map((n) => [n.param, n.padding])).toEqual([
+      ["skip.bicubic", "valid"],
+    ]);
   });
 
   it("refuses float16 for weights beyond its range instead of writing infinities", () => {
@@ -150,9 +161,19 @@ describe("unsupported ops and attributes", () => {
     ["a 3x3 pool", () => edit(firstOf("avgPool"), { size: 3 }), /pool size 3 is not exportable/],
     ["a x3 resize", () => edit(firstOf("resizeNearest"), { factor: 3 }), /resize factor 3 is not exportable/],
     [
-      "a block-4 depth-to-space",
-      () => edit(firstOf("depthToSpace"), { blockSize: 4 }),
-      /block size 4 is not exportable/,
+      "a block-3 depth-to-space",
+      () => edit(firstOf("depthToSpace"), { blockSize: 3 }),
+      /block size 3 is not exportable/,
+    ],
+    ["a symmetric pad of 3", () => edit(firstOf("symmetricPad"), { pad: 3 }), /symmetric pad 3 is not exportable/],
+    [
+      "a dilated 'valid' conv",
+      () =>
+        edit(
+          graph.nodes.findIndex((n) => n.op === "conv2d" && n.padding === "valid"),
+          { dilation: 2 },
+        ),
+      /^skip\.bicubic: a 'valid' conv must not be dilated/,
     ],
   ])("rejects %s in every format", (_, make, message) => {
     const bad = make();

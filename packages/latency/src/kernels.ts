@@ -1,18 +1,21 @@
 /**
  * Kernel decomposition of a SubGenerator: the fused blocks a mobile runtime executes one after the other, each
  * small enough to export as its own model and measure on a phone (nn-Meter's idea, with the operators SR
- * generators add: multi-scale branches, depth-to-space, nearest and bilinear upsampling).
+ * generators add: multi-scale branches, depth-to-space, nearest upsampling, the bicubic output skip).
  *
  * head (conv3x3 3->C) | branch (avgpool -> conv3x3 [dilated] + LReLU -> nearest up) | fuse (concat -> conv1x1 ->
  * x0.2 -> residual add) | trunk (conv3x3 C->C + add f0) | upsample stage (nearest x2 -> conv + LReLU, or
- * conv C->4C -> depth-to-space -> LReLU) | tail (conv_hr + LReLU -> conv_last C->3, at HR) | skip (bilinear x s
- * of the LR input + add).
+ * conv C->4C -> depth-to-space -> LReLU) | tail (conv_hr + LReLU -> conv_last C->3, at HR) | skip (MATLAB bicubic
+ * x s of the LR input: symmetric pad -> constant 5x5 conv to 3*s*s phases -> depth-to-space; + add).
  *
  * The list follows the export graph op for op (packages/export build-graph.ts), so every op of a model belongs to
  * exactly one kernel.
  */
 import {
+  BICUBIC_SKIP_KERNEL,
+  BICUBIC_SKIP_PAD,
   BRANCH_DOWNSCALE,
+  bicubicSkipConstants,
   checkInputSize,
   validateGenomeStructure,
   type BranchKind,
@@ -123,8 +126,14 @@ export function kernelFigures(k: KernelSpec): KernelFigures {
       const last = conv(3, k.c, 3, px);
       return { macs: hr.macs + last.macs, bytes: hr.bytes + last.bytes };
     }
-    case "skip":
-      return { macs: 0, bytes: 4 * (3 * px + 3 * 3 * px * k.scale * k.scale) };
+    case "skip": {
+      // Symmetric pad, the constant phase conv 3 -> 3*s*s ('valid', on the padded input), depth-to-space, add.
+      const phases = 3 * k.scale * k.scale;
+      const padded = 3 * (k.h + 2 * BICUBIC_SKIP_PAD) * (k.w + 2 * BICUBIC_SKIP_PAD);
+      const macs = BICUBIC_SKIP_KERNEL * BICUBIC_SKIP_KERNEL * 3 * phases * px;
+      const bytes = 4 * (3 * px + 2 * padded + bicubicSkipConstants(k.scale) + phases * px * (1 + 2 + 3));
+      return { macs, bytes };
+    }
   }
 }
 

@@ -4,12 +4,14 @@
  * tensors are [channels, height, width].
  *
  * Rules (see README.md):
- * - params = weights + biases; MACs count convolutions only: k*k*Cin*Cout*Hout*Wout (stride 1, 'same' padding).
+ * - params = trainable weights + biases; constants = fixed weights of the architecture (the bicubic output skip's
+ *   phase conv), stored in exported files but never trained. MACs count convolutions only, fixed ones included:
+ *   k*k*Cin*Cout*Hout*Wout (stride 1, 'same' padding, or 'valid' on a padded input).
  * - LeakyReLU is fused into the conv before it (no tensor of its own, no traffic), as mobile runtimes do.
- *   Pools, nearest and bilinear upsamples, depth-to-space, space-to-depth, concats and residual adds are ops with
- *   their own output (and no MACs: the count is of convolutions only).
+ *   Pools, nearest upsamples, symmetric pads, depth-to-space, space-to-depth, concats and residual
+ *   adds are ops with their own output (and no MACs: the count is of convolutions only).
  * - Each op allocates a fresh output (nothing in place).
- * - memoryTrafficBytes = sum over ops of input bytes + weight bytes + output bytes.
+ * - memoryTrafficBytes = sum over ops of input bytes + weight bytes (params and constants) + output bytes.
  * - Ops run one at a time in the order they were added. A tensor is live from the op that produces it (the network
  *   input: from the start) until the last op that reads it has finished; the network output stays live to the end.
  *   While an op runs, all live tensors plus its output are resident; peakActivationBytes is the maximum of that sum.
@@ -24,7 +26,7 @@ export type LayerOp =
   | "conv"
   | "avg-pool"
   | "upsample-nearest"
-  | "upsample-bilinear"
+  | "pad-symmetric"
   | "depth-to-space"
   | "space-to-depth"
   | "concat"
@@ -36,12 +38,17 @@ export interface LayerCost {
   op: LayerOp;
   inputShapes: Shape[];
   outputShape: Shape;
-  /** Conv: kernel size; pool/upsample/depth-to-space/space-to-depth: the factor. */
+  /** Conv: kernel size; pool/upsample/depth-to-space/space-to-depth: the factor; pad: pixels per side. */
   kernel?: number;
   dilation?: number;
+  /** A conv without padding (on an input padded before it); absent for 'same'. */
+  padding?: "valid";
   /** Fused activation of a conv. */
   activation?: "leaky-relu-0.2";
+  /** Trainable weights + biases. */
   params: number;
+  /** Fixed weights + biases (not trained, not in checkpoints; stored in exports). */
+  constants: number;
   macs: number;
   inputBytes: number;
   weightBytes: number;
@@ -49,7 +56,10 @@ export interface LayerCost {
 }
 
 export interface CostReport {
+  /** Trainable parameters: what a SubGenerator's ParamStore and a checkpoint hold. */
   params: number;
+  /** Fixed weights of the architecture (the bicubic skip's conv), stored in exported files alongside `params`. */
+  constants: number;
   macs: number;
   peakActivationBytes: number;
   memoryTrafficBytes: number;
@@ -64,6 +74,8 @@ interface Recorded {
   inputs: TensorId[];
   output: TensorId;
 }
+
+const NO_WEIGHTS = { params: 0, constants: 0, macs: 0, weightBytes: 0 } as const;
 
 const bytesOf = (s: Shape): number => s[0] * s[1] * s[2] * BYTES_PER_ELEMENT;
 
@@ -103,23 +115,46 @@ export class CostGraph {
     return output;
   }
 
-  /** k x k conv, stride 1, 'same' padding, with bias; `lrelu` fuses a LeakyReLU(0.2). */
-  conv(name: string, x: TensorId, cout: number, kernel: number, opts: { dilation?: number; lrelu?: boolean } = {}) {
+  /**
+   * k x k conv, stride 1, with bias; 'same' padding unless `padding: "valid"`; `lrelu` fuses a LeakyReLU(0.2);
+   * `fixed` counts its weights as constants instead of params.
+   */
+  conv(
+    name: string,
+    x: TensorId,
+    cout: number,
+    kernel: number,
+    opts: { dilation?: number; lrelu?: boolean; padding?: "same" | "valid"; fixed?: boolean } = {},
+  ) {
     const [cin, h, w] = this.shape(x);
+    const valid = opts.padding === "valid";
+    const [oh, ow] = valid ? [h - kernel + 1, w - kernel + 1] : [h, w];
+    if (oh < 1 || ow < 1) throw new Error(`cost graph: ${name} has a ${kernel}x${kernel} kernel on ${h}x${w}`);
     const weights = kernel * kernel * cin * cout;
-    const params = weights + cout;
+    const count = weights + cout;
     return this.#add(
       {
         name,
         op: "conv",
-        outputShape: [cout, h, w],
+        outputShape: [cout, oh, ow],
         kernel,
         ...(opts.dilation !== undefined && opts.dilation !== 1 ? { dilation: opts.dilation } : {}),
+        ...(valid ? { padding: "valid" as const } : {}),
         ...(opts.lrelu ? { activation: "leaky-relu-0.2" as const } : {}),
-        params,
-        macs: weights * h * w,
-        weightBytes: params * BYTES_PER_ELEMENT,
+        params: opts.fixed ? 0 : count,
+        constants: opts.fixed ? count : 0,
+        macs: weights * oh * ow,
+        weightBytes: count * BYTES_PER_ELEMENT,
       },
+      [x],
+    );
+  }
+
+  /** Pads H and W by `pad` on each side with mirrored copies of the border (MATLAB's symmetric boundary). */
+  padSymmetric(name: string, x: TensorId, pad: number): TensorId {
+    const [c, h, w] = this.shape(x);
+    return this.#add(
+      { name, op: "pad-symmetric", outputShape: [c, h + 2 * pad, w + 2 * pad], kernel: pad, ...NO_WEIGHTS },
       [x],
     );
   }
@@ -136,12 +171,6 @@ export class CostGraph {
     return this.#spatial(name, "upsample-nearest", x, [c, h * factor, w * factor], factor);
   }
 
-  /** Bilinear upsampling with half-pixel centers (PyTorch `align_corners=False`). */
-  upsampleBilinear(name: string, x: TensorId, factor: number): TensorId {
-    const [c, h, w] = this.shape(x);
-    return this.#spatial(name, "upsample-bilinear", x, [c, h * factor, w * factor], factor);
-  }
-
   depthToSpace(name: string, x: TensorId, factor: number): TensorId {
     const [c, h, w] = this.shape(x);
     if (c % (factor * factor) !== 0) throw new Error(`cost graph: ${name} needs channels divisible by ${factor ** 2}`);
@@ -155,7 +184,7 @@ export class CostGraph {
   }
 
   #spatial(name: string, op: LayerOp, x: TensorId, outputShape: Shape, factor: number): TensorId {
-    return this.#add({ name, op, outputShape, kernel: factor, params: 0, macs: 0, weightBytes: 0 }, [x]);
+    return this.#add({ name, op, outputShape, kernel: factor, ...NO_WEIGHTS }, [x]);
   }
 
   /** Channel concat; a single input is returned as is (no copy, no op). */
@@ -170,7 +199,7 @@ export class CostGraph {
       if (th !== h || tw !== w) throw new Error(`cost graph: ${name} joins tensors of different sizes`);
       channels += c;
     }
-    return this.#add({ name, op: "concat", outputShape: [channels, h, w], params: 0, macs: 0, weightBytes: 0 }, xs);
+    return this.#add({ name, op: "concat", outputShape: [channels, h, w], ...NO_WEIGHTS }, xs);
   }
 
   /** skip + scale * branch (the scale is an elementwise multiply, not a conv MAC). */
@@ -178,7 +207,7 @@ export class CostGraph {
     const s = this.shape(skip);
     const b = this.shape(branch);
     if (s.join() !== b.join()) throw new Error(`cost graph: ${name} adds [${s.join()}] and [${b.join()}]`);
-    return this.#add({ name, op: "residual-add", outputShape: s, params: 0, macs: 0, weightBytes: 0 }, [skip, branch]);
+    return this.#add({ name, op: "residual-add", outputShape: s, ...NO_WEIGHTS }, [skip, branch]);
   }
 
   /** Totals and the liveness-based peak, with `output` as the network output. */
@@ -190,11 +219,13 @@ export class CostGraph {
     let live = bytesOf(this.shape(this.input));
     let peak = live;
     let params = 0;
+    let constants = 0;
     let macs = 0;
     let traffic = 0;
     this.#ops.forEach((op, i) => {
       const { layer } = op;
       params += layer.params;
+      constants += layer.constants;
       macs += layer.macs;
       traffic += layer.inputBytes + layer.weightBytes + layer.outputBytes;
       live += layer.outputBytes;
@@ -210,6 +241,7 @@ export class CostGraph {
     }
     return {
       params,
+      constants,
       macs,
       peakActivationBytes: peak,
       memoryTrafficBytes: traffic,

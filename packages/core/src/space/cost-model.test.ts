@@ -16,7 +16,7 @@ const tiny: Genome = {
   upsampler: "nearest-conv",
 };
 
-function sumOf(report: CostReport, key: "params" | "macs"): number {
+function sumOf(report: CostReport, key: "params" | "constants" | "macs"): number {
   return report.layers.reduce((s, l) => s + l[key], 0);
 }
 
@@ -28,13 +28,17 @@ describe("genomeCost", () => {
     expect(cost.params).toBe(224 + 292 + 292 + 72 + 584 + 584 + 584 + 219);
     // MACs (LR 16 px, half-res 4 px, HR 64 px): head 216*16, conv3 288*16, down2 288*4, fuse 64*16, trunk 576*16,
     //       upsample conv 576*64, conv_hr 576*64, conv_last 216*64
-    expect(cost.macs).toBe(3456 + 4608 + 1152 + 1024 + 9216 + 36864 + 36864 + 13824);
+    //       + the skip's fixed 5x5 conv 3->12 on the padded input: 900*16
+    expect(cost.macs).toBe(3456 + 4608 + 1152 + 1024 + 9216 + 36864 + 36864 + 13824 + 14400);
+    // constants: the skip's kernel 5*5*3*12 and its zero bias 12.
+    expect(cost.constants).toBe(900 + 12);
     // Peak: while upsample[0].conv (or conv_hr) runs, its 8x8x8 input and output are live: 1024 floats, plus the
     // 3x4x4 LR input, which the output skip reads last.
     expect(cost.peakActivationBytes).toBe((1024 + 48) * BYTES_PER_ELEMENT);
-    // Traffic in floats per op (input + weights + output), in execution order; the skip: bilinear 48 -> 192 floats,
-    // then an add of two 192-float tensors into a third.
-    const perOp = [400, 484, 160, 340, 80, 256, 328, 384, 840, 384, 640, 1608, 1608, 923, 240, 576];
+    // Traffic in floats per op (input + weights + output), in execution order; the skip: pad 48 -> 3x8x8 = 192
+    // floats, conv 192 + 912 constants -> 12x4x4 = 192, depth-to-space 192 -> 192, then an add of two 192-float
+    // tensors into a third.
+    const perOp = [400, 484, 160, 340, 80, 256, 328, 384, 840, 384, 640, 1608, 1608, 923, 240, 1296, 384, 576];
     expect(cost.layers.map((l) => (l.inputBytes + l.weightBytes + l.outputBytes) / BYTES_PER_ELEMENT)).toEqual(perOp);
     expect(cost.memoryTrafficBytes).toBe(perOp.reduce((a, b) => a + b, 0) * BYTES_PER_ELEMENT);
     expect(cost.layers.map((l) => l.name)).toEqual([
@@ -52,10 +56,23 @@ describe("genomeCost", () => {
       "upsample[0].conv",
       "tail.conv_hr",
       "tail.conv_last",
-      "skip.bilinear",
+      "skip.pad",
+      "skip.bicubic",
+      "skip.shuffle",
       "skip.add",
     ]);
-    expect(cost.layers.at(-2)).toMatchObject({ op: "upsample-bilinear", kernel: 2, inputShapes: [[3, 4, 4]], macs: 0 });
+    expect(cost.layers.at(-4)).toMatchObject({ op: "pad-symmetric", kernel: 2, outputShape: [3, 8, 8], macs: 0 });
+    expect(cost.layers.at(-3)).toMatchObject({
+      op: "conv",
+      kernel: 5,
+      padding: "valid",
+      inputShapes: [[3, 8, 8]],
+      outputShape: [12, 4, 4],
+      params: 0,
+      constants: 912,
+      macs: 900 * 16,
+    });
+    expect(cost.layers.at(-2)).toMatchObject({ op: "depth-to-space", kernel: 2, outputShape: [3, 8, 8] });
     expect(cost.layers.at(-1)?.outputShape).toEqual([3, 8, 8]);
   });
 
@@ -79,6 +96,33 @@ describe("genomeCost", () => {
     expect(skip).toMatchObject({ op: "residual-add", outputShape: [3, 32, 32], params: 0, macs: 0 });
   });
 
+  it("costs the bicubic skip as 3*s*s phases of a fixed 5x5 conv: constants, not params", () => {
+    for (const scale of [2, 4] as const) {
+      const g: Genome = { ...tiny, scale };
+      const cost = genomeCost(g, 8, 8);
+      const phases = 3 * scale * scale;
+      expect(cost.constants).toBe(25 * 3 * phases + phases);
+      const skip = cost.layers.filter((l) => l.name.startsWith("skip."));
+      expect(skip.map((l) => l.op)).toEqual(["pad-symmetric", "conv", "depth-to-space", "residual-add"]);
+      expect(skip.reduce((sum, l) => sum + l.macs, 0)).toBe(25 * 3 * phases * 64);
+      expect(skip.reduce((sum, l) => sum + l.params, 0)).toBe(0);
+      expect(skip[2]?.outputShape).toEqual([3, 8 * scale, 8 * scale]);
+    }
+  });
+
+  it("has the README's reference figures for the largest and smallest default x4 genomes at 64x64", () => {
+    const large = genomeCost(largestGenome(DEFAULT_SEARCH_SPACE, 4), 64, 64);
+    const small = genomeCost(smallestGenome(DEFAULT_SEARCH_SPACE, 4), 64, 64);
+    expect([large.params, large.constants, large.macs]).toEqual([1_029_699, 3_648, 7_387_021_312]);
+    expect([small.params, small.constants, small.macs]).toEqual([11_467, 3_648, 394_821_632]);
+    expect([large.peakActivationBytes, small.peakActivationBytes]).toEqual([33_603_584, 8_437_760]);
+    for (const report of [large, small]) {
+      const skip = report.layers.filter((l) => l.name.startsWith("skip."));
+      expect(skip.reduce((sum, l) => sum + l.macs, 0)).toBe(3_600 * 64 * 64);
+      expect(skip.reduce((sum, l) => sum + l.inputBytes + l.weightBytes + l.outputBytes, 0)).toBe(4_893_312);
+    }
+  });
+
   it("uses dilation 2 at full resolution and quarter resolution for down4", () => {
     const g: Genome = { ...tiny, blocks: [{ branchWidth: 4, branches: ["dil2", "down4"] }] };
     const cost = genomeCost(g, 8, 8);
@@ -94,6 +138,7 @@ describe("genomeCost", () => {
       const small = genomeCost(smallestGenome(DEFAULT_SEARCH_SPACE, scale), 64, 64);
       for (const report of [large, small]) {
         expect(report.params).toBe(sumOf(report, "params"));
+        expect(report.constants).toBe(sumOf(report, "constants"));
         expect(report.macs).toBe(sumOf(report, "macs"));
       }
       expect(large.params).toBeGreaterThan(small.params);

@@ -21,14 +21,18 @@
  *        |
  *   tail (HR): conv3x3 C->C + LReLU -> conv3x3 C->3 = residual
  *        |
- *   output skip: bilinear x scale of the LR input (half-pixel centers) + residual  ->  SR output 3x(sH)x(sW)
+ *   output skip: MATLAB bicubic x scale of the LR input = symmetric pad 2 -> fixed conv5x5 'valid' 3->3*s*s
+ *                -> depth-to-space s; + residual  ->  SR output 3x(sH)x(sW)
  *
- * Every conv has a bias and 'same' padding; LReLU slope is 0.2. Branches of a block run in canonical order.
- * The network learns the residual over bilinear upsampling (a global skip, as mobile SR nets add an interpolated
- * input): training starts from an image rather than from noise. The skip runs last, so only the small LR input,
- * not a 3x(sH)x(sW) tensor, stays live through the network.
+ * Every trained conv has a bias and 'same' padding; LReLU slope is 0.2. Branches of a block run in canonical order.
+ * The network learns the residual over bicubic upsampling (a global skip, as mobile SR nets add an interpolated
+ * input): an untrained generator (conv_last starts at zero) is exactly MATLAB's bicubic, the SR baseline, and
+ * training starts from it. The skip's conv weights are constants (bicubic-skip.ts), counted in `constants`, not
+ * `params`; its MACs count like any conv's. The skip runs last, so only the small LR input, not a 3x(sH)x(sW)
+ * tensor, stays live through the network.
  * The counting and liveness rules are in cost-graph.ts and README.md.
  */
+import { BICUBIC_SKIP_KERNEL, BICUBIC_SKIP_PAD } from "./bicubic-skip.ts";
 import { CostGraph, type CostReport, type TensorId } from "./cost-graph.ts";
 import { invalidAt } from "./invalid.ts";
 import { validateGenomeStructure, type Genome } from "./genome.ts";
@@ -36,9 +40,10 @@ import type { BranchKind } from "./search-space.ts";
 
 /**
  * Changes whenever any number this module or esrgan-cost.ts reports could change (architecture, counting or
- * liveness rules), so stored costs can be invalidated.
+ * liveness rules), so stored costs can be invalidated. mfa-cost-3: the output skip is MATLAB bicubic (pad, fixed
+ * conv, depth-to-space) instead of a bilinear resize, and reports count its constants.
  */
-export const COST_MODEL_VERSION = "mfa-cost-2";
+export const COST_MODEL_VERSION = "mfa-cost-3";
 
 /** Residual scaling of block outputs (out = x + 0.2 * fused); elementwise, so it has no conv MACs. */
 export const RESIDUAL_SCALE = 0.2;
@@ -125,6 +130,11 @@ export function genomeCost(genome: Genome, height: number, width: number): CostR
   }
   const hr = graph.conv("tail.conv_hr", y, c, 3, { lrelu: true });
   const residual = graph.conv("tail.conv_last", hr, 3, 3);
-  const base = graph.upsampleBilinear("skip.bilinear", graph.input, g.scale);
+  const padded = graph.padSymmetric("skip.pad", graph.input, BICUBIC_SKIP_PAD);
+  const phases = graph.conv("skip.bicubic", padded, 3 * g.scale * g.scale, BICUBIC_SKIP_KERNEL, {
+    padding: "valid",
+    fixed: true,
+  });
+  const base = graph.depthToSpace("skip.shuffle", phases, g.scale);
   return graph.report(graph.residualAdd("skip.add", base, residual));
 }

@@ -3,6 +3,7 @@ export * from "./search-space.ts";
 export * from "./genome.ts";
 export * from "./genome-codec.ts";
 export * from "./genome-ops.ts";
+export * from "./bicubic-skip.ts";
 export * from "./cost-graph.ts";
 export * from "./cost-model.ts";
 export * from "./esrgan-cost.ts";

@@ -14,6 +14,7 @@ export {
   leakyRelu,
   pixelShuffle,
   pixelUnshuffle,
+  upsampleBicubic,
   upsampleNearest,
   type ConvOptions,
   type ConvWeights,
@@ -50,6 +51,7 @@ export {
 export {
   CHECKPOINT_METADATA_KEY,
   GENERATOR_ARCHITECTURE,
+  LOADABLE_ARCHITECTURES,
   SUPERNET_TENSOR_PREFIX,
   checkpointTensor,
   decodeSupernetCheckpoint,

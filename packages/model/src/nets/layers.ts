@@ -5,7 +5,7 @@
  * dilated conv (no space-to-batch round trip). DepthToSpace has no gradient in tfjs, so pixel (un)shuffle is a
  * reshape/transpose.
  */
-import { MfnasError } from "@mfnas/core";
+import { BICUBIC_SKIP_PAD, MfnasError, bicubicSkipWeights, symmetricPadIndices } from "@mfnas/core";
 import type { Tensor1D, Tensor4D, Tf } from "../tf.ts";
 
 /** Slope of every LeakyReLU in mfnas (ESRGAN, MFAGAN, pix2pix). */
@@ -60,15 +60,29 @@ export function upsampleNearest(tf: Tf, x: Tensor4D, factor: number): Tensor4D {
   return tf.image.resizeNearestNeighbor(x, [h * factor, w * factor], false, false);
 }
 
-/**
- * Bilinear upsampling by an integer factor with half-pixel centers (PyTorch `interpolate(mode='bilinear',
- * align_corners=False)`, TF `half_pixel_centers=True`): output pixel y samples the input at (y + 0.5) / f - 0.5,
- * clamped to the edge pixels.
- */
-export function upsampleBilinear(tf: Tf, x: Tensor4D, factor: number): Tensor4D {
-  if (factor === 1) return x;
+/** Pads H and W by `pad` on each side with MATLAB's symmetric boundary (edge repeated), for any side >= 1. */
+export function padSymmetric(tf: Tf, x: Tensor4D, pad: number): Tensor4D {
   const [, h, w] = x.shape;
-  return tf.image.resizeBilinear(x, [h * factor, w * factor], false, true);
+  const rows = tf.tensor1d(symmetricPadIndices(h, pad), "int32");
+  const cols = tf.tensor1d(symmetricPadIndices(w, pad), "int32");
+  const out = tf.gather(tf.gather(x, rows, 1), cols, 2);
+  tf.dispose([rows, cols]);
+  return out;
+}
+
+/**
+ * MATLAB-compatible bicubic upscaling of an RGB batch by an integer factor (`imresize(x, factor)`, no rounding):
+ * symmetric pad 2 -> the fixed 5x5 phase conv of `bicubicSkipWeights` ('valid') -> pixel shuffle. The same ops
+ * as the exported output skip; the weights are constants, created per call and never trained.
+ */
+export function upsampleBicubic(tf: Tf, x: Tensor4D, factor: number): Tensor4D {
+  return tf.tidy(() => {
+    const { weight } = bicubicSkipWeights(factor);
+    const kernel = tf.tensor4d(weight.data, weight.shape as [number, number, number, number], "float32");
+    // The zero bias of the exported conv is left out: adding 0 changes nothing.
+    const phases = tf.conv2d(padSymmetric(tf, x, BICUBIC_SKIP_PAD), kernel, 1, "valid");
+    return pixelShuffle(tf, phases, factor);
+  });
 }
 
 /**

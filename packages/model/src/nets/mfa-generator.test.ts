@@ -12,6 +12,7 @@ import {
   type Genome,
 } from "@mfnas/core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { upsampleBicubic } from "./layers.ts";
 import { SubGenerator } from "./mfa-generator.ts";
 import { MfaSupernet } from "./mfa-supernet.ts";
 import { ParamStore } from "./params.ts";
@@ -28,12 +29,24 @@ const TINY: Genome = {
 };
 
 describe("the output skip", () => {
-  it("adds bilinear upsampling of the input: a zero conv_last outputs exactly that", () => {
-    const sub = SubGenerator.create(tf, { ...TINY, scale: 4 }, { seed: 5 });
-    sub.params.get("conv_last.weight").assign(tf.zerosLike(sub.params.get("conv_last.weight")));
+  it("adds bicubic upsampling of the input: a zero conv_last outputs exactly that", () => {
+    const sub = SubGenerator.create(tf, { ...TINY, scale: 4 }, { seed: 5, outputInitScale: 1 });
     const lr = tf.randomUniform<tf.Rank.R4>([1, 4, 6, 3], 0, 1, "float32", 9);
-    const skip = tf.image.resizeBilinear(lr, [16, 24], false, true);
+    const skip = upsampleBicubic(tf, lr, 4);
+    expect(tf.max(tf.abs(tf.sub(sub.forward(tf, lr), skip))).dataSync()[0]).toBeGreaterThan(1e-3);
+    sub.params.get("conv_last.weight").assign(tf.zerosLike(sub.params.get("conv_last.weight")));
     expect(tf.max(tf.abs(tf.sub(sub.forward(tf, lr), skip))).dataSync()[0]).toBe(0);
+    sub.dispose();
+  });
+
+  it("has no trainable parameters: the bicubic weights are constants, outside the ParamStore", () => {
+    const sub = SubGenerator.create(tf, TINY);
+    expect(sub.params.entries().map(([name]) => name)).toEqual(
+      convLayerSpecs(TINY).flatMap((s) => [`${s.name}.weight`, `${s.name}.bias`]),
+    );
+    const cost = genomeCost(TINY, 4, 4);
+    expect(sub.paramCount()).toBe(cost.params);
+    expect(cost.constants).toBeGreaterThan(0);
     sub.dispose();
   });
 });
@@ -43,7 +56,10 @@ describe("MFA generator layers against the cost model", () => {
     const rng = createRng(42);
     for (let n = 0; n < 500; n++) {
       const genome = sampleGenome(DEFAULT_SEARCH_SPACE, rng);
-      const convs = genomeCost(genome, 16, 16).layers.filter((l) => l.op === "conv");
+      const all = genomeCost(genome, 16, 16).layers.filter((l) => l.op === "conv");
+      // The one fixed conv is the bicubic skip's; its weights are constants, not ParamStore variables.
+      expect(all.filter((l) => l.constants > 0).map((l) => [l.name, l.params])).toEqual([["skip.bicubic", 0]]);
+      const convs = all.filter((l) => l.constants === 0);
       const specs = convLayerSpecs(genome);
       expect(specs.map((s) => [s.kernel, s.kernel * s.kernel * s.cin * s.cout + s.cout])).toEqual(
         convs.map((l) => [l.kernel, l.params]),

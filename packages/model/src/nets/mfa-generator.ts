@@ -1,7 +1,7 @@
 /**
  * The MFA generator of one genome (packages/core/README.md has the architecture and cost-model.ts the exact shapes),
- * as a standalone network: `SubGenerator`. Its output is bilinear upsampling of the input plus the residual the
- * convs predict (the output skip). Its forward pass is the same function the supernet runs
+ * as a standalone network: `SubGenerator`. Its output is MATLAB bicubic upsampling of the input plus the residual
+ * the convs predict (the output skip, whose weights are constants: see @mfnas/core bicubic-skip.ts). Its forward pass is the same function the supernet runs
  * at a genome, fed with the supernet's weight slices instead of own variables, so the two cannot drift apart.
  *
  * Parameter names (BasicSR style, each with `.weight` HWIO and `.bias`), in execution order:
@@ -27,7 +27,7 @@ import {
   conv2dLrelu,
   leakyRelu,
   pixelShuffle,
-  upsampleBilinear,
+  upsampleBicubic,
   upsampleNearest,
   type ConvWeights,
 } from "./layers.ts";
@@ -96,8 +96,9 @@ export function mfaForward(
         : leakyRelu(tf, pixelShuffle(tf, conv2d(tf, y, conv), 2));
   }
   const hr = conv2dLrelu(tf, y, source("conv_hr"));
-  // The output skip: the network predicts the residual over bilinear upsampling of its input.
-  return tf.add(upsampleBilinear(tf, lr, genome.scale), conv2d(tf, hr, source("conv_last")));
+  const residual = conv2d(tf, hr, source("conv_last"));
+  // The output skip, last (as the cost model orders it): the network predicts the residual over MATLAB bicubic.
+  return tf.add(upsampleBicubic(tf, lr, genome.scale), residual);
 }
 
 /** The `ConvSource` over a parameter store's variables. */
@@ -120,7 +121,7 @@ export interface SubGeneratorInit {
   initScale?: number;
   /**
    * Scale of conv_last's kaiming-normal init. Default 0: conv_last starts at zero, so an untrained generator outputs
-   * exactly the bilinear upsampling of its input (the output skip) and training learns the residual over it. With
+   * exactly the MATLAB bicubic upsampling of its input (the output skip) and training learns the residual over it. With
    * a random residual instead (1), training first has to cancel that noise: on the trainer's acceptance run the
    * largest SubGenerator ended 0.5 dB lower after 400 steps.
    */

@@ -35,7 +35,7 @@ export interface MfaSupernetOptions {
   seed?: number;
   /** Scale of the kaiming-normal init of the convs inside MFA blocks (see SubGeneratorInit). Default 0.1. */
   initScale?: number;
-  /** Scale of conv_last's init (see SubGeneratorInit). Default 0: the untrained supernet upsamples bilinearly. */
+  /** Scale of conv_last's init (see SubGeneratorInit). Default 0: the untrained supernet is bicubic. */
   outputInitScale?: number;
 }
 

@@ -3,9 +3,10 @@ import "@tensorflow/tfjs-backend-cpu";
 import { DEFAULT_SEARCH_SPACE, MfnasError, createRng, narrowSpace, sampleGenome } from "@mfnas/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MfaSupernet } from "./mfa-supernet.ts";
-import { writeSafetensors } from "./safetensors.ts";
+import { toFloat32, writeSafetensors } from "./safetensors.ts";
 import {
   GENERATOR_ARCHITECTURE,
+  LOADABLE_ARCHITECTURES,
   decodeSupernetCheckpoint,
   decodeSupernetWeights,
   encodeSupernetCheckpoint,
@@ -89,5 +90,17 @@ describe("supernet checkpoints", () => {
       "mfnas.checkpoint": JSON.stringify({ format: 1, step: 3, architecture: "mfa-cost-1" }),
     });
     expect(() => decodeSupernetCheckpoint(other)).toThrow(/architecture mfa-cost-1/);
+  });
+
+  it("load checkpoints of the bilinear-skip architecture: the skip has no weights", () => {
+    const file = decodeSupernetCheckpoint(bytes);
+    const tensors = [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: toFloat32(t) }));
+    const meta = { ...file.meta, architecture: "mfa-cost-2" };
+    const bilinearEra = writeSafetensors(tensors, { "mfnas.checkpoint": JSON.stringify(meta) });
+    const { weights } = decodeSupernetWeights(bilinearEra, SPACE);
+    const current = decodeSupernetWeights(bytes, SPACE).weights;
+    expect([...weights.keys()]).toEqual([...current.keys()]);
+    for (const [name, w] of weights) expect(w.data).toEqual(current.get(name)?.data);
+    expect(LOADABLE_ARCHITECTURES).toEqual([GENERATOR_ARCHITECTURE, "mfa-cost-2"]);
   });
 });

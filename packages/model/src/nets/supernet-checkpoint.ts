@@ -42,10 +42,18 @@ export function supernetCheckpointEntries(supernet: MfaSupernet): [string, Varia
 
 /**
  * The generator architecture a checkpoint's weights belong to: the cost model's version, which changes whenever
- * the architecture does (e.g. the bilinear output skip). Weights of another architecture can have the very same
- * names and shapes and still mean something else, so readers refuse them.
+ * the architecture does (e.g. the output skip). Weights of another architecture can have the very same names and
+ * shapes and still mean something else, so readers refuse them, except those of `LOADABLE_ARCHITECTURES`.
  */
 export const GENERATOR_ARCHITECTURE = COST_MODEL_VERSION;
+
+/**
+ * Earlier architectures whose checkpoints still load. mfa-cost-2 differs only in the parameter-free output skip
+ * (bilinear, now MATLAB bicubic): every weight means what it meant, so its supernets resume and evaluate; their
+ * residuals were learned over bilinear upsampling, so outputs shift by the small bilinear-bicubic difference
+ * until training goes on.
+ */
+export const LOADABLE_ARCHITECTURES: readonly string[] = [GENERATOR_ARCHITECTURE, "mfa-cost-2"];
 
 /** Checkpoint bytes of named tensors (read back to float32) and the metadata, stamped with the architecture. */
 export async function encodeSupernetCheckpoint<Meta extends CheckpointHeader>(
@@ -78,7 +86,7 @@ export function decodeSupernetCheckpoint<Meta extends CheckpointHeader = Checkpo
   if (header?.format !== 1 || !Number.isInteger(header.step)) {
     throw new MfnasError("invalid_input", "checkpoint: metadata lacks format 1 and an integer step", { meta });
   }
-  if (header.architecture !== GENERATOR_ARCHITECTURE) {
+  if (typeof header.architecture !== "string" || !LOADABLE_ARCHITECTURES.includes(header.architecture)) {
     const found = typeof header.architecture === "string" ? header.architecture : "none recorded";
     throw new MfnasError(
       "invalid_input",

@@ -113,9 +113,9 @@ export function generatorDiagram(genome, layers) {
     );
   }
   box("conv", ["tail", `3×3 conv ${C}→${C}`, `3×3 conv ${C}→3`]);
-  const out = box("io", [`SR output ×${genome.scale}`, "+ bilinear ×" + genome.scale + " of input"]);
+  const out = box("io", [`SR output ×${genome.scale}`, "+ bicubic ×" + genome.scale + " of input"]);
 
-  // Skips: head features to the trunk's sum, and the LR input (bilinear) to the output.
+  // Skips: head features to the trunk's sum, and the LR input (MATLAB bicubic) to the output.
   const skip = (
     /** @type {number} */ from,
     /** @type {number} */ to,
@@ -130,7 +130,7 @@ export function generatorDiagram(genome, layers) {
     );
   };
   skip(head, trunk, mid - tallest - 20, "global residual");
-  skip(10, out, mid - tallest - 50, `bilinear ×${genome.scale} skip`);
+  skip(10, out, mid - tallest - 50, `bicubic ×${genome.scale} skip`);
 
   const width = x - GAP + 10;
   const total = mid + tallest + 16;

@@ -1,12 +1,26 @@
 import { createHash } from "node:crypto";
-import { BRANCH_DOWNSCALE, RESIDUAL_SCALE, createRng, type Genome } from "@mfnas/core";
+import {
+  BICUBIC_SKIP_KERNEL,
+  BICUBIC_SKIP_PAD,
+  BRANCH_DOWNSCALE,
+  RESIDUAL_SCALE,
+  bicubicSkipWeights,
+  createRng,
+  type Genome,
+} from "@mfnas/core";
 import { LEAKY_ALPHA, type ConvParams, type ExportGraph, type ExportNode, type Nhwc } from "@mfnas/export";
 import { kernelKey, type KernelSpec } from "@mfnas/latency";
+
+/**
+ * Version of the kernel models' layout; part of the kernels' architecture rows and hashes, so measurements of an
+ * older layout are never reused. mfnas-kernel/2: the skip kernel is the bicubic skip (was a bilinear resize).
+ */
+export const KERNEL_GRAPH_VERSION = "mfnas-kernel/2";
 
 /** Hash of a kernel as an architecture: what its Measurement rows are keyed by. */
 export function kernelHash(kernel: KernelSpec): string {
   return createHash("sha256")
-    .update(`mfnas-kernel/1\u0000${kernelKey(kernel)}`)
+    .update(`${KERNEL_GRAPH_VERSION}\u0000${kernelKey(kernel)}`)
     .digest("hex");
 }
 
@@ -18,12 +32,15 @@ function outputShape(node: UnshapedNode, shapes: ReadonlyMap<string, Nhwc>, para
   const [n, h, w, c] = shapes.get(node.inputs[0] as string) as Nhwc;
   const scaled = (f: number, channels = c): Nhwc => [n, h * f, w * f, channels];
   switch (node.op) {
-    case "conv2d":
-      return scaled(1, (params.get(node.param) as ConvParams).weight.shape[3]);
+    case "conv2d": {
+      const [k, , , cout] = (params.get(node.param) as ConvParams).weight.shape as [number, number, number, number];
+      return node.padding === "valid" ? ([n, h - k + 1, w - k + 1, cout] as const) : scaled(1, cout);
+    }
+    case "symmetricPad":
+      return [n, h + 2 * node.pad, w + 2 * node.pad, c] as const;
     case "avgPool":
       return scaled(1 / node.size);
     case "resizeNearest":
-    case "resizeBilinear":
       return scaled(node.factor);
     case "depthToSpace":
       return scaled(node.blockSize, c / node.blockSize ** 2);
@@ -143,7 +160,14 @@ export function kernelGraph(kernel: KernelSpec): ExportGraph {
       out = b.conv("conv_last", b.lrelu("lrelu", b.conv("conv_hr", "x", kernel.c, 3)), 3, 3);
       break;
     case "skip": {
-      const up = b.op({ op: "resizeBilinear", inputs: ["x"], output: "bilinear", factor: kernel.scale });
+      // The generator's bicubic skip (build-graph.ts): symmetric pad, constant phase conv, depth-to-space, add.
+      const padded = b.op({ op: "symmetricPad", inputs: ["x"], output: "pad", pad: BICUBIC_SKIP_PAD });
+      b.params.set("bicubic", bicubicSkipWeights(kernel.scale));
+      const phases = b.op({
+        ...{ op: "conv2d", inputs: [padded], output: "bicubic", param: "bicubic" },
+        ...{ kernel: BICUBIC_SKIP_KERNEL, dilation: 1, padding: "valid", constant: true },
+      });
+      const up = b.op({ op: "depthToSpace", inputs: [phases], output: "shuffle", blockSize: kernel.scale });
       out = b.op({ op: "add", inputs: [up, up], output: "out" });
       break;
     }

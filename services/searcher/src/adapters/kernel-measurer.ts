@@ -3,7 +3,7 @@ import { exportGraph } from "@mfnas/export";
 import { kernelFigures, kernelKey, type KernelMeasurer, type KernelSpec } from "@mfnas/latency";
 import { latencyMs } from "../ports.ts";
 import type { DeviceLabLatencySource } from "./device-lab.latency-source.ts";
-import { kernelGraph, kernelHash } from "./kernel-graph.ts";
+import { KERNEL_GRAPH_VERSION, kernelGraph, kernelHash } from "./kernel-graph.ts";
 
 /** What kernel profiling needs from the stores: an Architecture row per kernel (Measurement rows reference one). */
 export interface KernelLabStore {
@@ -19,9 +19,6 @@ export interface KernelLabStore {
   ): Promise<void>;
   putArtifact(artifact: { bytes: Uint8Array; kind: "tflite"; mediaType: string; metadata: object }): Promise<string>;
 }
-
-/** Version of the kernel models' layout (kernel-graph.ts); part of the kernels' architecture rows. */
-export const KERNEL_GRAPH_VERSION = "mfnas-kernel/1";
 
 /**
  * Kernel profiling through the device lab: each kernel exported alone as a small TFLite model (kernel-graph.ts),
