@@ -4,7 +4,6 @@
  * is an `invalid_input` / `not_found` MfnasError whose message starts with the config field at fault.
  */
 import { createHash } from "node:crypto";
-import { stat } from "node:fs/promises";
 import {
   DEFAULT_SEARCH_SPACE,
   canonicalJson,
@@ -15,15 +14,7 @@ import {
   type SearchSpace,
   type TrainingConfig,
 } from "@mfnas/core";
-import {
-  RrdbNet,
-  Vgg19Features,
-  loadWeights,
-  openImageFolderDataset,
-  sampleImageDirs,
-  type SrDataset,
-  type Tf,
-} from "@mfnas/model";
+import { RrdbNet, Vgg19Features, loadWeights, openDataset, type SrDataset, type Tf } from "@mfnas/model";
 import type { ArtifactPort } from "./trainer-store.ts";
 
 export interface PreparedRun {
@@ -44,16 +35,11 @@ function at(field: string, error: unknown): never {
   throw new MfnasError(code, `${field}: ${errorMessage(error)}`, { path: field }, { cause: error });
 }
 
-async function openFolder(field: string, folder: string, scale: 2 | 4): Promise<SrDataset> {
-  const dirs = sampleImageDirs();
-  const root = folder === "bundled" ? (field === "data.train" ? dirs.train : dirs.val) : folder;
+/** Opens a configured dataset (built-in name, "bundled" or a folder); every image must hold one training patch. */
+async function openData(field: "data.train" | "data.val", ref: string, config: TrainingConfig): Promise<SrDataset> {
+  const name = ref === "bundled" ? (field === "data.train" ? "sample-train" : "sample-val") : ref;
   try {
-    if (!(await stat(root)).isDirectory()) throw new Error(`${root} is not a folder`);
-  } catch (error) {
-    at(field, error instanceof Error && "code" in error ? `folder ${root} does not exist` : error);
-  }
-  try {
-    return await openImageFolderDataset(root, { scale });
+    return await openDataset(name, { scale: config.scale, minSide: field === "data.train" ? config.patchSize : 0 });
   } catch (error) {
     return at(field, error);
   }
@@ -80,8 +66,8 @@ export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: Artifact
     at("scale", `${config.scale} is not a scale of the space (${space.scales.join(", ")})`);
   }
   const [train, val] = [
-    await openFolder("data.train", config.data.train, config.scale),
-    await openFolder("data.val", config.data.val, config.scale),
+    await openData("data.train", config.data.train, config),
+    await openData("data.val", config.data.val, config),
   ];
   const teacherBytes = await loadArtifact("teacher.weights", artifacts, config.teacher.weights);
   const vggBytes = config.vggWeights ? await loadArtifact("vggWeights", artifacts, config.vggWeights) : undefined;

@@ -16,6 +16,13 @@ describe("training config", () => {
     expect(c.vggWeights).toBeUndefined();
   });
 
+  it('accepts built-in datasets by name, absolute folders and the older "bundled"', () => {
+    const c = parseTrainingConfig({ ...base, data: { train: "photos-train", val: "photos-val" } });
+    expect(c.data).toEqual({ train: "photos-train", val: "photos-val" });
+    expect(parseTrainingConfig({ ...base, data: { train: "/data/DIV2K", val: "bundled" } }).data.val).toBe("bundled");
+    expect(() => parseTrainingConfig({ ...base, data: { train: "photos", val: "photos-val" } })).toThrow("data.train");
+  });
+
   it.each([
     [{ optimizer: { lr: -1 } }, "optimizer.lr"],
     [{ data: { train: "relative/path", val: "bundled" } }, "data.train"],

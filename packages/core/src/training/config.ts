@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MfnasError } from "../errors.ts";
+import { BUILTIN_DATASETS } from "./datasets.ts";
 
 /**
  * The training configuration of a supernet (stored in `Supernet.trainingConfig`): what to distil from, on which
@@ -9,10 +10,20 @@ import { MfnasError } from "../errors.ts";
  */
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest of an artifact");
-/** An absolute folder of HR images, or "bundled" for the model package's sample set (tests, smoke runs). */
+/**
+ * A dataset: a built-in one by name (`BUILTIN_DATASETS`, e.g. "photos-train"), an absolute folder (HR images, or a
+ * Set5/Set14/BSD100/Urban100/DIV2K layout with its LR files), or "bundled" (older configs: the procedural sample set,
+ * its train or val half by the field).
+ */
 const imageFolder = z.union([
   z.literal("bundled"),
-  z.string().refine((p) => p.startsWith("/"), 'must be an absolute path or "bundled"'),
+  z.enum(BUILTIN_DATASETS),
+  z
+    .string()
+    .refine(
+      (p) => p.startsWith("/"),
+      `must be an absolute path or a built-in dataset (${BUILTIN_DATASETS.join(", ")}, bundled)`,
+    ),
 ]);
 const weight = z.number().min(0).max(1_000);
 

@@ -11,3 +11,5 @@ export type { PatchBatch, PatchSampler, PatchSamplerOptions, PatchSamplerState }
 export { openSampleDatasets, sampleImageDirs } from "./sample-images.ts";
 export type { SampleImageDirs } from "./sample-images.ts";
 export { LruCache } from "./lru-cache.ts";
+export { builtinDatasetDir, openDataset } from "./named-datasets.ts";
+export type { OpenDatasetOptions } from "./named-datasets.ts";
