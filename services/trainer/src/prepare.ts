@@ -14,7 +14,17 @@ import {
   type SearchSpace,
   type TrainingConfig,
 } from "@mfnas/core";
-import { RrdbNet, Vgg19Features, loadWeights, openDataset, type SrDataset, type Tf } from "@mfnas/model";
+import {
+  RrdbNet,
+  Vgg19Features,
+  loadPackageTeacher,
+  loadWeights,
+  openDataset,
+  rrdbNetTeacher,
+  type SrDataset,
+  type SrTeacher,
+  type Tf,
+} from "@mfnas/model";
 import type { ArtifactPort } from "./trainer-store.ts";
 
 export interface PreparedRun {
@@ -24,7 +34,8 @@ export interface PreparedRun {
   readonly space: SearchSpace;
   readonly train: SrDataset;
   readonly val: SrDataset;
-  readonly teacher: RrdbNet;
+  /** The frozen teacher (a package's TF.js layers model, or RRDBNet weights from an artifact). */
+  readonly teacher: SrTeacher;
   /** Absent when no VGG19 weights are configured: the perceptual loss is then off. */
   readonly vgg: Vgg19Features | undefined;
 }
@@ -69,18 +80,10 @@ export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: Artifact
     await openData("data.train", config.data.train, config),
     await openData("data.val", config.data.val, config),
   ];
-  const teacherBytes = await loadArtifact("teacher.weights", artifacts, config.teacher.weights);
   const vggBytes = config.vggWeights ? await loadArtifact("vggWeights", artifacts, config.vggWeights) : undefined;
-  const { blocks, channels, growth } = config.teacher;
-  const teacher = new RrdbNet(tf, { blocks, channels, growth, scale: config.scale });
+  const teacher = await loadTeacher(tf, config, artifacts);
   let vgg: Vgg19Features | undefined;
   try {
-    try {
-      // loadWeights checks every tensor's presence and shape before assigning, naming the first wrong one.
-      loadWeights(tf, teacher.params, teacherBytes);
-    } catch (error) {
-      at("teacher.weights", error);
-    }
     if (vggBytes) {
       vgg = new Vgg19Features(tf);
       try {
@@ -97,4 +100,24 @@ export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: Artifact
   // Canonical JSON: the config read back from Postgres (JSONB reorders keys) must hash like the one submitted.
   const configHash = createHash("sha256").update(canonicalJson(config)).digest("hex");
   return { config, configHash, space, train, val, teacher, vgg };
+}
+
+/** The configured teacher, loaded and checked (errors name the `teacher.*` field at fault). */
+async function loadTeacher(tf: Tf, config: TrainingConfig, artifacts: ArtifactPort): Promise<SrTeacher> {
+  const spec = config.teacher;
+  if (spec.kind === "tfjs-layers") {
+    // Its errors name the field (teacher.package, teacher.scale) and are permanent (invalid_input, not_found).
+    return loadPackageTeacher(tf, spec.package, config.scale);
+  }
+  const bytes = await loadArtifact("teacher.weights", artifacts, spec.weights);
+  const { blocks, channels, growth } = spec;
+  const net = new RrdbNet(tf, { blocks, channels, growth, scale: config.scale });
+  try {
+    // loadWeights checks every tensor's presence and shape before assigning, naming the first wrong one.
+    loadWeights(tf, net.params, bytes);
+  } catch (error) {
+    net.dispose();
+    at("teacher.weights", error);
+  }
+  return rrdbNetTeacher(net, spec.weights);
 }

@@ -17,8 +17,8 @@ import {
   relativisticDiscriminatorLoss,
   relativisticGeneratorLoss,
   supernetCheckpointEntries,
-  type RrdbNet,
   type Scalar,
+  type SrTeacher,
   type Tensor,
   type Tensor4D,
   type Tf,
@@ -48,14 +48,22 @@ export class TrainingState {
     private readonly tf: Tf,
     space: SearchSpace,
     private readonly config: TrainingConfig,
-    private readonly teacher: RrdbNet,
+    private readonly teacher: SrTeacher,
     private readonly vgg: Vgg19Features | undefined,
   ) {
     const { seed, discriminator: d, optimizer } = config;
     this.supernet = new MfaSupernet(tf, space, { seed });
-    this.adapters = new FeatureAdapters(tf, space.depth.max, this.supernet.widths.trunk, teacher.config.channels, {
-      seed: seed + 1,
-    });
+    // A teacher without block outputs gets no adapters, and feature distillation is off.
+    const features = teacher.features;
+    this.adapters = new FeatureAdapters(
+      tf,
+      features ? space.depth.max : 0,
+      this.supernet.widths.trunk,
+      features?.channels ?? 1,
+      {
+        seed: seed + 1,
+      },
+    );
     this.dTeacher = new PatchGanDiscriminator(tf, { baseWidth: d.teacherBaseWidth, layers: d.layers, seed: seed + 2 });
     // The student starts as the teacher's slice, so distillation begins from agreement on the shared channels.
     this.dStudent = this.dTeacher.extract(d.studentBaseWidth);
@@ -85,7 +93,8 @@ export class TrainingState {
     const add = (name: string, value: Scalar | undefined) => {
       if (value) sums[name] = (sums[name] ?? 0) + (value.dataSync()[0] ?? NaN) / genomes.length;
     };
-    const teacherOut = this.teacher.forwardWithFeatures(tf, lr);
+    const features = this.teacher.features;
+    const teacherOut = this.teacher.run(tf, lr, features !== undefined);
     const realStudent = tf.tidy(() => this.dStudent.forward(tf, hr).logits);
     const fakes: Tensor4D[] = [];
     const gVars = this.generatorOptimizer.variables;
@@ -96,17 +105,19 @@ export class TrainingState {
         const { value, grads } = tf.variableGrads(() => {
           const { sr, blocks } = this.supernet.forwardWithFeatures(tf, genome, lr);
           fakes.push(tf.keep(sr));
-          const pairs = distillationPairs(blocks.length, this.teacher.config.blocks);
           terms.pixel = tf.keep(l1Loss(tf, sr, hr));
           terms.outputDistill = tf.keep(outputDistillLoss(tf, sr, teacherOut.sr));
-          terms.featureDistill = tf.keep(
-            featureDistillLoss(
-              tf,
-              this.adapters,
-              blocks,
-              pairs.map((p) => teacherOut.blocks[p] as Tensor4D),
-            ),
-          );
+          if (features) {
+            const pairs = distillationPairs(blocks.length, features.count);
+            terms.featureDistill = tf.keep(
+              featureDistillLoss(
+                tf,
+                this.adapters,
+                blocks,
+                pairs.map((p) => teacherOut.blocks[p] as Tensor4D),
+              ),
+            );
+          }
           terms.adversarial = tf.keep(relativisticGeneratorLoss(tf, realStudent, this.dStudent.forward(tf, sr).logits));
           if (this.vgg && w.perceptual > 0) terms.perceptual = tf.keep(perceptualLoss(tf, this.vgg, sr, hr));
           const weighted = Object.entries(terms).map(([name, t]) => tf.mul(t as Scalar, w[name as keyof typeof w]));

@@ -7,7 +7,7 @@ const base = { teacher, data: { train: "bundled", val: "/data/val" }, steps: 10 
 describe("training config", () => {
   it("fills in the documented defaults", () => {
     const c = parseTrainingConfig(base);
-    expect(c.teacher).toEqual({ weights: "a".repeat(64), blocks: 23, channels: 64, growth: 32 });
+    expect(c.teacher).toEqual({ kind: "rrdbnet", weights: "a".repeat(64), blocks: 23, channels: 64, growth: 32 });
     expect(c.scale).toBe(4);
     expect(c.patchSize).toBe(128);
     expect(c.optimizer.betas).toEqual([0.9, 0.99]);
@@ -21,6 +21,30 @@ describe("training config", () => {
     expect(c.data).toEqual({ train: "photos-train", val: "photos-val" });
     expect(parseTrainingConfig({ ...base, data: { train: "/data/DIV2K", val: "bundled" } }).data.val).toBe("bundled");
     expect(() => parseTrainingConfig({ ...base, data: { train: "photos", val: "photos-val" } })).toThrow("data.train");
+  });
+
+  it("defaults the teacher to esrgan-thick at the config's scale and checks a layers teacher's scale and range", () => {
+    const { teacher: _, ...noTeacher } = base;
+    expect(parseTrainingConfig(noTeacher).teacher).toEqual({
+      kind: "tfjs-layers",
+      package: "@upscalerjs/esrgan-thick",
+      input: "nhwc-rgb",
+    });
+    const layers = { kind: "tfjs-layers", package: "@upscalerjs/esrgan-thick" };
+    expect(
+      parseTrainingConfig({ ...base, scale: 2, teacher: { ...layers, scale: 2, valueRange: [0, 1] } }).teacher,
+    ).toMatchObject({ scale: 2, valueRange: [0, 1] });
+    expect(() => parseTrainingConfig({ ...base, teacher: { ...layers, scale: 8 } })).toThrow(
+      "teacher.scale: the teacher must upscale by the config's scale 4, got 8",
+    );
+    expect(() => parseTrainingConfig({ ...base, teacher: { ...layers, valueRange: [0, 255] } })).toThrow(
+      "teacher.valueRange: @upscalerjs/esrgan-thick takes and returns pixels in [0, 1], not [0, 255]",
+    );
+    expect(() => parseTrainingConfig({ ...base, teacher: { ...layers, input: "nchw-bgr" } })).toThrow("teacher.input");
+    expect(() => parseTrainingConfig({ ...base, teacher: { kind: "tfjs-layers", package: "left-pad" } })).toThrow(
+      "teacher.package",
+    );
+    expect(() => parseTrainingConfig({ ...base, teacher: { kind: "onnx" } })).toThrow("teacher.kind");
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MfnasError } from "../errors.ts";
 import { BUILTIN_DATASETS } from "./datasets.ts";
+import { DEFAULT_TEACHER_PACKAGE, TEACHER_PACKAGES, TEACHER_PACKAGE_NAMES } from "./teachers.ts";
 
 /**
  * The training configuration of a supernet (stored in `Supernet.trainingConfig`): what to distil from, on which
@@ -62,20 +63,46 @@ const samplingSchema = z.discriminatedUnion("rule", [
   }),
 ]);
 
+const rrdbnetTeacher = z.strictObject({
+  kind: z.literal("rrdbnet"),
+  /** Artifact sha256 of the ESRGAN teacher: RRDBNet safetensors with BasicSR parameter names. */
+  weights: sha256,
+  /** RRDB blocks. Default 23 (ESRGAN). */
+  blocks: z.int().min(1).max(64).default(23),
+  /** Feature channels. Default 64. */
+  channels: z.int().min(1).max(1_024).default(64),
+  /** Dense growth channels. Default 32. */
+  growth: z.int().min(1).max(1_024).default(32),
+});
+
+const layersTeacher = z.strictObject({
+  kind: z.literal("tfjs-layers"),
+  /** npm package shipping the model, one of `TEACHER_PACKAGES` (installed with the project). */
+  package: z.enum(TEACHER_PACKAGE_NAMES),
+  /** Upscale factor of the package's model to load. Must equal the config's `scale`. Default: `scale`. */
+  scale: z.int().min(1).max(16).optional(),
+  /** Pixel value range the model takes and returns. Must be the package's. Default: the package's. */
+  valueRange: z.tuple([z.literal(0), z.union([z.literal(1), z.literal(255)])]).optional(),
+  /** Input layout. Only NHWC RGB batches are supported. */
+  input: z.literal("nhwc-rgb").default("nhwc-rgb"),
+});
+
+/**
+ * The teacher: a TF.js layers model from an installed package (`kind: "tfjs-layers"`) or BasicSR RRDBNet weights
+ * (`kind: "rrdbnet"`; configs written before teachers had kinds are RRDBNet ones and still parse).
+ */
+const teacherSchema = z.preprocess(
+  (value) =>
+    value !== null && typeof value === "object" && !("kind" in value) ? { kind: "rrdbnet", ...value } : value,
+  z.discriminatedUnion("kind", [rrdbnetTeacher, layersTeacher]),
+);
+
 export const trainingConfigSchema = z
   .strictObject({
     /** Narrowing of the default search space (validated by the space itself); unset = the default space. */
     space: z.record(z.string(), z.unknown()).optional(),
-    teacher: z.strictObject({
-      /** Artifact sha256 of the ESRGAN teacher: RRDBNet safetensors with BasicSR parameter names. */
-      weights: sha256,
-      /** RRDB blocks. Default 23 (ESRGAN). */
-      blocks: z.int().min(1).max(64).default(23),
-      /** Feature channels. Default 64. */
-      channels: z.int().min(1).max(1_024).default(64),
-      /** Dense growth channels. Default 32. */
-      growth: z.int().min(1).max(1_024).default(32),
-    }),
+    /** What to distil from (see `teacherSchema`). Default: @upscalerjs/esrgan-thick at the config's scale. */
+    teacher: teacherSchema.default({ kind: "tfjs-layers", package: DEFAULT_TEACHER_PACKAGE, input: "nhwc-rgb" }),
     /** Artifact sha256 of torchvision VGG19 `features.{i}` weights; unset = perceptual loss off. */
     vggWeights: sha256.optional(),
     data: z.strictObject({ train: imageFolder, val: imageFolder }),
@@ -137,6 +164,30 @@ export const trainingConfigSchema = z
     seed: z.int().min(0).max(2_147_483_647).default(0),
   })
   .superRefine((c, ctx) => {
+    if (c.teacher.kind === "tfjs-layers") {
+      const known = TEACHER_PACKAGES[c.teacher.package];
+      if (c.teacher.scale !== undefined && c.teacher.scale !== c.scale) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["teacher", "scale"],
+          message: `the teacher must upscale by the config's scale ${c.scale}, got ${c.teacher.scale}`,
+        });
+      } else if (!(known.scales as readonly number[]).includes(c.scale)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["teacher", "scale"],
+          message: `${c.teacher.package} has no x${c.scale} model (it has ${known.scales.map((s) => `x${s}`).join(", ")})`,
+        });
+      }
+      const range = c.teacher.valueRange;
+      if (range !== undefined && range[1] !== known.valueRange[1]) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["teacher", "valueRange"],
+          message: `${c.teacher.package} takes and returns pixels in [0, ${known.valueRange[1]}], not [0, ${range[1]}]`,
+        });
+      }
+    }
     if (c.patchSize % (4 * c.scale) !== 0) {
       ctx.addIssue({
         code: "custom",

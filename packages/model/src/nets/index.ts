@@ -60,3 +60,12 @@ export {
   type CheckpointHeader,
   type SupernetWeight,
 } from "./supernet-checkpoint.ts";
+export { LayersModelNet, readLayersModel, type LayersModelCost, type LayersModelFiles } from "./layers-model.ts";
+export {
+  layersModelTeacher,
+  loadPackageTeacher,
+  rrdbNetTeacher,
+  type SrTeacher,
+  type TeacherFeatures,
+  type TeacherOutput,
+} from "./sr-teacher.ts";
