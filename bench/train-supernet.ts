@@ -44,7 +44,7 @@ for (let step = 0; step <= steps; step++) {
   const { lr, hr } = batchToTensors(tf, await sampler.next());
   const genomes = genomesForStep(space, config.sampling, 4, step, rng);
   const start = performance.now();
-  state.step(genomes, lr, hr, { g: 1e-4, d: 1e-4 });
+  state.step(genomes, { lr, hr }, { g: 1e-4, d: 1e-4 }); // no cached targets: the teacher runs in the step
   const ms = performance.now() - start;
   tf.dispose([lr, hr]);
   if (step > 0) measured += ms; // step 0 warms up kernels and allocations

@@ -3,7 +3,7 @@
  * for each sampled SubGenerator, generator losses against the HR patch and the teacher; then one Adam step of the
  * generator on the gradients averaged over the subnets; then one step of each discriminator on the subnets' fakes.
  */
-import type { Genome, SearchSpace, TrainingConfig } from "@mfnas/core";
+import { MfnasError, type Genome, type SearchSpace, type TrainingConfig } from "@mfnas/core";
 import {
   FeatureAdapters,
   MfaSupernet,
@@ -17,6 +17,7 @@ import {
   relativisticDiscriminatorLoss,
   relativisticGeneratorLoss,
   supernetCheckpointEntries,
+  type BatchTensors,
   type Scalar,
   type SrTeacher,
   type Tensor,
@@ -85,8 +86,12 @@ export class TrainingState {
     return { generator: this.generatorOptimizer, dTeacher: this.dTeacherOptimizer, dStudent: this.dStudentOptimizer };
   }
 
-  /** One training step on a batch; returns the losses. `lr`/`dLr` are this step's learning rates. */
-  step(genomes: readonly Genome[], lr: Tensor4D, hr: Tensor4D, rates: { g: number; d: number }): StepLosses {
+  /**
+   * One training step on a batch; returns the losses. `rates` are this step's learning rates. The distillation
+   * targets are the batch's cached teacher outputs (`batch.teacher`); a batch without them runs the teacher now.
+   */
+  step(genomes: readonly Genome[], batch: BatchTensors, rates: { g: number; d: number }): StepLosses {
+    const { lr, hr } = batch;
     const { tf, config } = this;
     const w = config.losses;
     const sums: StepLosses = {};
@@ -94,7 +99,15 @@ export class TrainingState {
       if (value) sums[name] = (sums[name] ?? 0) + (value.dataSync()[0] ?? NaN) / genomes.length;
     };
     const features = this.teacher.features;
-    const teacherOut = this.teacher.run(tf, lr, features !== undefined);
+    let teacherOut: { sr: Tensor4D; blocks: ReadonlyMap<number, Tensor4D> };
+    let ranTeacher: Tensor4D[] = [];
+    if (batch.teacher) {
+      teacherOut = batch.teacher;
+    } else {
+      const out = this.teacher.run(tf, lr, features !== undefined && w.featureDistill > 0);
+      teacherOut = { sr: out.sr, blocks: new Map(out.blocks.map((t, i) => [i, t])) };
+      ranTeacher = [out.sr, ...out.blocks];
+    }
     const realStudent = tf.tidy(() => this.dStudent.forward(tf, hr).logits);
     const fakes: Tensor4D[] = [];
     const gVars = this.generatorOptimizer.variables;
@@ -107,14 +120,18 @@ export class TrainingState {
           fakes.push(tf.keep(sr));
           terms.pixel = tf.keep(l1Loss(tf, sr, hr));
           terms.outputDistill = tf.keep(outputDistillLoss(tf, sr, teacherOut.sr));
-          if (features) {
+          if (features && w.featureDistill > 0) {
             const pairs = distillationPairs(blocks.length, features.count);
             terms.featureDistill = tf.keep(
               featureDistillLoss(
                 tf,
                 this.adapters,
                 blocks,
-                pairs.map((p) => teacherOut.blocks[p] as Tensor4D),
+                pairs.map((p) => {
+                  const target = teacherOut.blocks.get(p);
+                  if (!target) throw new MfnasError("invalid_input", `no teacher block ${p} in the batch's targets`);
+                  return target;
+                }),
               ),
             );
           }
@@ -131,7 +148,7 @@ export class TrainingState {
       this.#applyMean(this.generatorOptimizer, gradSums, genomes.length, rates.g);
       this.#discriminatorSteps(fakes, hr, rates.d, add);
     } finally {
-      tf.dispose([teacherOut.sr, ...teacherOut.blocks, realStudent, ...fakes, ...gradSums.values()]);
+      tf.dispose([...ranTeacher, realStudent, ...fakes, ...gradSums.values()]);
     }
     return sums;
   }
