@@ -17,6 +17,7 @@ import {
 import {
   RrdbNet,
   Vgg19Features,
+  loadArtifactTeacher,
   loadPackageTeacher,
   loadWeights,
   openDataset,
@@ -106,8 +107,16 @@ export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: Artifact
 async function loadTeacher(tf: Tf, config: TrainingConfig, artifacts: ArtifactPort): Promise<SrTeacher> {
   const spec = config.teacher;
   if (spec.kind === "tfjs-layers") {
-    // Its errors name the field (teacher.package, teacher.scale) and are permanent (invalid_input, not_found).
-    return loadPackageTeacher(tf, spec.package, config.scale);
+    // Their errors name the field (teacher.package, teacher.artifact, teacher.scale) and are permanent.
+    if (spec.package !== undefined) return loadPackageTeacher(tf, spec.package, config.scale);
+    const artifact = spec.artifact ?? "";
+    return loadArtifactTeacher(tf, {
+      sha256: artifact,
+      scale: config.scale,
+      ...(spec.valueRange ? { valueRange: spec.valueRange } : {}),
+      ...(spec.featureLayers ? { featureLayers: spec.featureLayers } : {}),
+      read: (sha) => artifacts.get(sha),
+    });
   }
   const bytes = await loadArtifact("teacher.weights", artifacts, spec.weights);
   const { blocks, channels, growth } = spec;

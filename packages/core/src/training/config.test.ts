@@ -45,6 +45,15 @@ describe("training config", () => {
       "teacher.package",
     );
     expect(() => parseTrainingConfig({ ...base, teacher: { kind: "onnx" } })).toThrow("teacher.kind");
+    const artifact = { kind: "tfjs-layers", artifact: "c".repeat(64), featureLayers: "RRDB_{k}_out" };
+    expect(parseTrainingConfig({ ...base, teacher: artifact }).teacher).toMatchObject(artifact);
+    expect(() => parseTrainingConfig({ ...base, teacher: { ...artifact, package: layers.package } })).toThrow(
+      "teacher.package: give either package (an installed teacher package) or artifact (an uploaded model.json)",
+    );
+    expect(() => parseTrainingConfig({ ...base, teacher: { kind: "tfjs-layers" } })).toThrow("teacher.package");
+    expect(() => parseTrainingConfig({ ...base, teacher: { ...artifact, featureLayers: "RRDB_out" } })).toThrow(
+      "teacher.featureLayers: must contain {k}",
+    );
   });
 
   it.each([

@@ -77,8 +77,18 @@ const rrdbnetTeacher = z.strictObject({
 
 const layersTeacher = z.strictObject({
   kind: z.literal("tfjs-layers"),
-  /** npm package shipping the model, one of `TEACHER_PACKAGES` (installed with the project). */
-  package: z.enum(TEACHER_PACKAGE_NAMES),
+  /** npm package shipping the model, one of `TEACHER_PACKAGES` (installed with the project). Give it or `artifact`. */
+  package: z.enum(TEACHER_PACKAGE_NAMES).optional(),
+  /**
+   * Artifact sha256 of an uploaded model.json whose `weightsManifest` paths are the sha256s of its uploaded weight
+   * shards (each an artifact). Give it or `package`.
+   */
+  artifact: sha256.optional(),
+  /**
+   * Name of block k's output layer with `{k}` for 1, 2, ... (e.g. "RRDB_{k}_out"), for feature distillation.
+   * Default: the package's; none for an artifact (feature distillation is then off).
+   */
+  featureLayers: z.string().regex(/\{k\}/, "must contain {k}").optional(),
   /** Upscale factor of the package's model to load. Must equal the config's `scale`. Default: `scale`. */
   scale: z.int().min(1).max(16).optional(),
   /** Pixel value range the model takes and returns. Must be the package's. Default: the package's. */
@@ -164,30 +174,7 @@ export const trainingConfigSchema = z
     seed: z.int().min(0).max(2_147_483_647).default(0),
   })
   .superRefine((c, ctx) => {
-    if (c.teacher.kind === "tfjs-layers") {
-      const known = TEACHER_PACKAGES[c.teacher.package];
-      if (c.teacher.scale !== undefined && c.teacher.scale !== c.scale) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["teacher", "scale"],
-          message: `the teacher must upscale by the config's scale ${c.scale}, got ${c.teacher.scale}`,
-        });
-      } else if (!(known.scales as readonly number[]).includes(c.scale)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["teacher", "scale"],
-          message: `${c.teacher.package} has no x${c.scale} model (it has ${known.scales.map((s) => `x${s}`).join(", ")})`,
-        });
-      }
-      const range = c.teacher.valueRange;
-      if (range !== undefined && range[1] !== known.valueRange[1]) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["teacher", "valueRange"],
-          message: `${c.teacher.package} takes and returns pixels in [0, ${known.valueRange[1]}], not [0, ${range[1]}]`,
-        });
-      }
-    }
+    if (c.teacher.kind === "tfjs-layers") checkLayersTeacher(c.teacher, c.scale, ctx);
     if (c.patchSize % (4 * c.scale) !== 0) {
       ctx.addIssue({
         code: "custom",
@@ -223,6 +210,49 @@ export const trainingConfigSchema = z
       });
     }
   });
+
+type Issue = { code: "custom"; path: (string | number)[]; message: string };
+
+/** A layers teacher names exactly one source, and a package's own scale and value range are kept. */
+function checkLayersTeacher(
+  teacher: z.infer<typeof layersTeacher>,
+  scale: number,
+  ctx: { addIssue(issue: Issue): void },
+): void {
+  if ((teacher.package === undefined) === (teacher.artifact === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["teacher", "package"],
+      message: "give either package (an installed teacher package) or artifact (an uploaded model.json)",
+    });
+    return;
+  }
+  if (teacher.scale !== undefined && teacher.scale !== scale) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["teacher", "scale"],
+      message: `the teacher must upscale by the config's scale ${scale}, got ${teacher.scale}`,
+    });
+    return;
+  }
+  if (teacher.package === undefined) return;
+  const known = TEACHER_PACKAGES[teacher.package];
+  if (!(known.scales as readonly number[]).includes(scale)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["teacher", "scale"],
+      message: `${teacher.package} has no x${scale} model (it has ${known.scales.map((s) => `x${s}`).join(", ")})`,
+    });
+  }
+  const range = teacher.valueRange;
+  if (range !== undefined && range[1] !== known.valueRange[1]) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["teacher", "valueRange"],
+      message: `${teacher.package} takes and returns pixels in [0, ${known.valueRange[1]}], not [0, ${range[1]}]`,
+    });
+  }
+}
 
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
 export type TrainingConfigInput = z.input<typeof trainingConfigSchema>;

@@ -60,10 +60,18 @@ export {
   type CheckpointHeader,
   type SupernetWeight,
 } from "./supernet-checkpoint.ts";
-export { LayersModelNet, readLayersModel, type LayersModelCost, type LayersModelFiles } from "./layers-model.ts";
+export {
+  LayersModelNet,
+  parseLayersModel,
+  readLayersModel,
+  type LayersModelCost,
+  type LayersModelFiles,
+} from "./layers-model.ts";
 export {
   layersModelTeacher,
+  loadArtifactTeacher,
   loadPackageTeacher,
+  type ArtifactTeacherOptions,
   rrdbNetTeacher,
   type SrTeacher,
   type TeacherFeatures,

@@ -80,6 +80,19 @@ export async function readLayersModel(dir: string, modelFile = "model.json"): Pr
       { cause: error },
     );
   }
+  return parseLayersModel(json, path, async (shard) => new Uint8Array(await readFile(join(dir, shard))));
+}
+
+/**
+ * A layers model from its model.json (parsed) and a reader of the weight shards it names (`weightsManifest` paths,
+ * e.g. file names next to it, or artifact digests); `label` names the model in errors.
+ */
+export async function parseLayersModel(
+  json: unknown,
+  label: string,
+  readShard: (path: string) => Promise<Uint8Array>,
+): Promise<LayersModelFiles> {
+  const path = label;
   const model = json as {
     format?: string;
     modelTopology?: KerasTopology & { model_config?: KerasTopology };
@@ -102,7 +115,7 @@ export async function readLayersModel(dir: string, modelFile = "model.json"): Pr
   const shards: Uint8Array[] = [];
   const weightSpecs: WeightSpec[] = [];
   for (const group of model.weightsManifest ?? []) {
-    for (const shard of group.paths) shards.push(new Uint8Array(await readFile(join(dir, shard))));
+    for (const shard of group.paths) shards.push(await readShard(shard));
     weightSpecs.push(...group.weights);
   }
   const total = shards.reduce((n, s) => n + s.byteLength, 0);

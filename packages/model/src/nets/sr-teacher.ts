@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { MfnasError, TEACHER_PACKAGES, esrganCost, type TeacherPackageName } from "@mfnas/core";
 import type { Tensor4D, Tf } from "../tf.ts";
-import { LayersModelNet, readLayersModel } from "./layers-model.ts";
+import { LayersModelNet, parseLayersModel, readLayersModel, type LayersModelFiles } from "./layers-model.ts";
 import type { RrdbNet } from "./rrdbnet.ts";
 
 /** The block outputs a teacher exposes for feature distillation. */
@@ -133,6 +133,24 @@ export function layersModelTeacher(
   };
 }
 
+/** Builds a layers teacher from read files, checking its scale; errors name the config field. */
+function checkedLayersTeacher(
+  tf: Tf,
+  files: LayersModelFiles,
+  scale: number,
+  options: { identity: string; valueRange: readonly [0, number]; featureLayer?: (k: number) => string },
+): SrTeacher {
+  const net = new LayersModelNet(tf, files);
+  const factor = net.cost().scale;
+  if (factor !== scale) {
+    net.dispose();
+    throw new MfnasError("invalid_input", `teacher.scale: the model upscales by ${factor}, not ${scale}`, {
+      path: "teacher.scale",
+    });
+  }
+  return layersModelTeacher(net, options);
+}
+
 /**
  * The x`scale` model of an installed teacher package (`TEACHER_PACKAGES`), read from the package's
  * models/x{scale}/model.json: nothing is downloaded. Its scale, input convention and outputs are checked against
@@ -144,25 +162,80 @@ export async function loadPackageTeacher(tf: Tf, name: TeacherPackageName, scale
     throw new MfnasError("invalid_input", `teacher.scale: ${name} has no x${scale} model`, { path: "teacher.scale" });
   }
   const { root, version } = await packageRoot(name);
-  let net: LayersModelNet;
   try {
-    net = new LayersModelNet(tf, await readLayersModel(join(root, "models", `x${scale}`)));
+    const files = await readLayersModel(join(root, "models", `x${scale}`));
+    return checkedLayersTeacher(tf, files, scale, {
+      identity: `tfjs-layers:${name}@${version}:x${scale}`,
+      valueRange: known.valueRange,
+      featureLayer: known.featureLayer,
+    });
   } catch (error) {
+    if (error instanceof MfnasError && error.message.startsWith("teacher.")) throw error;
     const why = error instanceof Error ? error.message : String(error);
     throw new MfnasError("invalid_input", `teacher.package: ${name}@${version} x${scale}: ${why}`, {
       path: "teacher.package",
     });
   }
-  const factor = net.cost().scale;
-  if (factor !== scale) {
-    net.dispose();
-    throw new MfnasError("invalid_input", `teacher.scale: ${name}'s x${scale} model upscales by ${factor}`, {
-      path: "teacher.scale",
+}
+
+/** Options of `loadArtifactTeacher`. */
+export interface ArtifactTeacherOptions {
+  /** sha256 of the model.json artifact (the teacher's identity). */
+  readonly sha256: string;
+  readonly scale: number;
+  /** Pixel range the model takes and returns. Default [0, 1]. */
+  readonly valueRange?: readonly [0, number];
+  /** Block k's output layer name with `{k}` for 1, 2, ...; absent: no block outputs. */
+  readonly featureLayers?: string;
+  /** Reads an artifact by its sha256 (the model.json's weight paths are shard artifacts' digests). */
+  readonly read: (sha256: string) => Promise<Uint8Array>;
+}
+
+/**
+ * A layers model uploaded to the artifact store: model.json whose weight paths are the shards' sha256s. Errors name
+ * `teacher.artifact` (a missing artifact is `not_found`); a store error that is not about the artifact is rethrown
+ * as it is, so a transient one stays transient.
+ */
+export async function loadArtifactTeacher(tf: Tf, options: ArtifactTeacherOptions): Promise<SrTeacher> {
+  const field = "teacher.artifact";
+  const read = async (sha: string): Promise<Uint8Array> => {
+    try {
+      return await options.read(sha);
+    } catch (error) {
+      if (error instanceof MfnasError && (error.code === "not_found" || error.code === "conflict")) {
+        throw new MfnasError(error.code === "not_found" ? "not_found" : "invalid_input", `${field}: ${error.message}`, {
+          path: field,
+        });
+      }
+      throw error;
+    }
+  };
+  try {
+    const text = new TextDecoder().decode(await read(options.sha256));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new MfnasError("invalid_input", `${field}: artifact ${options.sha256} is not a model.json`, {
+        path: field,
+      });
+    }
+    const files = await parseLayersModel(json, `artifact ${options.sha256}`, (path) => {
+      if (!/^[0-9a-f]{64}$/.test(path)) {
+        throw new MfnasError("invalid_input", `weight path ${path} is not the sha256 of an uploaded shard`);
+      }
+      return read(path);
     });
+    const template = options.featureLayers;
+    return checkedLayersTeacher(tf, files, options.scale, {
+      identity: `tfjs-layers:artifact:${options.sha256}:x${options.scale}`,
+      valueRange: options.valueRange ?? [0, 1],
+      ...(template ? { featureLayer: (k: number) => template.replaceAll("{k}", String(k)) } : {}),
+    });
+  } catch (error) {
+    if (error instanceof MfnasError && (error.message.startsWith("teacher.") || error.code === "transient"))
+      throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new MfnasError("invalid_input", `${field}: ${why}`, { path: field });
   }
-  return layersModelTeacher(net, {
-    identity: `tfjs-layers:${name}@${version}:x${scale}`,
-    valueRange: known.valueRange,
-    featureLayer: known.featureLayer,
-  });
 }
