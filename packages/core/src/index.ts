@@ -4,6 +4,8 @@ export * from "./jobs/index.ts";
 export * from "./space/index.ts";
 export * from "./search/spec.ts";
 export * from "./training/config.ts";
+export * from "./training/datasets.ts";
+export * from "./training/teachers.ts";
 export * from "./canonical-json.ts";
 export * from "./evolution/index.ts";
 export * from "./report/index.ts";

@@ -5,3 +5,10 @@ export { validationPsnr } from "./evaluate.ts";
 export { prepareRun, type PreparedRun } from "./prepare.ts";
 export type { ArtifactPort, SupernetStore } from "./trainer-store.ts";
 export { genomesForStep } from "./sampling.ts";
+export {
+  distilledTeacherBlocks,
+  prepareTeacherTargets,
+  type PrepareTeacherTargetsOptions,
+  type PreparedTeacherTargets,
+  type TeacherTargetsProgress,
+} from "./teacher-targets.ts";

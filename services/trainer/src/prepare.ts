@@ -4,7 +4,6 @@
  * is an `invalid_input` / `not_found` MfnasError whose message starts with the config field at fault.
  */
 import { createHash } from "node:crypto";
-import { stat } from "node:fs/promises";
 import {
   DEFAULT_SEARCH_SPACE,
   canonicalJson,
@@ -18,10 +17,13 @@ import {
 import {
   RrdbNet,
   Vgg19Features,
+  loadArtifactTeacher,
+  loadPackageTeacher,
   loadWeights,
-  openImageFolderDataset,
-  sampleImageDirs,
+  openDataset,
+  rrdbNetTeacher,
   type SrDataset,
+  type SrTeacher,
   type Tf,
 } from "@mfnas/model";
 import type { ArtifactPort } from "./trainer-store.ts";
@@ -33,7 +35,8 @@ export interface PreparedRun {
   readonly space: SearchSpace;
   readonly train: SrDataset;
   readonly val: SrDataset;
-  readonly teacher: RrdbNet;
+  /** The frozen teacher (a package's TF.js layers model, or RRDBNet weights from an artifact). */
+  readonly teacher: SrTeacher;
   /** Absent when no VGG19 weights are configured: the perceptual loss is then off. */
   readonly vgg: Vgg19Features | undefined;
 }
@@ -44,16 +47,11 @@ function at(field: string, error: unknown): never {
   throw new MfnasError(code, `${field}: ${errorMessage(error)}`, { path: field }, { cause: error });
 }
 
-async function openFolder(field: string, folder: string, scale: 2 | 4): Promise<SrDataset> {
-  const dirs = sampleImageDirs();
-  const root = folder === "bundled" ? (field === "data.train" ? dirs.train : dirs.val) : folder;
+/** Opens a configured dataset (built-in name, "bundled" or a folder); every image must hold one training patch. */
+async function openData(field: "data.train" | "data.val", ref: string, config: TrainingConfig): Promise<SrDataset> {
+  const name = ref === "bundled" ? (field === "data.train" ? "sample-train" : "sample-val") : ref;
   try {
-    if (!(await stat(root)).isDirectory()) throw new Error(`${root} is not a folder`);
-  } catch (error) {
-    at(field, error instanceof Error && "code" in error ? `folder ${root} does not exist` : error);
-  }
-  try {
-    return await openImageFolderDataset(root, { scale });
+    return await openDataset(name, { scale: config.scale, minSide: field === "data.train" ? config.patchSize : 0 });
   } catch (error) {
     return at(field, error);
   }
@@ -80,21 +78,13 @@ export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: Artifact
     at("scale", `${config.scale} is not a scale of the space (${space.scales.join(", ")})`);
   }
   const [train, val] = [
-    await openFolder("data.train", config.data.train, config.scale),
-    await openFolder("data.val", config.data.val, config.scale),
+    await openData("data.train", config.data.train, config),
+    await openData("data.val", config.data.val, config),
   ];
-  const teacherBytes = await loadArtifact("teacher.weights", artifacts, config.teacher.weights);
   const vggBytes = config.vggWeights ? await loadArtifact("vggWeights", artifacts, config.vggWeights) : undefined;
-  const { blocks, channels, growth } = config.teacher;
-  const teacher = new RrdbNet(tf, { blocks, channels, growth, scale: config.scale });
+  const teacher = await loadTeacher(tf, config, artifacts);
   let vgg: Vgg19Features | undefined;
   try {
-    try {
-      // loadWeights checks every tensor's presence and shape before assigning, naming the first wrong one.
-      loadWeights(tf, teacher.params, teacherBytes);
-    } catch (error) {
-      at("teacher.weights", error);
-    }
     if (vggBytes) {
       vgg = new Vgg19Features(tf);
       try {
@@ -111,4 +101,32 @@ export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: Artifact
   // Canonical JSON: the config read back from Postgres (JSONB reorders keys) must hash like the one submitted.
   const configHash = createHash("sha256").update(canonicalJson(config)).digest("hex");
   return { config, configHash, space, train, val, teacher, vgg };
+}
+
+/** The configured teacher, loaded and checked (errors name the `teacher.*` field at fault). */
+async function loadTeacher(tf: Tf, config: TrainingConfig, artifacts: ArtifactPort): Promise<SrTeacher> {
+  const spec = config.teacher;
+  if (spec.kind === "tfjs-layers") {
+    // Their errors name the field (teacher.package, teacher.artifact, teacher.scale) and are permanent.
+    if (spec.package !== undefined) return loadPackageTeacher(tf, spec.package, config.scale);
+    const artifact = spec.artifact ?? "";
+    return loadArtifactTeacher(tf, {
+      sha256: artifact,
+      scale: config.scale,
+      ...(spec.valueRange ? { valueRange: spec.valueRange } : {}),
+      ...(spec.featureLayers ? { featureLayers: spec.featureLayers } : {}),
+      read: (sha) => artifacts.get(sha),
+    });
+  }
+  const bytes = await loadArtifact("teacher.weights", artifacts, spec.weights);
+  const { blocks, channels, growth } = spec;
+  const net = new RrdbNet(tf, { blocks, channels, growth, scale: config.scale });
+  try {
+    // loadWeights checks every tensor's presence and shape before assigning, naming the first wrong one.
+    loadWeights(tf, net.params, bytes);
+  } catch (error) {
+    net.dispose();
+    at("teacher.weights", error);
+  }
+  return rrdbNetTeacher(net, spec.weights);
 }

@@ -64,15 +64,21 @@ export function tinyConfig(teacherSha: string, patch: Partial<TrainingConfigInpu
 
 export class MemoryArtifacts implements ArtifactPort {
   readonly files = new Map<string, Uint8Array>();
+  readonly cacheKeys = new Map<string, string>();
+  findByCacheKey(cacheKey: string): Promise<string | null> {
+    return Promise.resolve(this.cacheKeys.get(cacheKey) ?? null);
+  }
   get(sha: string): Promise<Uint8Array> {
     const bytes = this.files.get(sha);
     return bytes
       ? Promise.resolve(bytes)
       : Promise.reject(new MfnasError("not_found", `artifact ${sha} is not in the store`));
   }
-  put(artifact: { bytes: Uint8Array }): Promise<{ sha256: string }> {
+  put(artifact: { bytes: Uint8Array; metadata?: Record<string, string | number> }): Promise<{ sha256: string }> {
     const sha = sha256(artifact.bytes);
     this.files.set(sha, artifact.bytes);
+    const key = artifact.metadata?.cacheKey;
+    if (typeof key === "string" && !this.cacheKeys.has(key)) this.cacheKeys.set(key, sha);
     return Promise.resolve({ sha256: sha });
   }
 }

@@ -61,7 +61,7 @@ describe("trainer.train-supernet handler", () => {
     [{ optimizer: { lr: -1 } }, "optimizer.lr"],
     [
       { data: { train: "/nonexistent/images", val: "bundled" } },
-      "data.train: folder /nonexistent/images does not exist",
+      "data.train: /nonexistent/images: dataset folder does not exist",
     ],
     [{ teacher: { weights: "0".repeat(64), blocks: 2, channels: 16, growth: 8 } }, "teacher.weights: artifact"],
     [

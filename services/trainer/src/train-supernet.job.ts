@@ -8,12 +8,21 @@ import {
   learningRateAt,
   smallestGenome,
 } from "@mfnas/core";
-import { batchToTensors, createPatchSampler, type PatchSampler, type Tf } from "@mfnas/model";
+import {
+  batchTensorList,
+  batchToTensors,
+  createPatchSampler,
+  type BatchTensors,
+  type PatchSampler,
+  type PatchSamplerOptions,
+  type Tf,
+} from "@mfnas/model";
 import { throwIfAborted, type JobContext, type WorkerLog } from "@mfnas/queue";
 import { encodeCheckpoint, restoreCheckpoint, type CheckpointMeta } from "./checkpoint.ts";
 import { validationPsnr } from "./evaluate.ts";
 import { prepareRun, type PreparedRun } from "./prepare.ts";
 import { genomesForStep } from "./sampling.ts";
+import { distilledTeacherBlocks, prepareTeacherTargets } from "./teacher-targets.ts";
 import type { ArtifactPort, SupernetStore } from "./trainer-store.ts";
 import { TrainingState, type StepLosses } from "./training-state.ts";
 
@@ -82,6 +91,16 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
     const { config } = run;
     await store.markTraining(supernetId);
     if (!run.vgg) log.warn("perceptual loss off: no vggWeights artifact in the training config", { supernetId });
+    const targets = await teacherTargets(ctx, run);
+    const samplerOptions: PatchSamplerOptions = {
+      patchSize: config.patchSize,
+      batchSize: config.batch,
+      targets: (index) => {
+        const found = targets[index];
+        if (!found) throw new MfnasError("invalid_input", `no teacher targets for training image ${index}`);
+        return found;
+      },
+    };
     let step = 0;
     let sampler: PatchSampler;
     let genomeRng: Rng;
@@ -89,19 +108,11 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
     if (latest) {
       const meta = restoreCheckpoint(tf, state, await artifacts.get(latest.artifactSha256), run.configHash);
       step = meta.step;
-      sampler = createPatchSampler(run.train, {
-        patchSize: config.patchSize,
-        batchSize: config.batch,
-        resumeFrom: meta.sampler,
-      });
+      sampler = createPatchSampler(run.train, { ...samplerOptions, resumeFrom: meta.sampler });
       genomeRng = Rng.fromState(meta.genomeRng);
       log.info("resuming supernet training from checkpoint", { supernetId, step });
     } else {
-      sampler = createPatchSampler(run.train, {
-        patchSize: config.patchSize,
-        batchSize: config.batch,
-        seed: config.seed,
-      });
+      sampler = createPatchSampler(run.train, { ...samplerOptions, seed: config.seed });
       genomeRng = createRng((config.seed ^ GENOME_STREAM) >>> 0);
       log.info("starting supernet training", {
         supernetId,
@@ -153,10 +164,10 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
       }
       const batch = await sampler.next();
       const genomes = genomesForStep(run.space, config.sampling, config.scale, step, genomeRng);
-      const { lr, hr } = batchToTensors(tf, batch);
+      const tensors: BatchTensors = batchToTensors(tf, batch);
       let losses: StepLosses;
       try {
-        losses = state.step(genomes, lr, hr, {
+        losses = state.step(genomes, tensors, {
           g: learningRateAt(config.optimizer.lr, config.schedule, step, config.steps),
           d: learningRateAt(
             config.optimizer.discriminatorLr ?? config.optimizer.lr,
@@ -166,7 +177,7 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
           ),
         });
       } finally {
-        tf.dispose([lr, hr]);
+        tf.dispose(batchTensorList(tensors));
       }
       step += 1;
       windowSteps += 1;
@@ -201,5 +212,36 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
     await store.finish(supernetId, { status: "ready" });
     log.info("supernet training finished", { supernetId, steps: step, ...metrics });
     return { step };
+  }
+
+  /** The teacher's outputs on every training image, from the artifact store or computed once now (with progress). */
+  async function teacherTargets(ctx: JobContext<"trainer.train-supernet">, run: PreparedRun) {
+    const { supernetId } = ctx.payload;
+    const blocks = distilledTeacherBlocks(run.space, run.config, run.teacher);
+    const started = performance.now();
+    let lastLog = 0;
+    const prepared = await prepareTeacherTargets(tf, run.teacher, run.train, artifacts, {
+      blocks,
+      signal: ctx.signal,
+      onProgress: (p) => {
+        const now = performance.now();
+        if (now - lastLog < 5_000 && p.images < p.imagesTotal) return;
+        lastLog = now;
+        log.info(
+          `teacher targets: image ${p.images}/${p.imagesTotal} (${p.reused} cached), tile ${p.tiles}/${p.tilesTotal}`,
+          { supernetId, teacher: run.teacher.identity },
+        );
+        void ctx.progress({ phase: "teacher-targets", ...p }).catch(() => undefined);
+      },
+    });
+    log.info("teacher targets ready", {
+      supernetId,
+      teacher: run.teacher.identity,
+      computed: prepared.computed,
+      reused: prepared.reused,
+      blocks: blocks.join(","),
+      seconds: Math.round((performance.now() - started) / 1000),
+    });
+    return prepared.targets;
   }
 }

@@ -39,9 +39,11 @@ export interface ProgressRecord {
 /** The artifact store as the trainer uses it (LocalArtifactStore satisfies it). */
 export interface ArtifactPort {
   get(sha256: string): Promise<Uint8Array>;
+  /** The artifact whose metadata has this `cacheKey` (teacher targets), or null. */
+  findByCacheKey(cacheKey: string): Promise<string | null>;
   put(artifact: {
     bytes: Uint8Array;
-    kind: "checkpoint";
+    kind: "checkpoint" | "dataset";
     mediaType?: string;
     metadata?: Record<string, string | number>;
   }): Promise<{ sha256: string }>;

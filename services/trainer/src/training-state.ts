@@ -3,7 +3,7 @@
  * for each sampled SubGenerator, generator losses against the HR patch and the teacher; then one Adam step of the
  * generator on the gradients averaged over the subnets; then one step of each discriminator on the subnets' fakes.
  */
-import type { Genome, SearchSpace, TrainingConfig } from "@mfnas/core";
+import { MfnasError, type Genome, type SearchSpace, type TrainingConfig } from "@mfnas/core";
 import {
   FeatureAdapters,
   MfaSupernet,
@@ -15,8 +15,9 @@ import {
   perceptualLoss,
   relativisticGeneratorLoss,
   supernetCheckpointEntries,
-  type RrdbNet,
+  type BatchTensors,
   type Scalar,
+  type SrTeacher,
   type Tensor,
   type Tensor4D,
   type Tf,
@@ -47,14 +48,22 @@ export class TrainingState {
     private readonly tf: Tf,
     space: SearchSpace,
     private readonly config: TrainingConfig,
-    private readonly teacher: RrdbNet,
+    private readonly teacher: SrTeacher,
     private readonly vgg: Vgg19Features | undefined,
   ) {
     const { seed, discriminator: d, optimizer } = config;
     this.supernet = new MfaSupernet(tf, space, { seed });
-    this.adapters = new FeatureAdapters(tf, space.depth.max, this.supernet.widths.trunk, teacher.config.channels, {
-      seed: seed + 1,
-    });
+    // A teacher without block outputs gets no adapters, and feature distillation is off.
+    const features = teacher.features;
+    this.adapters = new FeatureAdapters(
+      tf,
+      features ? space.depth.max : 0,
+      this.supernet.widths.trunk,
+      features?.channels ?? 1,
+      {
+        seed: seed + 1,
+      },
+    );
     this.dTeacher = new PatchGanDiscriminator(tf, { baseWidth: d.teacherBaseWidth, layers: d.layers, seed: seed + 2 });
     // The student starts as the teacher's slice, so distillation begins from agreement on the shared channels.
     this.dStudent = this.dTeacher.extract(d.studentBaseWidth);
@@ -76,15 +85,28 @@ export class TrainingState {
     return { generator: this.generatorOptimizer, dTeacher: this.dTeacherOptimizer, dStudent: this.dStudentOptimizer };
   }
 
-  /** One training step on a batch; returns the losses. `lr`/`dLr` are this step's learning rates. */
-  step(genomes: readonly Genome[], lr: Tensor4D, hr: Tensor4D, rates: { g: number; d: number }): StepLosses {
+  /**
+   * One training step on a batch; returns the losses. `rates` are this step's learning rates. The distillation
+   * targets are the batch's cached teacher outputs (`batch.teacher`); a batch without them runs the teacher now.
+   */
+  step(genomes: readonly Genome[], batch: BatchTensors, rates: { g: number; d: number }): StepLosses {
+    const { lr, hr } = batch;
     const { tf, config } = this;
     const w = config.losses;
     const sums: StepLosses = {};
     const add = (name: string, value: Scalar | undefined) => {
       if (value) sums[name] = (sums[name] ?? 0) + (value.dataSync()[0] ?? NaN) / genomes.length;
     };
-    const teacherOut = this.teacher.forwardWithFeatures(tf, lr);
+    const features = this.teacher.features;
+    let teacherOut: { sr: Tensor4D; blocks: ReadonlyMap<number, Tensor4D> };
+    let ranTeacher: Tensor4D[] = [];
+    if (batch.teacher) {
+      teacherOut = batch.teacher;
+    } else {
+      const out = this.teacher.run(tf, lr, features !== undefined && w.featureDistill > 0);
+      teacherOut = { sr: out.sr, blocks: new Map(out.blocks.map((t, i) => [i, t])) };
+      ranTeacher = [out.sr, ...out.blocks];
+    }
     const realStudent = tf.tidy(() => this.dStudent.forward(tf, hr).logits);
     const fakes: Tensor4D[] = [];
     const gVars = this.generatorOptimizer.variables;
@@ -95,17 +117,23 @@ export class TrainingState {
         const { value, grads } = tf.variableGrads(() => {
           const { sr, blocks } = this.supernet.forwardWithFeatures(tf, genome, lr);
           fakes.push(tf.keep(sr));
-          const pairs = distillationPairs(blocks.length, this.teacher.config.blocks);
           terms.pixel = tf.keep(l1Loss(tf, sr, hr));
           terms.outputDistill = tf.keep(outputDistillLoss(tf, sr, teacherOut.sr));
-          terms.featureDistill = tf.keep(
-            featureDistillLoss(
-              tf,
-              this.adapters,
-              blocks,
-              pairs.map((p) => teacherOut.blocks[p] as Tensor4D),
-            ),
-          );
+          if (features && w.featureDistill > 0) {
+            const pairs = distillationPairs(blocks.length, features.count);
+            terms.featureDistill = tf.keep(
+              featureDistillLoss(
+                tf,
+                this.adapters,
+                blocks,
+                pairs.map((p) => {
+                  const target = teacherOut.blocks.get(p);
+                  if (!target) throw new MfnasError("invalid_input", `no teacher block ${p} in the batch's targets`);
+                  return target;
+                }),
+              ),
+            );
+          }
           terms.adversarial = tf.keep(relativisticGeneratorLoss(tf, realStudent, this.dStudent.forward(tf, sr).logits));
           if (this.vgg && w.perceptual > 0) terms.perceptual = tf.keep(perceptualLoss(tf, this.vgg, sr, hr));
           const weighted = Object.entries(terms).map(([name, t]) => tf.mul(t as Scalar, w[name as keyof typeof w]));
@@ -119,7 +147,7 @@ export class TrainingState {
       this.#applyMean(this.generatorOptimizer, gradSums, genomes.length, rates.g);
       this.#discriminatorSteps(fakes, hr, rates.d, add);
     } finally {
-      tf.dispose([teacherOut.sr, ...teacherOut.blocks, realStudent, ...fakes, ...gradSums.values()]);
+      tf.dispose([...ranTeacher, realStudent, ...fakes, ...gradSums.values()]);
     }
     return sums;
   }

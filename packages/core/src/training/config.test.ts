@@ -7,13 +7,53 @@ const base = { teacher, data: { train: "bundled", val: "/data/val" }, steps: 10 
 describe("training config", () => {
   it("fills in the documented defaults", () => {
     const c = parseTrainingConfig(base);
-    expect(c.teacher).toEqual({ weights: "a".repeat(64), blocks: 23, channels: 64, growth: 32 });
+    expect(c.teacher).toEqual({ kind: "rrdbnet", weights: "a".repeat(64), blocks: 23, channels: 64, growth: 32 });
     expect(c.scale).toBe(4);
     expect(c.patchSize).toBe(128);
     expect(c.optimizer.betas).toEqual([0.9, 0.99]);
     expect(c.sampling).toEqual({ rule: "sandwich", random: 2 });
     expect(c.losses.adversarial).toBe(0.005);
     expect(c.vggWeights).toBeUndefined();
+  });
+
+  it('accepts built-in datasets by name, absolute folders and the older "bundled"', () => {
+    const c = parseTrainingConfig({ ...base, data: { train: "photos-train", val: "photos-val" } });
+    expect(c.data).toEqual({ train: "photos-train", val: "photos-val" });
+    expect(parseTrainingConfig({ ...base, data: { train: "/data/DIV2K", val: "bundled" } }).data.val).toBe("bundled");
+    expect(() => parseTrainingConfig({ ...base, data: { train: "photos", val: "photos-val" } })).toThrow("data.train");
+  });
+
+  it("defaults the teacher to esrgan-thick at the config's scale and checks a layers teacher's scale and range", () => {
+    const { teacher: _, ...noTeacher } = base;
+    expect(parseTrainingConfig(noTeacher).teacher).toEqual({
+      kind: "tfjs-layers",
+      package: "@upscalerjs/esrgan-thick",
+      input: "nhwc-rgb",
+    });
+    const layers = { kind: "tfjs-layers", package: "@upscalerjs/esrgan-thick" };
+    expect(
+      parseTrainingConfig({ ...base, scale: 2, teacher: { ...layers, scale: 2, valueRange: [0, 1] } }).teacher,
+    ).toMatchObject({ scale: 2, valueRange: [0, 1] });
+    expect(() => parseTrainingConfig({ ...base, teacher: { ...layers, scale: 8 } })).toThrow(
+      "teacher.scale: the teacher must upscale by the config's scale 4, got 8",
+    );
+    expect(() => parseTrainingConfig({ ...base, teacher: { ...layers, valueRange: [0, 255] } })).toThrow(
+      "teacher.valueRange: @upscalerjs/esrgan-thick takes and returns pixels in [0, 1], not [0, 255]",
+    );
+    expect(() => parseTrainingConfig({ ...base, teacher: { ...layers, input: "nchw-bgr" } })).toThrow("teacher.input");
+    expect(() => parseTrainingConfig({ ...base, teacher: { kind: "tfjs-layers", package: "left-pad" } })).toThrow(
+      "teacher.package",
+    );
+    expect(() => parseTrainingConfig({ ...base, teacher: { kind: "onnx" } })).toThrow("teacher.kind");
+    const artifact = { kind: "tfjs-layers", artifact: "c".repeat(64), featureLayers: "RRDB_{k}_out" };
+    expect(parseTrainingConfig({ ...base, teacher: artifact }).teacher).toMatchObject(artifact);
+    expect(() => parseTrainingConfig({ ...base, teacher: { ...artifact, package: layers.package } })).toThrow(
+      "teacher.package: give either package (an installed teacher package) or artifact (an uploaded model.json)",
+    );
+    expect(() => parseTrainingConfig({ ...base, teacher: { kind: "tfjs-layers" } })).toThrow("teacher.package");
+    expect(() => parseTrainingConfig({ ...base, teacher: { ...artifact, featureLayers: "RRDB_out" } })).toThrow(
+      "teacher.featureLayers: must contain {k}",
+    );
   });
 
   it.each([

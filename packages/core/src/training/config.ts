@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { MfnasError } from "../errors.ts";
+import { BUILTIN_DATASETS } from "./datasets.ts";
+import { DEFAULT_TEACHER_PACKAGE, TEACHER_PACKAGES, TEACHER_PACKAGE_NAMES } from "./teachers.ts";
 
 /**
  * The training configuration of a supernet (stored in `Supernet.trainingConfig`): what to distil from, on which
@@ -9,10 +11,20 @@ import { MfnasError } from "../errors.ts";
  */
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest of an artifact");
-/** An absolute folder of HR images, or "bundled" for the model package's sample set (tests, smoke runs). */
+/**
+ * A dataset: a built-in one by name (`BUILTIN_DATASETS`, e.g. "photos-train"), an absolute folder (HR images, or a
+ * Set5/Set14/BSD100/Urban100/DIV2K layout with its LR files), or "bundled" (older configs: the procedural sample set,
+ * its train or val half by the field).
+ */
 const imageFolder = z.union([
   z.literal("bundled"),
-  z.string().refine((p) => p.startsWith("/"), 'must be an absolute path or "bundled"'),
+  z.enum(BUILTIN_DATASETS),
+  z
+    .string()
+    .refine(
+      (p) => p.startsWith("/"),
+      `must be an absolute path or a built-in dataset (${BUILTIN_DATASETS.join(", ")}, bundled)`,
+    ),
 ]);
 const weight = z.number().min(0).max(1_000);
 
@@ -51,20 +63,56 @@ const samplingSchema = z.discriminatedUnion("rule", [
   }),
 ]);
 
+const rrdbnetTeacher = z.strictObject({
+  kind: z.literal("rrdbnet"),
+  /** Artifact sha256 of the ESRGAN teacher: RRDBNet safetensors with BasicSR parameter names. */
+  weights: sha256,
+  /** RRDB blocks. Default 23 (ESRGAN). */
+  blocks: z.int().min(1).max(64).default(23),
+  /** Feature channels. Default 64. */
+  channels: z.int().min(1).max(1_024).default(64),
+  /** Dense growth channels. Default 32. */
+  growth: z.int().min(1).max(1_024).default(32),
+});
+
+const layersTeacher = z.strictObject({
+  kind: z.literal("tfjs-layers"),
+  /** npm package shipping the model, one of `TEACHER_PACKAGES` (installed with the project). Give it or `artifact`. */
+  package: z.enum(TEACHER_PACKAGE_NAMES).optional(),
+  /**
+   * Artifact sha256 of an uploaded model.json whose `weightsManifest` paths are the sha256s of its uploaded weight
+   * shards (each an artifact). Give it or `package`.
+   */
+  artifact: sha256.optional(),
+  /**
+   * Name of block k's output layer with `{k}` for 1, 2, ... (e.g. "RRDB_{k}_out"), for feature distillation.
+   * Default: the package's; none for an artifact (feature distillation is then off).
+   */
+  featureLayers: z.string().regex(/\{k\}/, "must contain {k}").optional(),
+  /** Upscale factor of the package's model to load. Must equal the config's `scale`. Default: `scale`. */
+  scale: z.int().min(1).max(16).optional(),
+  /** Pixel value range the model takes and returns. Must be the package's. Default: the package's. */
+  valueRange: z.tuple([z.literal(0), z.union([z.literal(1), z.literal(255)])]).optional(),
+  /** Input layout. Only NHWC RGB batches are supported. */
+  input: z.literal("nhwc-rgb").default("nhwc-rgb"),
+});
+
+/**
+ * The teacher: a TF.js layers model from an installed package (`kind: "tfjs-layers"`) or BasicSR RRDBNet weights
+ * (`kind: "rrdbnet"`; configs written before teachers had kinds are RRDBNet ones and still parse).
+ */
+const teacherSchema = z.preprocess(
+  (value) =>
+    value !== null && typeof value === "object" && !("kind" in value) ? { kind: "rrdbnet", ...value } : value,
+  z.discriminatedUnion("kind", [rrdbnetTeacher, layersTeacher]),
+);
+
 export const trainingConfigSchema = z
   .strictObject({
     /** Narrowing of the default search space (validated by the space itself); unset = the default space. */
     space: z.record(z.string(), z.unknown()).optional(),
-    teacher: z.strictObject({
-      /** Artifact sha256 of the ESRGAN teacher: RRDBNet safetensors with BasicSR parameter names. */
-      weights: sha256,
-      /** RRDB blocks. Default 23 (ESRGAN). */
-      blocks: z.int().min(1).max(64).default(23),
-      /** Feature channels. Default 64. */
-      channels: z.int().min(1).max(1_024).default(64),
-      /** Dense growth channels. Default 32. */
-      growth: z.int().min(1).max(1_024).default(32),
-    }),
+    /** What to distil from (see `teacherSchema`). Default: @upscalerjs/esrgan-thick at the config's scale. */
+    teacher: teacherSchema.default({ kind: "tfjs-layers", package: DEFAULT_TEACHER_PACKAGE, input: "nhwc-rgb" }),
     /** Artifact sha256 of torchvision VGG19 `features.{i}` weights; unset = perceptual loss off. */
     vggWeights: sha256.optional(),
     data: z.strictObject({ train: imageFolder, val: imageFolder }),
@@ -126,6 +174,7 @@ export const trainingConfigSchema = z
     seed: z.int().min(0).max(2_147_483_647).default(0),
   })
   .superRefine((c, ctx) => {
+    if (c.teacher.kind === "tfjs-layers") checkLayersTeacher(c.teacher, c.scale, ctx);
     if (c.patchSize % (4 * c.scale) !== 0) {
       ctx.addIssue({
         code: "custom",
@@ -161,6 +210,49 @@ export const trainingConfigSchema = z
       });
     }
   });
+
+type Issue = { code: "custom"; path: (string | number)[]; message: string };
+
+/** A layers teacher names exactly one source, and a package's own scale and value range are kept. */
+function checkLayersTeacher(
+  teacher: z.infer<typeof layersTeacher>,
+  scale: number,
+  ctx: { addIssue(issue: Issue): void },
+): void {
+  if ((teacher.package === undefined) === (teacher.artifact === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["teacher", "package"],
+      message: "give either package (an installed teacher package) or artifact (an uploaded model.json)",
+    });
+    return;
+  }
+  if (teacher.scale !== undefined && teacher.scale !== scale) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["teacher", "scale"],
+      message: `the teacher must upscale by the config's scale ${scale}, got ${teacher.scale}`,
+    });
+    return;
+  }
+  if (teacher.package === undefined) return;
+  const known = TEACHER_PACKAGES[teacher.package];
+  if (!(known.scales as readonly number[]).includes(scale)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["teacher", "scale"],
+      message: `${teacher.package} has no x${scale} model (it has ${known.scales.map((s) => `x${s}`).join(", ")})`,
+    });
+  }
+  const range = teacher.valueRange;
+  if (range !== undefined && range[1] !== known.valueRange[1]) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["teacher", "valueRange"],
+      message: `${teacher.package} takes and returns pixels in [0, ${known.valueRange[1]}], not [0, ${range[1]}]`,
+    });
+  }
+}
 
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
 export type TrainingConfigInput = z.input<typeof trainingConfigSchema>;

@@ -14,6 +14,7 @@ import type { Tensor4D } from "@tensorflow/tfjs-core";
 import type { Tf } from "../tf.ts";
 import type { RgbImage } from "./image-io.ts";
 import type { SrDataset, SrPair } from "./dataset.ts";
+import type { TargetPlane, TeacherTargets } from "./teacher-targets.ts";
 
 /** Options of `createPatchSampler`. */
 export interface PatchSamplerOptions {
@@ -29,6 +30,13 @@ export interface PatchSamplerOptions {
   rotations?: boolean;
   /** Continue from a `state()` snapshot instead of starting from `seed`. Default: start fresh. */
   resumeFrom?: PatchSamplerState;
+  /**
+   * The frozen teacher's outputs on each image (by dataset index, see `computeTeacherTargets`): when given, every
+   * patch also carries the teacher's SR output and block outputs over the same window, flipped and transposed as the
+   * patch is (the teacher is treated as equivariant to those augmentations, as it was trained with them). Not part
+   * of the state: the same function must be given on resume. Default: none.
+   */
+  targets?: (index: number) => TeacherTargets | Promise<TeacherTargets>;
 }
 
 /** Everything needed to continue a sampler; JSON-serialisable for checkpoints. */
@@ -53,6 +61,11 @@ export interface PatchBatch {
   readonly lr: Float32Array;
   /** Dataset entry name of each patch, in batch order. */
   readonly names: readonly string[];
+  /** With `targets`: the teacher's SR patches [size, hrPatch, hrPatch, 3] and block patches [size, lrPatch, lrPatch, C]. */
+  readonly teacher?: {
+    readonly sr: Float32Array;
+    readonly blocks: ReadonlyMap<number, { readonly channels: number; readonly data: Float32Array }>;
+  };
 }
 
 interface PatchPlan {
@@ -143,8 +156,18 @@ export function createPatchSampler(dataset: SrDataset, options: PatchSamplerOpti
     async next(): Promise<PatchBatch> {
       const plans = Array.from({ length: batchSize }, plan);
       const pairs = await Promise.all(plans.map((p) => dataset.load(p.index)));
+      const targets = options.targets;
+      const teacher = targets ? await Promise.all(plans.map((p) => Promise.resolve(targets(p.index)))) : undefined;
       const hr = new Float32Array(batchSize * patchSize * patchSize * 3);
       const lr = new Float32Array(batchSize * lrPatch * lrPatch * 3);
+      const first = teacher?.[0];
+      const teacherSr = first ? new Float32Array(hr.length) : undefined;
+      const teacherBlocks = new Map(
+        [...(first?.blocks ?? [])].map(([b, p]) => [
+          b,
+          { channels: p.channels, data: new Float32Array(batchSize * lrPatch * lrPatch * p.channels) },
+        ]),
+      );
       plans.forEach((p, i) => {
         const pair = pairs[i] as SrPair;
         const { lr: lrImage } = pair;
@@ -157,12 +180,40 @@ export function createPatchSampler(dataset: SrDataset, options: PatchSamplerOpti
         }
         const top = Math.floor(p.v * (lrImage.height - lrPatch + 1));
         const left = Math.floor(p.u * (lrImage.width - lrPatch + 1));
-        cutPatch(pair.hr, top * scale, left * scale, patchSize, p, hr, i * patchSize * patchSize * 3);
-        cutPatch(lrImage, top, left, lrPatch, p, lr, i * lrPatch * lrPatch * 3);
+        cutPatch(rgb(pair.hr), top * scale, left * scale, patchSize, p, hr, i * patchSize * patchSize * 3);
+        cutPatch(rgb(lrImage), top, left, lrPatch, p, lr, i * lrPatch * lrPatch * 3);
+        const t = teacher?.[i];
+        if (t && teacherSr) {
+          if (t.sr.height !== pair.hr.height || t.sr.width !== pair.hr.width) {
+            throw new MfnasError(
+              "invalid_input",
+              `${pair.name}: teacher output ${t.sr.height}x${t.sr.width} does not match HR ${pair.hr.height}x${pair.hr.width}`,
+              { name: pair.name },
+            );
+          }
+          cutPatch(t.sr, top * scale, left * scale, patchSize, p, teacherSr, i * patchSize * patchSize * 3);
+          for (const [b, out] of teacherBlocks) {
+            const block = t.blocks.get(b);
+            if (!block) throw new MfnasError("invalid_input", `${pair.name}: no teacher block ${b} among the targets`);
+            cutPatch(block, top, left, lrPatch, p, out.data, i * lrPatch * lrPatch * out.channels);
+          }
+        }
       });
-      return { size: batchSize, hrPatch: patchSize, lrPatch, hr, lr, names: pairs.map((pair) => pair.name) };
+      return {
+        size: batchSize,
+        hrPatch: patchSize,
+        lrPatch,
+        hr,
+        lr,
+        names: pairs.map((pair) => pair.name),
+        ...(teacherSr ? { teacher: { sr: teacherSr, blocks: teacherBlocks } } : {}),
+      };
     },
   };
+}
+
+function rgb(image: RgbImage): TargetPlane {
+  return { ...image, channels: 3 };
 }
 
 /**
@@ -170,7 +221,7 @@ export function createPatchSampler(dataset: SrDataset, options: PatchSamplerOpti
  * BasicSR's order (horizontal flip, vertical flip, then transpose).
  */
 function cutPatch(
-  image: RgbImage,
+  image: TargetPlane,
   top: number,
   left: number,
   size: number,
@@ -185,21 +236,52 @@ function cutPatch(
       const fx = plan.transpose ? y : x;
       const sy = top + (plan.vflip ? size - 1 - fy : fy);
       const sx = left + (plan.hflip ? size - 1 - fx : fx);
-      const from = (sy * image.width + sx) * 3;
-      const to = offset + (y * size + x) * 3;
-      out[to] = image.data[from] ?? 0;
-      out[to + 1] = image.data[from + 1] ?? 0;
-      out[to + 2] = image.data[from + 2] ?? 0;
+      const c = image.channels;
+      const from = (sy * image.width + sx) * c;
+      const to = offset + (y * size + x) * c;
+      if (c === 3) {
+        out[to] = image.data[from] ?? 0;
+        out[to + 1] = image.data[from + 1] ?? 0;
+        out[to + 2] = image.data[from + 2] ?? 0;
+      } else {
+        out.set(image.data.subarray(from, from + c), to);
+      }
     }
   }
 }
 
+/** A batch's tensors; `teacher` is there when the batch carries teacher targets. */
+export interface BatchTensors {
+  readonly hr: Tensor4D;
+  readonly lr: Tensor4D;
+  readonly teacher?: { readonly sr: Tensor4D; readonly blocks: ReadonlyMap<number, Tensor4D> };
+}
+
 /** A batch as NHWC tensors, created with the caller's `tf` (whatever backend it runs). The caller disposes them. */
-export function batchToTensors(tf: Tf, batch: PatchBatch): { hr: Tensor4D; lr: Tensor4D } {
+export function batchToTensors(tf: Tf, batch: PatchBatch): BatchTensors {
+  const { size, hrPatch, lrPatch, teacher } = batch;
   return {
-    hr: tf.tensor4d(batch.hr, [batch.size, batch.hrPatch, batch.hrPatch, 3], "float32"),
-    lr: tf.tensor4d(batch.lr, [batch.size, batch.lrPatch, batch.lrPatch, 3], "float32"),
+    hr: tf.tensor4d(batch.hr, [size, hrPatch, hrPatch, 3], "float32"),
+    lr: tf.tensor4d(batch.lr, [size, lrPatch, lrPatch, 3], "float32"),
+    ...(teacher
+      ? {
+          teacher: {
+            sr: tf.tensor4d(teacher.sr, [size, hrPatch, hrPatch, 3], "float32"),
+            blocks: new Map(
+              [...teacher.blocks].map(([b, p]) => [
+                b,
+                tf.tensor4d(p.data, [size, lrPatch, lrPatch, p.channels], "float32"),
+              ]),
+            ),
+          },
+        }
+      : {}),
   };
+}
+
+/** Every tensor of a batch, for disposal. */
+export function batchTensorList(tensors: BatchTensors): Tensor4D[] {
+  return [tensors.hr, tensors.lr, ...(tensors.teacher ? [tensors.teacher.sr, ...tensors.teacher.blocks.values()] : [])];
 }
 
 /** One whole pair as batch-of-one NHWC tensors, for validation on full images. The caller disposes them. */

@@ -63,3 +63,20 @@ export {
   type CheckpointHeader,
   type SupernetWeight,
 } from "./supernet-checkpoint.ts";
+export {
+  LayersModelNet,
+  parseLayersModel,
+  readLayersModel,
+  type LayersModelCost,
+  type LayersModelFiles,
+} from "./layers-model.ts";
+export {
+  layersModelTeacher,
+  loadArtifactTeacher,
+  loadPackageTeacher,
+  type ArtifactTeacherOptions,
+  rrdbNetTeacher,
+  type SrTeacher,
+  type TeacherFeatures,
+  type TeacherOutput,
+} from "./sr-teacher.ts";

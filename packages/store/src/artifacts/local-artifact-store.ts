@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { access, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { MfnasError } from "@mfnas/core";
 import type { Db } from "../client.ts";
@@ -80,6 +80,27 @@ export class LocalArtifactStore {
       });
     }
     return { sha256, uri: this.uriOf(sha256), sizeBytes: artifact.bytes.byteLength, created: !existing };
+  }
+
+  /**
+   * The artifact put with `metadata.cacheKey === cacheKey` (derived data cached by what it was computed from, e.g.
+   * a teacher's outputs on an image), or null when there is none or its file is gone; the oldest if several.
+   */
+  async findByCacheKey(cacheKey: string): Promise<string | null> {
+    const rows = await this.db.artifact.findMany({
+      where: { metadata: { path: ["cacheKey"], equals: cacheKey } },
+      select: { sha256: true },
+      orderBy: { createdAt: "asc" },
+    });
+    for (const { sha256 } of rows) {
+      try {
+        await access(this.pathOf(sha256));
+        return sha256;
+      } catch {
+        // recorded but deleted from disk: not a hit
+      }
+    }
+    return null;
   }
 
   /** Reads an artifact and checks its digest, so a corrupted file is an error rather than a wrong model. */
