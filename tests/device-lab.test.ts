@@ -119,6 +119,17 @@ describe("device lab with two emulated phones on a real adb server", () => {
       runsPerRepetition: 5,
     });
     expect(conditions["command"]).toMatch(/benchmark_model --graph=\/data\/local\/tmp\/mfnas\/[0-9a-f]{64}\.tflite/);
+    // The peak is printed only when asked for, as by the real tool; it is asked for and stored as measured.
+    expect(conditions["command"]).toContain("--report_peak_memory_footprint=true");
+    expect(m.rawOutput.match(/Overall peak memory footprint \(MB\) via periodic monitoring: /g)).toHaveLength(
+      m.samples,
+    );
+    expect(conditions["memory"]).toEqual({
+      measured: true,
+      peakMb: m.peakMemoryMb,
+      wording: "delta",
+      missingReason: null,
+    });
     expect(conditions.healthBefore.thermalZones).toEqual([
       expect.objectContaining({ type: "cpu-emulated", unit: "millidegree", celsius: 36 }),
       expect.objectContaining({ type: "battery-emulated", unit: "millidegree", celsius: 31 }),

@@ -24,7 +24,9 @@ export const DEVICE_MODEL_DIR = "/data/local/tmp/mfnas";
 
 /**
  * benchmark_model's argv for a runtime config: threads, warm-up and run counts (with the minimum-duration flags
- * at 0 so the counts are exact), the delegate, and `taskset MASK` in front for a CPU affinity.
+ * at 0 so the counts are exact), the delegate, `--report_peak_memory_footprint=true` (the tool prints a peak memory
+ * figure only when asked; tools older than the flag warn "Unconsumed cmdline flags" and run on), and `taskset MASK`
+ * in front for a CPU affinity.
  */
 export function benchmarkArgv(runner: RunnerConfig, graphPath: string, config: RuntimeConfig): string[] {
   if (config.runtime !== "tflite") {
@@ -63,6 +65,7 @@ export function benchmarkArgv(runner: RunnerConfig, graphPath: string, config: R
     flag("num_runs", config.runs),
     flag("min_secs", 0),
     flag("max_secs", 600),
+    flag("report_peak_memory_footprint", true),
     ...delegate,
   ];
 }

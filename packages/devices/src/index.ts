@@ -7,6 +7,7 @@ export * from "./device-driver.ts";
 export { AdbDriver, type AdbDriverOptions } from "./adb-driver.ts";
 export * from "./shell-quote.ts";
 export * from "./benchmark-output.ts";
+export * from "./delegation.ts";
 export * from "./statistics.ts";
 export * from "./soc.ts";
 export * from "./identity.ts";

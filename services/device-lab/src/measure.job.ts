@@ -88,6 +88,9 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
 
       const runs = measured.runs.map((r) => r.result);
       const peaks = runs.map((r) => r.memory?.peakMb).filter((p): p is number => p !== null && p !== undefined);
+      // A peak the tool did not report is recorded as missing, with the tool's reason; never filled in from the
+      // analytic cost model here.
+      const memoryMissing = runs.map((r) => r.memoryMissingReason).find((reason) => reason !== null) ?? null;
       const inits = runs.map((r) => r.initUs / 1000).sort((a, b) => a - b);
       const s = measured.summary;
       const conditions = json({
@@ -115,6 +118,12 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         thresholds: options.thresholds,
         healthBefore: gate.health,
         healthAfter: after,
+        memory: {
+          measured: peaks.length > 0,
+          peakMb: peaks.length > 0 ? Math.max(...peaks) : null,
+          wording: runs[0]?.memory?.wording ?? null,
+          missingReason: peaks.length > 0 ? null : memoryMissing,
+        },
         perRepetition: measured.runs.map((r) => ({
           initUs: r.result.initUs,
           firstInferenceUs: r.result.firstInferenceUs,
@@ -122,6 +131,7 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
           inferenceAvgUs: r.result.inferenceAvgUs,
           inference: r.result.inference,
           memory: r.result.memory,
+          memoryMissingReason: r.result.memoryMissingReason,
           wallMs: r.wallMs,
         })),
       });
@@ -152,6 +162,9 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         },
         json(after),
       );
+      if (peaks.length === 0) {
+        log.warn("peak memory not measured", { serial: phone.serial, requestKey: payload.requestKey, memoryMissing });
+      }
       log.info("measured", {
         serial: phone.serial,
         requestKey: payload.requestKey,
