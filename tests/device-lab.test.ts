@@ -135,6 +135,12 @@ describe("device lab with two emulated phones on a real adb server", () => {
       expect.objectContaining({ type: "battery-emulated", unit: "millidegree", celsius: 31 }),
     ]);
     expect(conditions.healthBefore.battery.temperatureC).toBe(31);
+    // The gate's decision and the zones it used (by type: the emulated CPU zone, not the battery's) are stored.
+    expect(conditions["healthDecision"]).toMatchObject({
+      fit: true,
+      zoneMap: "generic",
+      zonesUsed: [expect.objectContaining({ type: "cpu-emulated", kind: "cpu", celsius: 36, limitC: 45 })],
+    });
 
     // The same request again is one job and one row.
     await finished(await measure("measure-once"));

@@ -12,6 +12,7 @@ export * from "./statistics.ts";
 export * from "./soc.ts";
 export * from "./identity.ts";
 export * from "./health.ts";
+export * from "./thermal-zones.ts";
 export * from "./benchmark.ts";
 export * from "./start-emulated-phones.ts";
 export {

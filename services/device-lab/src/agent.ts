@@ -57,6 +57,7 @@ export interface AgentDeps {
 
 interface AttachedPhone {
   readonly serial: string;
+  readonly socCode: string | null;
   readonly deviceClass: string;
   readonly worker: CatalogWorker;
   readonly connection: Redis;
@@ -191,7 +192,8 @@ export class DeviceLabAgent {
     const { driver, store, config, log } = this.deps;
     const identity = await identifyDevice(driver, serial);
     const deviceClass = deviceClassOf(identity, config.classes);
-    const health = await readHealth(driver, serial).catch(() => undefined);
+    const socCode = identity.soc?.code ?? null;
+    const health = await readHealth(driver, serial, { socCode }).catch(() => undefined);
     const row = await store.registerDevice({
       ...deviceRegistration(identity, deviceClass, config.agentHost),
       health: JSON.parse(JSON.stringify({ ...health, cpuClusters: identity.cpuClusters })) as Prisma.InputJsonObject,
@@ -202,7 +204,7 @@ export class DeviceLabAgent {
       return;
     }
     const connection = this.deps.redis.duplicate();
-    const phone: AttachedPhone = { serial, deviceClass, connection, busy: false, worker: undefined as never };
+    const phone: AttachedPhone = { serial, socCode, deviceClass, connection, busy: false, worker: undefined as never };
     const handler = createMeasureHandler({
       store,
       artifacts: this.deps.artifacts,
@@ -213,6 +215,7 @@ export class DeviceLabAgent {
         deviceClass,
         model: identity.model,
         soc: identity.soc?.name ?? null,
+        socCode,
         emulated: identity.emulated,
         runner: runnerOf(identity, config.runners),
       },
@@ -325,7 +328,9 @@ export class DeviceLabAgent {
     for (const phone of this.phones.values()) {
       try {
         // A busy phone is not disturbed with extra commands; its row is only touched.
-        const health = phone.busy ? undefined : await readHealth(this.deps.driver, phone.serial);
+        const health = phone.busy
+          ? undefined
+          : await readHealth(this.deps.driver, phone.serial, { socCode: phone.socCode });
         await this.deps.store.heartbeat(
           phone.serial,
           health ? (JSON.parse(JSON.stringify(health)) as Prisma.InputJsonObject) : undefined,

@@ -62,6 +62,29 @@ const schema = z.object({
   DEVICE_LAB_MAX_THERMAL_C: number("°C").default(45),
   DEVICE_LAB_MAX_BATTERY_TEMP_C: number("°C").default(40),
   DEVICE_LAB_MIN_BATTERY_LEVEL: number("%").default(20),
+  /** Highest skin / board thermistor temperature (xo-therm, skin-therm...) to measure at. */
+  DEVICE_LAB_MAX_SKIN_C: number("°C").default(42),
+  /**
+   * Health thresholds per device class over the ones above, JSON {"<class>": {"maxThermalC": 50, "maxSkinC": 40,
+   * "maxBatteryTempC": 40, "minBatteryLevel": 20}}: phones of one SoC idle warmer than another's.
+   */
+  DEVICE_LAB_CLASS_THRESHOLDS: z
+    .string()
+    .default("{}")
+    .transform((text, ctx) => {
+      const thresholds = z.strictObject({
+        maxThermalC: z.number().finite().optional(),
+        maxSkinC: z.number().finite().optional(),
+        maxBatteryTempC: z.number().finite().optional(),
+        minBatteryLevel: z.number().finite().optional(),
+      });
+      try {
+        return z.record(z.string(), thresholds).parse(JSON.parse(text));
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `must be JSON {class: {maxThermalC, ...}}: ${errorMessage(error)}` });
+        return z.NEVER;
+      }
+    }),
   DEVICE_LAB_COOLDOWN_MAX_WAIT_MS: envVar.positiveInt().default(120_000),
   DEVICE_LAB_COOLDOWN_POLL_MS: envVar.positiveInt().default(5_000),
   /** Repeat benchmark_model until the 95% CI half-width is at most this fraction of the mean... */

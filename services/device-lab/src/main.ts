@@ -48,7 +48,9 @@ const agent = new DeviceLabAgent({
         maxThermalC: env.DEVICE_LAB_MAX_THERMAL_C,
         maxBatteryTempC: env.DEVICE_LAB_MAX_BATTERY_TEMP_C,
         minBatteryLevel: env.DEVICE_LAB_MIN_BATTERY_LEVEL,
+        maxSkinC: env.DEVICE_LAB_MAX_SKIN_C,
       },
+      classThresholds: env.DEVICE_LAB_CLASS_THRESHOLDS,
       cooldown: { maxWaitMs: env.DEVICE_LAB_COOLDOWN_MAX_WAIT_MS, pollMs: env.DEVICE_LAB_COOLDOWN_POLL_MS },
       confidence: {
         relativeHalfWidth: env.DEVICE_LAB_CI_TARGET,

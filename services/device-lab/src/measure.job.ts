@@ -21,12 +21,16 @@ export interface PhoneContext {
   readonly deviceClass: string;
   readonly model: string;
   readonly soc: string | null;
+  /** SoC code (`sm8250`): picks the thermal zone map the health gate reads the phone with. */
+  readonly socCode: string | null;
   readonly emulated: boolean;
   readonly runner: RunnerConfig;
 }
 
 export interface MeasureOptions {
   readonly thresholds: HealthThresholds;
+  /** Thresholds per device class, over `thresholds`. */
+  readonly classThresholds?: Readonly<Record<string, HealthThresholds>>;
   readonly cooldown: { readonly maxWaitMs: number; readonly pollMs: number };
   readonly confidence: ConfidenceRule;
 }
@@ -72,10 +76,12 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
       const pushed = await pushArtifact(driver, phone.serial, bytes, { signal });
       const argv = benchmarkArgv(phone.runner, pushed.remotePath, config);
       await progress({ serial: phone.serial, phase: "health" });
+      const thresholds = { ...options.thresholds, ...options.classThresholds?.[phone.deviceClass] };
       const gate = await awaitHealthy(driver, phone.serial, {
-        thresholds: options.thresholds,
+        thresholds,
         ...options.cooldown,
         signal,
+        socCode: phone.socCode,
       });
       await progress({ serial: phone.serial, phase: "measure", repetition: 0 });
       const measured = await measureUntilConfident(driver, phone.serial, argv, {
@@ -83,7 +89,7 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         signal,
         onRun: (_, index) => progress({ serial: phone.serial, phase: "measure", repetition: index + 1 }),
       });
-      const after = await readHealth(driver, phone.serial, signal);
+      const after = await readHealth(driver, phone.serial, { signal, socCode: phone.socCode });
       throwIfAborted(signal);
 
       const runs = measured.runs.map((r) => r.result);
@@ -115,7 +121,8 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         confidenceRule: measured.rule,
         relativeCiHalfWidth: Number.isFinite(s.relativeCiHalfWidth) ? s.relativeCiHalfWidth : null,
         cooldown: { waitedMs: gate.waitedMs, readings: gate.readings },
-        thresholds: options.thresholds,
+        thresholds,
+        healthDecision: gate.decision,
         healthBefore: gate.health,
         healthAfter: after,
         memory: {
