@@ -135,6 +135,8 @@ describe("device lab with two emulated phones on a real adb server", () => {
       expect.objectContaining({ type: "battery-emulated", unit: "millidegree", celsius: 31 }),
     ]);
     expect(conditions.healthBefore.battery.temperatureC).toBe(31);
+    // XNNPACK is a CPU delegate: whatever it leaves runs on the CPU anyway, so no fallback is possible.
+    expect(conditions["delegation"]).toMatchObject({ requested: "XNNPACK", outcome: "not-applicable" });
     // The gate's decision and the zones it used (by type: the emulated CPU zone, not the battery's) are stored.
     expect(conditions["healthDecision"]).toMatchObject({
       fit: true,

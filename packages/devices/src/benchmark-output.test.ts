@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseBenchmarkOutput, parseStatsLine } from "./benchmark-output.ts";
-import { delegationVerdict, parseDelegation } from "./delegation.ts";
+import { delegationVerdict, measurementDelegation, parseDelegation } from "./delegation.ts";
 
 /** A real benchmark_model output from fixtures/benchmark-model (its source is in the sibling .source file). */
 const fixture = (name: string) =>
@@ -205,5 +205,41 @@ describe("parseStatsLine: every form of TensorFlow's Stat printer (tensorflow/co
     const r = parseBenchmarkOutput(single);
     expect(r.inference).toMatchObject({ count: 1, avgUs: 44106, minUs: 44106 });
     expect(r.warmup).toMatchObject({ count: 11, avgUs: 46121.8 });
+  });
+});
+
+describe("delegate fallback over a measurement's repetitions", () => {
+  it("a GPU run that the tool says ran completely is clean; one partial repetition makes the measurement a fallback", () => {
+    const complete = parseBenchmarkOutput(fixture("tf1.15-gpu-complete-op-profiling")).delegation;
+    expect(measurementDelegation("gpu", [complete, complete])).toMatchObject({ requested: "GPU", outcome: "clean" });
+    const partial = parseDelegation(
+      "INFO: Replacing 41 out of 58 node(s) with delegate (TfLiteGpuDelegateV2) node, yielding 3 partitions.",
+    );
+    expect(partial?.delegates.GPU).toMatchObject({ status: "partial", nodesDelegated: 41, nodesTotal: 58, kernels: 3 });
+    expect(measurementDelegation("gpu", [complete, partial])).toMatchObject({ outcome: "fallback" });
+  });
+
+  it("NNAPI partially executed (a real phone's logcat) is a fallback; a silent tool is unconfirmed; CPU is not applicable", () => {
+    const nnapi = parseBenchmarkOutput(fixture("tf2.9-logcat-nnapi-partial")).delegation;
+    expect(measurementDelegation("nnapi", [nnapi]).outcome).toBe("fallback");
+    const silent = parseBenchmarkOutput(fixture("tf2.4-mi11-cpu-peak-memory")).delegation;
+    expect(measurementDelegation("nnapi", [silent]).outcome).toBe("unconfirmed");
+    expect(measurementDelegation("cpu", [silent]).outcome).toBe("not-applicable");
+    expect(measurementDelegation("xnnpack", [nnapi]).outcome).toBe("not-applicable");
+  });
+
+  // The GPU delegate's lines as a phone printed them in https://github.com/tensorflow/tensorflow/issues/56301 ("294
+  // operations will run on th.." is cut there; the rest of the sentence is the delegate's wording in TensorFlow's
+  // source, tensorflow/lite/delegates/gpu/common/model_builder.cc).
+  it("the GPU delegate's own count of CPU operations overrules a 'completely executed' line", () => {
+    const d = parseDelegation(
+      [
+        "ERROR: Following operations are not supported by GPU delegate:",
+        "UNPACK: Operation is not supported.",
+        "294 operations will run on the GPU, and the remaining 3 operations will run on the CPU.",
+        "INFO: Explicitly applied GPU delegate, and the model graph will be completely executed by the delegate.",
+      ].join("\n"),
+    );
+    expect(d?.delegates.GPU?.status).toBe("partial");
   });
 });

@@ -157,3 +157,17 @@ export function delegationVerdict(
   if (!report) return { requested, outcome: "unconfirmed", report };
   return { requested, outcome: report.status === "complete" ? "clean" : "fallback", report };
 }
+
+/**
+ * The verdict over a measurement's repetitions: `fallback` when any repetition's delegate left graph on the CPU (a
+ * measurement of a partly delegated model is not a clean delegate measurement), else `unconfirmed` when any
+ * repetition said nothing, else the shared outcome. The report kept is the first one that decided it.
+ */
+export function measurementDelegation(
+  delegate: RuntimeConfig["delegate"],
+  delegations: ReadonlyArray<Delegation | null>,
+): DelegationVerdict {
+  const verdicts = delegations.map((d) => delegationVerdict(delegate, d));
+  const first = verdicts[0] ?? delegationVerdict(delegate, null);
+  return verdicts.find((v) => v.outcome === "fallback") ?? verdicts.find((v) => v.outcome === "unconfirmed") ?? first;
+}

@@ -3,6 +3,7 @@ import {
   awaitHealthy,
   benchmarkArgv,
   measureUntilConfident,
+  measurementDelegation,
   pushArtifact,
   readHealth,
   type ConfidenceRule,
@@ -97,6 +98,12 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
       // A peak the tool did not report is recorded as missing, with the tool's reason; never filled in from the
       // analytic cost model here.
       const memoryMissing = runs.map((r) => r.memoryMissingReason).find((reason) => reason !== null) ?? null;
+      // Whether the requested accelerator ran the whole graph: a GPU/NNAPI run that left part of it on the CPU is
+      // stored flagged as a fallback, with the tool's own words, never as a clean delegate measurement.
+      const delegation = measurementDelegation(
+        config.delegate,
+        runs.map((r) => r.delegation),
+      );
       const inits = runs.map((r) => r.initUs / 1000).sort((a, b) => a - b);
       const s = measured.summary;
       const conditions = json({
@@ -125,6 +132,7 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         healthDecision: gate.decision,
         healthBefore: gate.health,
         healthAfter: after,
+        delegation,
         memory: {
           measured: peaks.length > 0,
           peakMb: peaks.length > 0 ? Math.max(...peaks) : null,
@@ -169,6 +177,14 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         },
         json(after),
       );
+      if (delegation.outcome === "fallback") {
+        log.warn("delegate left part of the graph on the CPU", {
+          serial: phone.serial,
+          requestKey: payload.requestKey,
+          delegate: delegation.requested,
+          status: delegation.report?.status,
+        });
+      }
       if (peaks.length === 0) {
         log.warn("peak memory not measured", { serial: phone.serial, requestKey: payload.requestKey, memoryMissing });
       }
@@ -179,7 +195,13 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         repetitions: measured.runs.length,
         created: written.created,
       });
-      return { measurementId: written.id, medianMs: s.median, repetitions: measured.runs.length };
+      return {
+        measurementId: written.id,
+        medianMs: s.median,
+        repetitions: measured.runs.length,
+        delegation: delegation.outcome,
+        peakMemoryMeasured: peaks.length > 0,
+      };
     } catch (error) {
       if (signal.aborted) throw error;
       // A runner that printed garbage or failed may be a phone going away: only a phone still attached can be
