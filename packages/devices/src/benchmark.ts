@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { MfnasError, type RuntimeConfig } from "@mfnas/core";
 import { parseBenchmarkOutput, type BenchmarkResult } from "./benchmark-output.ts";
 import type { DeviceDriver } from "./device-driver.ts";
+import { classifyRunnerFailure, type RunnerFailureKind } from "./runner-failure.ts";
 import { assertDevicePath, flag } from "./shell-quote.ts";
 import {
   DEFAULT_CONFIDENCE_RULE,
@@ -119,7 +120,31 @@ export interface BenchmarkRun {
   readonly wallMs: number;
 }
 
-/** Runs benchmark_model once and parses its output; a refusal or garbage output is an `invalid_input` error. */
+/** What a failed run's error carries in `details`, for the caller to act on. */
+export interface RunnerFailureDetails {
+  readonly serial: string;
+  readonly exitCode: number;
+  readonly failure: RunnerFailureKind;
+  readonly reason: string;
+  /** The tool's output, cut to its last 4000 characters. */
+  readonly output: string;
+}
+
+/** The runner failure a `runBenchmark` error describes, if it is one. */
+export function runnerFailureOf(error: unknown): RunnerFailureDetails | null {
+  if (!(error instanceof MfnasError)) return null;
+  const details = error.details as Partial<RunnerFailureDetails> | undefined;
+  return details?.failure !== undefined && typeof details.reason === "string"
+    ? (details as RunnerFailureDetails)
+    : null;
+}
+
+/**
+ * Runs benchmark_model once and parses its output. A run that exits non-zero is classified
+ * (`classifyRunnerFailure`): a model the runtime cannot load is `unsupported` (permanent), a phone that cannot
+ * run the tool `transient`, anything else `invalid_input`; each carries `RunnerFailureDetails`. Garbage output
+ * with exit 0 is `invalid_input`.
+ */
 export async function runBenchmark(
   driver: DeviceDriver,
   serial: string,
@@ -133,11 +158,24 @@ export async function runBenchmark(
   });
   const wallMs = performance.now() - started;
   if (exitCode !== 0) {
-    const tail = output.trim().split("\n").slice(-3).join(" | ");
-    throw new MfnasError("invalid_input", `benchmark_model on ${serial} exited ${exitCode}: ${tail.slice(0, 400)}`, {
-      serial,
-      exitCode,
-    });
+    const { kind, reason } = classifyRunnerFailure(output, exitCode);
+    const details: RunnerFailureDetails = { serial, exitCode, failure: kind, reason, output: output.slice(-4000) };
+    switch (kind) {
+      case "model":
+        throw new MfnasError("unsupported", `the runtime on ${serial} cannot run this model: ${reason}`, {
+          ...details,
+        });
+      case "phone":
+        throw new MfnasError("transient", `${serial} cannot run benchmark_model: ${reason}`, { ...details });
+      case "unknown": {
+        const tail = output.trim().split("\n").slice(-3).join(" | ");
+        throw new MfnasError(
+          "invalid_input",
+          `benchmark_model on ${serial} exited ${exitCode}: ${tail.slice(0, 400)}`,
+          { ...details },
+        );
+      }
+    }
   }
   return { result: parseBenchmarkOutput(output), rawOutput: output, wallMs };
 }

@@ -8,6 +8,7 @@ export { AdbDriver, type AdbDriverOptions } from "./adb-driver.ts";
 export * from "./shell-quote.ts";
 export * from "./benchmark-output.ts";
 export * from "./delegation.ts";
+export * from "./runner-failure.ts";
 export * from "./statistics.ts";
 export * from "./soc.ts";
 export * from "./identity.ts";

@@ -221,6 +221,7 @@ export class DeviceLabAgent {
       },
       options: config.measure,
       log,
+      onPhoneProblem: (reason) => this.phoneProblem(serial, reason),
     });
     const worker = new CatalogWorker({
       connection,
@@ -253,6 +254,25 @@ export class DeviceLabAgent {
     this.deps.observer?.workerStarted(worker, deviceClass);
     await worker.start();
     log.info("device online", { serial, model: identity.model, soc: identity.soc?.name, deviceClass });
+  }
+
+  /**
+   * A phone that cannot run the runner takes no more jobs: it is quarantined with the reason (shown on the device
+   * page; an operator clears it once the phone is fixed) and its worker closed. Queued behind the running job's
+   * settlement, never awaited by the handler (closing the worker waits for the handler).
+   */
+  private phoneProblem(serial: string, reason: string): void {
+    const previous = this.chains.get(serial) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        const quarantineReason = `runner: ${reason}`.slice(0, 500);
+        await this.deps.store.quarantine(serial, quarantineReason);
+        this.quarantined.add(serial);
+        this.deps.log.warn("device quarantined", { serial, reason: quarantineReason });
+        await this.detach(serial, quarantineReason, false);
+      })
+      .catch((error: unknown) => this.deps.log.error("quarantine failed", { serial, error: errorMessage(error) }));
+    this.chains.set(serial, next);
   }
 
   private async detach(serial: string, reason: string, countAsDisconnect: boolean): Promise<void> {

@@ -13,4 +13,6 @@ export type DeviceLabStore = Pick<
   | "architectureExists"
   | "findMeasurement"
   | "recordMeasurement"
+  | "recordMeasurementFailure"
+  | "findMeasurementFailure"
 >;

@@ -6,6 +6,7 @@ import {
   measurementDelegation,
   pushArtifact,
   readHealth,
+  runnerFailureOf,
   type ConfidenceRule,
   type DeviceDriver,
   type HealthThresholds,
@@ -43,6 +44,11 @@ export interface MeasureDeps {
   readonly phone: PhoneContext;
   readonly options: MeasureOptions;
   readonly log: WorkerLog;
+  /**
+   * Told when the phone itself cannot run the runner (missing, not executable, wrong ABI): the phone's problem,
+   * which the agent acts on (the job goes back to the queue for another phone).
+   */
+  readonly onPhoneProblem?: (reason: string) => void;
 }
 
 /** A plain JSON copy (drops undefined, turns Infinity into null) for a JSON column. */
@@ -55,6 +61,10 @@ function json(value: object): Prisma.InputJsonObject {
  * until the phone is cool and idle, run benchmark_model until the confidence target, then write one Measurement
  * row with its conditions and raw output in one transaction. Nothing is written before that, so an unplugged phone
  * or a dropped adb leaves nothing behind; those failures are transient and the job goes back to the class's queue.
+ * Runner failures are classified: a model the runtime cannot load fails the job for good at once and is recorded
+ * against the architecture (a MeasurementFailure row; a later request with the same key and runner version fails
+ * at once without touching a phone); a phone that cannot run the tool is reported to the agent (`onPhoneProblem`)
+ * and the job goes back to the queue; anything else, a lost connection included, is transient.
  */
 export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.measure"> {
   const { store, driver, phone, options, log } = deps;
@@ -67,6 +77,14 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
       throw new MfnasError("not_found", `architecture ${payload.architectureHash} is not stored`, {
         architectureHash: payload.architectureHash,
       });
+    }
+    const failed = await store.findMeasurementFailure(payload.requestKey);
+    if (failed && failed.runtimeVersion === phone.runner.version) {
+      throw new MfnasError(
+        "unsupported",
+        `${phone.runner.version} cannot run this model (recorded on ${failed.serial}): ${failed.reason}`,
+        { architectureHash: payload.architectureHash, failureId: failed.id },
+      );
     }
     const config: RuntimeConfig = payload.runtimeConfig;
     const bytes = await deps.artifacts.get(payload.artifactSha256);
@@ -204,6 +222,36 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
       };
     } catch (error) {
       if (signal.aborted) throw error;
+      const failure = runnerFailureOf(error);
+      if (failure?.failure === "model") {
+        await store.recordMeasurementFailure({
+          requestKey: payload.requestKey,
+          architectureHash: payload.architectureHash,
+          deviceClass: phone.deviceClass,
+          serial: phone.serial,
+          runtime: config.runtime,
+          runtimeVersion: phone.runner.version,
+          runtimeConfig: json(config),
+          reason: failure.reason,
+          rawOutput: failure.output,
+        });
+        log.warn("the runtime cannot run this model; failed for good", {
+          serial: phone.serial,
+          requestKey: payload.requestKey,
+          architectureHash: payload.architectureHash,
+          reason: failure.reason,
+        });
+        throw error;
+      }
+      if (failure?.failure === "phone") {
+        deps.onPhoneProblem?.(failure.reason);
+        throw new MfnasError(
+          "transient",
+          `${phone.serial} cannot run benchmark_model (${failure.reason}); the job goes to another phone`,
+          { serial: phone.serial },
+          { cause: error },
+        );
+      }
       // A runner that printed garbage or failed may be a phone going away: only a phone still attached can be
       // blamed, and even then another phone of the class may do better, so the job is retried, not dropped.
       if (isPermanent(error) && !(error instanceof MfnasError && error.code === "invalid_input")) throw error;
