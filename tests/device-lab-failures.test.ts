@@ -101,7 +101,7 @@ describe("device lab runner failures", () => {
     expect(await good.getState()).toBe("completed");
   });
 
-  it("a phone whose runner is gone is quarantined with the reason and takes no more jobs", async () => {
+  it("a phone whose runner is gone is marked not ready with the reason and takes no more jobs", async () => {
     const phone = phones[0]!;
     const removed = await adb.driver.shell(phone.serial, ["rm", "-f", EMULATED_RUNNER_PATH]);
     expect(removed.exitCode).toBe(0);
@@ -114,7 +114,7 @@ describe("device lab runner failures", () => {
       30_000,
       "phone quarantined",
     );
-    expect(row.quarantineReason).toMatch(/^runner: .*benchmark_model: (?:not found|inaccessible or not found)$/);
+    expect(row.quarantineReason).toMatch(/^not ready: .*benchmark_model: (?:not found|inaccessible or not found)$/);
     await eventually(
       () => Promise.resolve(agent.agent.attached().includes(phone.serial) ? undefined : true),
       30_000,

@@ -18,6 +18,8 @@ export interface RunnerConfig {
   readonly path: string;
   /** Version recorded with every measurement, e.g. "tflite 2.16.1". */
   readonly version: string;
+  /** sha256 of the binary on the phone, as its provisioning check found it. */
+  readonly sha256?: string;
 }
 
 /** Where pushed models live on a phone, one file per content hash. */

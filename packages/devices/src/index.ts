@@ -9,6 +9,7 @@ export * from "./shell-quote.ts";
 export * from "./benchmark-output.ts";
 export * from "./delegation.ts";
 export * from "./runner-failure.ts";
+export * from "./runner-provisioning.ts";
 export * from "./statistics.ts";
 export * from "./soc.ts";
 export * from "./identity.ts";

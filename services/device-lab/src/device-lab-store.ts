@@ -10,6 +10,7 @@ export type DeviceLabStore = Pick<
   | "markUnauthorized"
   | "markAgentDevicesOffline"
   | "quarantine"
+  | "release"
   | "architectureExists"
   | "findMeasurement"
   | "recordMeasurement"

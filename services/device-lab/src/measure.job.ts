@@ -27,6 +27,8 @@ export interface PhoneContext {
   readonly socCode: string | null;
   readonly emulated: boolean;
   readonly runner: RunnerConfig;
+  /** Facts kept next to every health reading written to the device (CPU clusters, the runner check). */
+  readonly healthFacts?: Readonly<Record<string, unknown>>;
 }
 
 export interface MeasureOptions {
@@ -193,7 +195,7 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
             .map((r, i) => `=== repetition ${i + 1}: ${argv.join(" ")}\n${r.rawOutput}`)
             .join("\n"),
         },
-        json(after),
+        json({ ...after, ...phone.healthFacts }),
       );
       if (delegation.outcome === "fallback") {
         log.warn("delegate left part of the graph on the CPU", {

@@ -125,6 +125,14 @@ export class DeviceLabRepository {
     await this.db.device.updateMany({ where: { serial }, data: { state: "quarantined", quarantineReason: reason } });
   }
 
+  /** Takes a phone out of quarantine (online, no reason): the agent that quarantined it found it fixed. */
+  async release(serial: string): Promise<void> {
+    await this.db.device.updateMany({
+      where: { serial, state: "quarantined" },
+      data: { state: "online", quarantineReason: null, lastSeenAt: new Date() },
+    });
+  }
+
   async architectureExists(hash: string): Promise<boolean> {
     return (await this.db.architecture.count({ where: { hash } })) > 0;
   }
