@@ -135,6 +135,21 @@ describe("device lab with two emulated phones on a real adb server", () => {
       expect.objectContaining({ type: "battery-emulated", unit: "millidegree", celsius: 31 }),
     ]);
     expect(conditions.healthBefore.battery.temperatureC).toBe(31);
+    // One host cluster: not pinned; every core's governor and frequencies are read around each repetition.
+    expect(conditions["pinning"]).toMatchObject({ policy: "big", mask: null });
+    const perRepetition = conditions["perRepetition"] as Array<{
+      frequencies: { before: Array<{ governor: string; curKhz: number }>; after: unknown[]; throttling: string[] };
+    }>;
+    expect(perRepetition).toHaveLength(m.samples);
+    for (const r of perRepetition) {
+      expect(r.frequencies.before.length).toBeGreaterThan(0);
+      expect(r.frequencies.before[0]).toMatchObject({ governor: "host" });
+      // The host's clock as os.cpus() reports it; some virtual machines report 0 (unknown), read as null.
+      const khz = r.frequencies.before[0]!.curKhz;
+      expect(khz === null || khz > 0).toBe(true);
+      expect(r.frequencies.throttling).toEqual([]);
+    }
+    expect(conditions["throttledRepetitions"]).toBe(0);
     // XNNPACK is a CPU delegate: whatever it leaves runs on the CPU anyway, so no fallback is possible.
     expect(conditions["delegation"]).toMatchObject({ requested: "XNNPACK", outcome: "not-applicable" });
     // The gate's decision and the zones it used (by type: the emulated CPU zone, not the battery's) are stored.

@@ -199,11 +199,14 @@ export async function measureUntilConfident(
     readonly rule?: ConfidenceRule;
     readonly signal?: AbortSignal;
     readonly onRun?: (run: BenchmarkRun, index: number) => void | Promise<void>;
+    /** Called before each repetition (e.g. to read the cores' frequencies). */
+    readonly beforeRun?: (index: number) => void | Promise<void>;
   } = {},
 ): Promise<RepeatedMeasurement> {
   const rule = { ...DEFAULT_CONFIDENCE_RULE, ...options.rule };
   const runs: BenchmarkRun[] = [];
   for (;;) {
+    await options.beforeRun?.(runs.length);
     const run = await runBenchmark(driver, serial, argv, options.signal ? { signal: options.signal } : {});
     runs.push(run);
     await options.onRun?.(run, runs.length - 1);

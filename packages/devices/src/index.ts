@@ -13,6 +13,7 @@ export * from "./runner-provisioning.ts";
 export * from "./statistics.ts";
 export * from "./soc.ts";
 export * from "./identity.ts";
+export * from "./cpu-frequency.ts";
 export * from "./health.ts";
 export * from "./thermal-zones.ts";
 export * from "./benchmark.ts";

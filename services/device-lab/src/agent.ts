@@ -267,6 +267,7 @@ export class DeviceLabAgent {
         emulated: identity.emulated,
         runner,
         healthFacts: { cpuClusters: identity.cpuClusters, runner: check },
+        cpuClusters: identity.cpuClusters,
       },
       options: config.measure,
       log,

@@ -93,6 +93,12 @@ const schema = z.object({
     }),
   DEVICE_LAB_COOLDOWN_MAX_WAIT_MS: envVar.positiveInt().default(120_000),
   DEVICE_LAB_COOLDOWN_POLL_MS: envVar.positiveInt().default(5_000),
+  /**
+   * Cores a measurement is pinned to (taskset) when its runtime config names no cpuAffinity, from the phone's CPU
+   * clusters: big (all but the slowest cluster; Snapdragon 865: cpu4-7, mask f0), prime (the fastest cluster only)
+   * or none. A one-cluster phone is never pinned.
+   */
+  DEVICE_LAB_PINNING: z.enum(["big", "prime", "none"]).default("big"),
   /** Repeat benchmark_model until the 95% CI half-width is at most this fraction of the mean... */
   DEVICE_LAB_CI_TARGET: number("fraction").default(0.02),
   /** ...but at least / at most this many times. */

@@ -65,6 +65,7 @@ const agent = new DeviceLabAgent({
         maxSkinC: env.DEVICE_LAB_MAX_SKIN_C,
       },
       classThresholds: env.DEVICE_LAB_CLASS_THRESHOLDS,
+      pinning: env.DEVICE_LAB_PINNING,
       cooldown: { maxWaitMs: env.DEVICE_LAB_COOLDOWN_MAX_WAIT_MS, pollMs: env.DEVICE_LAB_COOLDOWN_POLL_MS },
       confidence: {
         relativeHalfWidth: env.DEVICE_LAB_CI_TARGET,

@@ -2,10 +2,17 @@ import { MfnasError, errorMessage, isPermanent, type RuntimeConfig } from "@mfna
 import {
   awaitHealthy,
   benchmarkArgv,
+  cpusOfMask,
   measureUntilConfident,
   measurementDelegation,
+  pinningFor,
   pushArtifact,
+  readCoreFrequencies,
   readHealth,
+  throttlingBetween,
+  type CoreFrequency,
+  type CpuCluster,
+  type PinningPolicy,
   runnerFailureOf,
   type ConfidenceRule,
   type DeviceDriver,
@@ -29,6 +36,8 @@ export interface PhoneContext {
   readonly runner: RunnerConfig;
   /** Facts kept next to every health reading written to the device (CPU clusters, the runner check). */
   readonly healthFacts?: Readonly<Record<string, unknown>>;
+  /** CPU clusters read at attach: the pinning mask comes from them. */
+  readonly cpuClusters?: readonly CpuCluster[];
 }
 
 export interface MeasureOptions {
@@ -37,6 +46,11 @@ export interface MeasureOptions {
   readonly classThresholds?: Readonly<Record<string, HealthThresholds>>;
   readonly cooldown: { readonly maxWaitMs: number; readonly pollMs: number };
   readonly confidence: ConfidenceRule;
+  /**
+   * Cores a measurement is pinned to when its runtime config names no `cpuAffinity`: `big` (default: all but the
+   * slowest cluster), `prime` or `none`.
+   */
+  readonly pinning?: PinningPolicy;
 }
 
 export interface MeasureDeps {
@@ -95,7 +109,20 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
     try {
       await progress({ serial: phone.serial, phase: "push" });
       const pushed = await pushArtifact(driver, phone.serial, bytes, { signal });
-      const argv = benchmarkArgv(phone.runner, pushed.remotePath, config);
+      // Pinning: the request's own affinity, else the big cores from the phone's clusters (SD865: f0).
+      const pinning =
+        config.cpuAffinity !== undefined
+          ? { policy: "requested", mask: config.cpuAffinity, cpus: cpusOfMask(config.cpuAffinity) }
+          : pinningFor(phone.cpuClusters ?? [], options.pinning ?? "big");
+      const argv = benchmarkArgv(phone.runner, pushed.remotePath, {
+        ...config,
+        ...(pinning.mask !== null ? { cpuAffinity: pinning.mask } : {}),
+      });
+      // The cores whose frequencies are read around each repetition: the pinned ones, else every CPU.
+      const watched =
+        pinning.cpus.length > 0 ? pinning.cpus : (phone.cpuClusters ?? []).flatMap((c) => c.cpus).slice(0, 16);
+      const frequencies: { before: CoreFrequency[]; after: CoreFrequency[]; throttling: string[] }[] = [];
+      let frequenciesBefore: CoreFrequency[] = [];
       await progress({ serial: phone.serial, phase: "health" });
       const thresholds = { ...options.thresholds, ...options.classThresholds?.[phone.deviceClass] };
       const gate = await awaitHealthy(driver, phone.serial, {
@@ -108,7 +135,18 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
       const measured = await measureUntilConfident(driver, phone.serial, argv, {
         rule: options.confidence,
         signal,
-        onRun: (_, index) => progress({ serial: phone.serial, phase: "measure", repetition: index + 1 }),
+        beforeRun: async () => {
+          frequenciesBefore = await readCoreFrequencies(driver, phone.serial, watched, signal);
+        },
+        onRun: async (_, index) => {
+          const after = await readCoreFrequencies(driver, phone.serial, watched, signal);
+          const throttling = throttlingBetween(frequenciesBefore, after);
+          frequencies.push({ before: frequenciesBefore, after, throttling });
+          if (throttling.length > 0) {
+            log.warn("repetition throttled", { serial: phone.serial, repetition: index + 1, throttling });
+          }
+          await progress({ serial: phone.serial, phase: "measure", repetition: index + 1 });
+        },
       });
       const after = await readHealth(driver, phone.serial, { signal, socCode: phone.socCode });
       throwIfAborted(signal);
@@ -134,7 +172,9 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         runner: phone.runner,
         command: argv.join(" "),
         threads: config.threads,
-        cpuAffinity: config.cpuAffinity ?? null,
+        cpuAffinity: pinning.mask,
+        pinning,
+        throttledRepetitions: frequencies.filter((f) => f.throttling.length > 0).length,
         delegate: config.delegate,
         precision: config.precision,
         warmupRuns: config.warmupRuns,
@@ -159,7 +199,7 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
           wording: runs[0]?.memory?.wording ?? null,
           missingReason: peaks.length > 0 ? null : memoryMissing,
         },
-        perRepetition: measured.runs.map((r) => ({
+        perRepetition: measured.runs.map((r, i) => ({
           initUs: r.result.initUs,
           firstInferenceUs: r.result.firstInferenceUs,
           warmupAvgUs: r.result.warmupAvgUs,
@@ -168,6 +208,7 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
           memory: r.result.memory,
           memoryMissingReason: r.result.memoryMissingReason,
           wallMs: r.wallMs,
+          frequencies: frequencies[i] ?? null,
         })),
       });
       const written = await store.recordMeasurement(
