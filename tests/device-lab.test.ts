@@ -108,6 +108,8 @@ describe("device lab with two emulated phones on a real adb server", () => {
     for (const offset of offsets) expect(offset % 16 === 0 && offset >= 16 && offset <= 262_144).toBe(true);
     expect(new Set(offsets).size).toBeGreaterThan(1);
     expect(m.rawOutput.match(/subnormal floats flush to zero/g)).toHaveLength(m.samples);
+    // One warm-up run: TensorFlow's Stat printer (and the emulated runner, following it) prints `count=1 curr=X`.
+    expect(m.rawOutput.match(/INFO: count=1 curr=\d+\n/g)).toHaveLength(m.samples);
     const conditions = m.conditions as Record<string, unknown> & {
       healthBefore: { thermalZones: Array<{ unit: string; celsius: number }>; battery: { temperatureC: number } };
     };
