@@ -92,7 +92,7 @@ describe("big-core pinning from the phone's clusters", () => {
       await events.close();
     }
     const m = await database.db.measurement.findUniqueOrThrow({ where: { requestKey: "pinned" } });
-    const conditions = m.conditions as {
+    const conditions = m.conditions as unknown as {
       command: string;
       cpuAffinity: string;
       pinning: { policy: string; mask: string; cpus: number[] };
