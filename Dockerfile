@@ -21,9 +21,11 @@ COPY prisma ./prisma
 COPY scripts ./scripts
 COPY --from=deps /app/packages/store/src/generated ./packages/store/src/generated
 # The artifact directory belongs to the service user, so a named volume mounted there starts out writable.
-# Its home (adb keeps its key there) is writable too; the code under /app is not.
+# Its home is writable too, and adb's key directory ($HOME/.android) exists private to it, so a named volume
+# mounted there (compose) starts out owned by the service user; the code under /app is not writable.
 RUN useradd --system --uid 10001 --gid 0 --home-dir /var/lib/mfnas/home mfnas \
-  && mkdir -p /var/lib/mfnas/artifacts /var/lib/mfnas/home && chown -R 10001:0 /var/lib/mfnas
+  && mkdir -p /var/lib/mfnas/artifacts /var/lib/mfnas/home/.android && chown -R 10001:0 /var/lib/mfnas \
+  && chmod 0700 /var/lib/mfnas/home/.android
 ENV HOME=/var/lib/mfnas/home
 USER 10001
 

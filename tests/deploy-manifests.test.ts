@@ -83,12 +83,13 @@ describe("k8s workloads (rendered prod overlay)", () => {
     readinessProbe?: unknown;
     livenessProbe?: unknown;
     env?: Array<{ name: string; value?: string }>;
+    volumeMounts?: Array<{ name: string; mountPath: string }>;
   };
   type Pod = {
     nodeSelector?: Record<string, string>;
     tolerations?: Array<{ key: string }>;
     containers: Container[];
-    volumes?: Array<{ name: string; hostPath?: { path: string } }>;
+    volumes?: Array<{ name: string; hostPath?: { path: string }; emptyDir?: object }>;
   };
   const spec = (m: Manifest) => m["spec"] as { template: { spec: Pod }; replicas?: number } & Record<string, unknown>;
 
@@ -120,6 +121,12 @@ describe("k8s workloads (rendered prod overlay)", () => {
     const lab = spec(named("DaemonSet", "device-lab")!).template.spec;
     expect(lab.nodeSelector?.["mfnas.io/usb-hub"]).toBe("true");
     expect(lab.volumes?.find((v) => v.hostPath)?.hostPath?.path).toBe("/dev/bus/usb");
+    // adb's key survives a restarted pod: $HOME/.android is on the node, not in an emptyDir.
+    const keyMount = lab.containers[0]?.volumeMounts?.find((m) => m.mountPath === "/var/lib/mfnas/home/.android");
+    expect(keyMount).toBeDefined();
+    const keyVolume = lab.volumes?.find((v) => v.name === keyMount?.name);
+    expect(keyVolume?.hostPath?.path).toBe("/var/lib/mfnas/adb-keys");
+    expect(keyVolume?.emptyDir).toBeUndefined();
     expect(named("Job", "mfnas-migrate")).toBeDefined();
     expect(manifests.filter((m) => m.kind === "NetworkPolicy").length).toBeGreaterThanOrEqual(2);
     // No Secret in the prod tree: they come from the secret store.
@@ -180,6 +187,20 @@ describe("Dockerfile", () => {
       const sources = line.split(/\s+/).slice(1, -1);
       for (const source of sources) await expect(stat(path.join(ROOT, source)), line).resolves.toBeDefined();
     }
+  });
+
+  it("keeps the device lab's adb key in a named volume in compose", async () => {
+    const compose = parse(await readFile(path.join(ROOT, "docker-compose.yml"), "utf8"), { merge: true }) as {
+      services: Record<string, { volumes?: string[] }>;
+      volumes: Record<string, unknown>;
+    };
+    const mount = compose.services["device-lab"]?.volumes?.find((v) => v.endsWith(":/var/lib/mfnas/home/.android"));
+    expect(mount).toBeDefined();
+    expect(Object.keys(compose.volumes)).toContain(mount!.split(":")[0]);
+    // The image creates the directory for the service user, so the new volume starts out owned by it.
+    expect(await readFile(path.join(ROOT, "Dockerfile"), "utf8")).toMatch(
+      /mkdir -p [^\n]*\/var\/lib\/mfnas\/home\/\.android/,
+    );
   });
 
   it("is what the compose file builds for each mfnas service", async () => {

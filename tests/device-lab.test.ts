@@ -108,6 +108,8 @@ describe("device lab with two emulated phones on a real adb server", () => {
     for (const offset of offsets) expect(offset % 16 === 0 && offset >= 16 && offset <= 262_144).toBe(true);
     expect(new Set(offsets).size).toBeGreaterThan(1);
     expect(m.rawOutput.match(/subnormal floats flush to zero/g)).toHaveLength(m.samples);
+    // One warm-up run: TensorFlow's Stat printer (and the emulated runner, following it) prints `count=1 curr=X`.
+    expect(m.rawOutput.match(/INFO: count=1 curr=\d+\n/g)).toHaveLength(m.samples);
     const conditions = m.conditions as Record<string, unknown> & {
       healthBefore: { thermalZones: Array<{ unit: string; celsius: number }>; battery: { temperatureC: number } };
     };
@@ -119,11 +121,45 @@ describe("device lab with two emulated phones on a real adb server", () => {
       runsPerRepetition: 5,
     });
     expect(conditions["command"]).toMatch(/benchmark_model --graph=\/data\/local\/tmp\/mfnas\/[0-9a-f]{64}\.tflite/);
+    // The peak is printed only when asked for, as by the real tool; it is asked for and stored as measured.
+    expect(conditions["command"]).toContain("--report_peak_memory_footprint=true");
+    expect(m.rawOutput.match(/Overall peak memory footprint \(MB\) via periodic monitoring: /g)).toHaveLength(
+      m.samples,
+    );
+    expect(conditions["memory"]).toEqual({
+      measured: true,
+      peakMb: m.peakMemoryMb,
+      wording: "delta",
+      missingReason: null,
+    });
     expect(conditions.healthBefore.thermalZones).toEqual([
       expect.objectContaining({ type: "cpu-emulated", unit: "millidegree", celsius: 36 }),
       expect.objectContaining({ type: "battery-emulated", unit: "millidegree", celsius: 31 }),
     ]);
     expect(conditions.healthBefore.battery.temperatureC).toBe(31);
+    // One host cluster: not pinned; every core's governor and frequencies are read around each repetition.
+    expect(conditions["pinning"]).toMatchObject({ policy: "big", mask: null });
+    const perRepetition = conditions["perRepetition"] as Array<{
+      frequencies: { before: Array<{ governor: string; curKhz: number }>; after: unknown[]; throttling: string[] };
+    }>;
+    expect(perRepetition).toHaveLength(m.samples);
+    for (const r of perRepetition) {
+      expect(r.frequencies.before.length).toBeGreaterThan(0);
+      expect(r.frequencies.before[0]).toMatchObject({ governor: "host" });
+      // The host's clock as os.cpus() reports it; some virtual machines report 0 (unknown), read as null.
+      const khz = r.frequencies.before[0]!.curKhz;
+      expect(khz === null || khz > 0).toBe(true);
+      expect(r.frequencies.throttling).toEqual([]);
+    }
+    expect(conditions["throttledRepetitions"]).toBe(0);
+    // XNNPACK is a CPU delegate: whatever it leaves runs on the CPU anyway, so no fallback is possible.
+    expect(conditions["delegation"]).toMatchObject({ requested: "XNNPACK", outcome: "not-applicable" });
+    // The gate's decision and the zones it used (by type: the emulated CPU zone, not the battery's) are stored.
+    expect(conditions["healthDecision"]).toMatchObject({
+      fit: true,
+      zoneMap: "generic",
+      zonesUsed: [expect.objectContaining({ type: "cpu-emulated", kind: "cpu", celsius: 36, limitC: 45 })],
+    });
 
     // The same request again is one job and one row.
     await finished(await measure("measure-once"));

@@ -8,7 +8,7 @@ import {
   smallestGenome,
   type RuntimeConfig,
 } from "@mfnas/core";
-import { DeviceLabAgent, type AgentConfig } from "@mfnas/device-lab";
+import { DeviceLabAgent, type AgentConfig, type AgentDeps } from "@mfnas/device-lab";
 import { AdbDriver, type RunningEmulatedPhone } from "@mfnas/devices";
 import { exportGenerator } from "@mfnas/export";
 import { createRedis, type WorkerLog } from "@mfnas/queue";
@@ -82,6 +82,7 @@ export function startAgent(options: {
   prefix: string;
   log?: WorkerLog;
   config?: Partial<AgentConfig>;
+  deps?: Pick<AgentDeps, "runnerBinaries">;
 }) {
   const redis = createRedis(TEST_REDIS_URL);
   const agent = new DeviceLabAgent({
@@ -90,6 +91,7 @@ export function startAgent(options: {
     artifacts: options.artifacts,
     redis,
     log: options.log ?? quietLog,
+    ...options.deps,
     config: {
       agentHost: "test-host",
       prefix: options.prefix,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { MfnasError, type RuntimeConfig } from "@mfnas/core";
 import { parseBenchmarkOutput, type BenchmarkResult } from "./benchmark-output.ts";
 import type { DeviceDriver } from "./device-driver.ts";
+import { classifyRunnerFailure, type RunnerFailureKind } from "./runner-failure.ts";
 import { assertDevicePath, flag } from "./shell-quote.ts";
 import {
   DEFAULT_CONFIDENCE_RULE,
@@ -17,6 +18,8 @@ export interface RunnerConfig {
   readonly path: string;
   /** Version recorded with every measurement, e.g. "tflite 2.16.1". */
   readonly version: string;
+  /** sha256 of the binary on the phone, as its provisioning check found it. */
+  readonly sha256?: string;
 }
 
 /** Where pushed models live on a phone, one file per content hash. */
@@ -24,7 +27,9 @@ export const DEVICE_MODEL_DIR = "/data/local/tmp/mfnas";
 
 /**
  * benchmark_model's argv for a runtime config: threads, warm-up and run counts (with the minimum-duration flags
- * at 0 so the counts are exact), the delegate, and `taskset MASK` in front for a CPU affinity.
+ * at 0 so the counts are exact), the delegate, `--report_peak_memory_footprint=true` (the tool prints a peak memory
+ * figure only when asked; tools older than the flag warn "Unconsumed cmdline flags" and run on), and `taskset MASK`
+ * in front for a CPU affinity.
  */
 export function benchmarkArgv(runner: RunnerConfig, graphPath: string, config: RuntimeConfig): string[] {
   if (config.runtime !== "tflite") {
@@ -63,6 +68,7 @@ export function benchmarkArgv(runner: RunnerConfig, graphPath: string, config: R
     flag("num_runs", config.runs),
     flag("min_secs", 0),
     flag("max_secs", 600),
+    flag("report_peak_memory_footprint", true),
     ...delegate,
   ];
 }
@@ -116,7 +122,31 @@ export interface BenchmarkRun {
   readonly wallMs: number;
 }
 
-/** Runs benchmark_model once and parses its output; a refusal or garbage output is an `invalid_input` error. */
+/** What a failed run's error carries in `details`, for the caller to act on. */
+export interface RunnerFailureDetails {
+  readonly serial: string;
+  readonly exitCode: number;
+  readonly failure: RunnerFailureKind;
+  readonly reason: string;
+  /** The tool's output, cut to its last 4000 characters. */
+  readonly output: string;
+}
+
+/** The runner failure a `runBenchmark` error describes, if it is one. */
+export function runnerFailureOf(error: unknown): RunnerFailureDetails | null {
+  if (!(error instanceof MfnasError)) return null;
+  const details = error.details as Partial<RunnerFailureDetails> | undefined;
+  return details?.failure !== undefined && typeof details.reason === "string"
+    ? (details as RunnerFailureDetails)
+    : null;
+}
+
+/**
+ * Runs benchmark_model once and parses its output. A run that exits non-zero is classified
+ * (`classifyRunnerFailure`): a model the runtime cannot load is `unsupported` (permanent), a phone that cannot
+ * run the tool `transient`, anything else `invalid_input`; each carries `RunnerFailureDetails`. Garbage output
+ * with exit 0 is `invalid_input`.
+ */
 export async function runBenchmark(
   driver: DeviceDriver,
   serial: string,
@@ -130,11 +160,24 @@ export async function runBenchmark(
   });
   const wallMs = performance.now() - started;
   if (exitCode !== 0) {
-    const tail = output.trim().split("\n").slice(-3).join(" | ");
-    throw new MfnasError("invalid_input", `benchmark_model on ${serial} exited ${exitCode}: ${tail.slice(0, 400)}`, {
-      serial,
-      exitCode,
-    });
+    const { kind, reason } = classifyRunnerFailure(output, exitCode);
+    const details: RunnerFailureDetails = { serial, exitCode, failure: kind, reason, output: output.slice(-4000) };
+    switch (kind) {
+      case "model":
+        throw new MfnasError("unsupported", `the runtime on ${serial} cannot run this model: ${reason}`, {
+          ...details,
+        });
+      case "phone":
+        throw new MfnasError("transient", `${serial} cannot run benchmark_model: ${reason}`, { ...details });
+      case "unknown": {
+        const tail = output.trim().split("\n").slice(-3).join(" | ");
+        throw new MfnasError(
+          "invalid_input",
+          `benchmark_model on ${serial} exited ${exitCode}: ${tail.slice(0, 400)}`,
+          { ...details },
+        );
+      }
+    }
   }
   return { result: parseBenchmarkOutput(output), rawOutput: output, wallMs };
 }
@@ -156,11 +199,14 @@ export async function measureUntilConfident(
     readonly rule?: ConfidenceRule;
     readonly signal?: AbortSignal;
     readonly onRun?: (run: BenchmarkRun, index: number) => void | Promise<void>;
+    /** Called before each repetition (e.g. to read the cores' frequencies). */
+    readonly beforeRun?: (index: number) => void | Promise<void>;
   } = {},
 ): Promise<RepeatedMeasurement> {
   const rule = { ...DEFAULT_CONFIDENCE_RULE, ...options.rule };
   const runs: BenchmarkRun[] = [];
   for (;;) {
+    await options.beforeRun?.(runs.length);
     const run = await runBenchmark(driver, serial, argv, options.signal ? { signal: options.signal } : {});
     runs.push(run);
     await options.onRun?.(run, runs.length - 1);

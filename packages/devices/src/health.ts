@@ -1,17 +1,29 @@
 import { MfnasError } from "@mfnas/core";
 import type { DeviceDriver } from "./device-driver.ts";
 import { parseGrepH } from "./identity.ts";
+import {
+  ABSENT_SENSOR_BELOW_C,
+  classifyZone,
+  isTemperature,
+  scaled,
+  zoneMapName,
+  type ZoneKind,
+  type ZoneUnit,
+} from "./thermal-zones.ts";
 
-export type ThermalUnit = "millidegree" | "decidegree" | "degree";
-
+/** One `/sys/class/thermal` zone: what it measures (by its type and the phone's zone map) and its value. */
 export interface ThermalZone {
   readonly zone: string;
   readonly type: string;
   /** The file's raw value. */
   readonly raw: number;
-  /** The unit inferred for this zone's raw values. */
-  readonly unit: ThermalUnit;
-  readonly celsius: number;
+  readonly kind: ZoneKind;
+  /** The unit of `raw`, from the zone's type. */
+  readonly unit: ZoneUnit;
+  /** `raw` in its unit's scale (°C, %, mA, mV). */
+  readonly value: number;
+  /** °C for a zone that measures a temperature with a fitted sensor; null for currents, charge, levels, absent sensors. */
+  readonly celsius: number | null;
 }
 
 export interface BatteryState {
@@ -24,6 +36,8 @@ export interface BatteryState {
 
 export interface DeviceHealth {
   readonly at: string;
+  /** The zone map the zones were read with: a SoC code ("sm8250") or "generic". */
+  readonly zoneMap: string;
   readonly battery: BatteryState;
   readonly thermalZones: readonly ThermalZone[];
   /** From `dumpsys power`: "Awake", "Asleep", "Dozing", or null if unknown. */
@@ -36,8 +50,10 @@ export interface HealthThresholds {
   readonly maxBatteryTempC?: number;
   /** Lowest battery level to measure at, %. Default 20. */
   readonly minBatteryLevel?: number;
-  /** Highest CPU/SoC thermal-zone temperature to measure at, °C. Default 45. */
+  /** Highest CPU or GPU thermal-zone temperature to measure at, °C. Default 45. */
   readonly maxThermalC?: number;
+  /** Highest skin / board thermistor temperature to measure at, °C. Default 42. */
+  readonly maxSkinC?: number;
   /** Refuse to measure while the screen is on (it heats the phone and steals cycles). Default true. */
   readonly requireScreenOff?: boolean;
 }
@@ -46,21 +62,9 @@ export const DEFAULT_HEALTH_THRESHOLDS: Required<HealthThresholds> = {
   maxBatteryTempC: 40,
   minBatteryLevel: 20,
   maxThermalC: 45,
+  maxSkinC: 42,
   requireScreenOff: true,
 };
-
-/**
- * Kernels report zone temperatures in millidegrees (most), decidegrees (some PMICs) or degrees. A phone zone
- * above 150 °C is not plausible, so the magnitude decides.
- */
-export function thermalUnit(raw: number): ThermalUnit {
-  const abs = Math.abs(raw);
-  if (abs >= 1000) return "millidegree";
-  if (abs >= 150) return "decidegree";
-  return "degree";
-}
-
-const SCALE: Record<ThermalUnit, number> = { millidegree: 1000, decidegree: 10, degree: 1 };
 
 export function parseBattery(output: string): BatteryState {
   const field = (name: string) => new RegExp(`^\\s*${name}:\\s*(\\S+)`, "m").exec(output)?.[1];
@@ -84,26 +88,42 @@ export function parsePower(output: string): { wakefulness: string | null; screen
   return { wakefulness, screenOn };
 }
 
-/** Zone temperatures from `grep -H .` over each zone's type and temp files. */
-export function parseThermalZones(values: ReadonlyMap<string, string>, zones: readonly string[]): ThermalZone[] {
+/**
+ * Zones from `grep -H .` over each zone's type and temp files, each classified by its type with the SoC's zone map
+ * (`socCode` null: generic rules, which take only plainly named temperature zones). Units come from the type,
+ * never from the size of the value.
+ */
+export function parseThermalZones(
+  values: ReadonlyMap<string, string>,
+  zones: readonly string[],
+  socCode: string | null,
+): ThermalZone[] {
   const result: ThermalZone[] = [];
   for (const zone of zones) {
-    const raw = Number(values.get(`/sys/class/thermal/${zone}/temp`));
-    if (!Number.isFinite(raw) || values.get(`/sys/class/thermal/${zone}/temp`) === undefined) continue;
-    const unit = thermalUnit(raw);
-    result.push({
-      zone,
-      type: values.get(`/sys/class/thermal/${zone}/type`) ?? "",
-      raw,
-      unit,
-      celsius: raw / SCALE[unit],
-    });
+    const text = values.get(`/sys/class/thermal/${zone}/temp`);
+    const raw = Number(text);
+    if (text === undefined || text.trim() === "" || !Number.isFinite(raw)) continue;
+    const type = values.get(`/sys/class/thermal/${zone}/type`) ?? "";
+    const { kind, unit } = classifyZone(type, socCode);
+    const value = scaled(raw, unit);
+    const celsius = isTemperature(kind) && value >= ABSENT_SENSOR_BELOW_C ? value : null;
+    result.push({ zone, type, raw, kind, unit, value, celsius });
   }
   return result;
 }
 
-/** Battery (dumpsys battery), every thermal zone with its unit, and screen state (dumpsys power). */
-export async function readHealth(driver: DeviceDriver, serial: string, signal?: AbortSignal): Promise<DeviceHealth> {
+export interface ReadHealthOptions {
+  readonly signal?: AbortSignal;
+  /** The phone's SoC code (`soc.ts`), which picks its thermal zone map; null or absent: generic rules. */
+  readonly socCode?: string | null;
+}
+
+/** Battery (dumpsys battery), every thermal zone with its kind and unit, and screen state (dumpsys power). */
+export async function readHealth(
+  driver: DeviceDriver,
+  serial: string,
+  { signal, socCode = null }: ReadHealthOptions = {},
+): Promise<DeviceHealth> {
   const options = { timeoutMs: 30_000, ...(signal ? { signal } : {}) };
   const battery = parseBattery((await driver.shell(serial, ["dumpsys", "battery"], options)).output);
   const power = parsePower((await driver.shell(serial, ["dumpsys", "power"], options)).output);
@@ -117,17 +137,39 @@ export async function readHealth(driver: DeviceDriver, serial: string, signal?: 
       : new Map<string, string>();
   return {
     at: new Date().toISOString(),
+    zoneMap: zoneMapName(socCode),
     battery,
-    thermalZones: parseThermalZones(values, zones),
+    thermalZones: parseThermalZones(values, zones, socCode),
     wakefulness: power.wakefulness,
     screenOn: power.screenOn,
   };
 }
 
-const CPU_ZONE = /cpu|soc|tsens|cluster|apc|big|little|mid/i;
+/** The zones a gate decision looked at, with the threshold each was held to. */
+export interface GateZone {
+  readonly zone: string;
+  readonly type: string;
+  readonly kind: ZoneKind;
+  readonly celsius: number;
+  readonly limitC: number;
+}
 
-/** Reasons the device is not fit to measure now; empty = fit. */
-export function healthProblems(health: DeviceHealth, thresholds: HealthThresholds = {}): string[] {
+/** A health gate's decision: the problems (empty = fit) and the zones it used, stored with each measurement. */
+export interface HealthDecision {
+  readonly fit: boolean;
+  readonly problems: readonly string[];
+  readonly zoneMap: string;
+  readonly zonesUsed: readonly GateZone[];
+  readonly thresholds: Required<HealthThresholds>;
+}
+
+/**
+ * Holds a reading to the thresholds: battery temperature and level (dumpsys battery), the screen, and the
+ * temperature zones by kind: CPU and GPU zones against `maxThermalC`, skin thermistors against `maxSkinC`. Zones
+ * that are not temperatures (battery charge, currents, voltages, BCL levels), virtual, unknown or absent
+ * sensors are never used.
+ */
+export function healthDecision(health: DeviceHealth, thresholds: HealthThresholds = {}): HealthDecision {
   const t = { ...DEFAULT_HEALTH_THRESHOLDS, ...thresholds };
   const problems: string[] = [];
   const { temperatureC, levelPercent } = health.battery;
@@ -137,13 +179,21 @@ export function healthProblems(health: DeviceHealth, thresholds: HealthThreshold
   if (levelPercent !== null && levelPercent < t.minBatteryLevel) {
     problems.push(`battery level ${levelPercent}% < ${t.minBatteryLevel}%`);
   }
-  const cpuZones = health.thermalZones.filter((z) => CPU_ZONE.test(z.type));
-  for (const zone of cpuZones.length > 0 ? cpuZones : health.thermalZones) {
-    if (zone.celsius > t.maxThermalC)
-      problems.push(`${zone.zone} (${zone.type}) at ${zone.celsius} °C > ${t.maxThermalC} °C`);
+  const limits: Partial<Record<ZoneKind, number>> = { cpu: t.maxThermalC, gpu: t.maxThermalC, skin: t.maxSkinC };
+  const zonesUsed: GateZone[] = [];
+  for (const z of health.thermalZones) {
+    const limitC = limits[z.kind];
+    if (limitC === undefined || z.celsius === null) continue;
+    zonesUsed.push({ zone: z.zone, type: z.type, kind: z.kind, celsius: z.celsius, limitC });
+    if (z.celsius > limitC) problems.push(`${z.zone} (${z.type}, ${z.kind}) at ${z.celsius} °C > ${limitC} °C`);
   }
   if (t.requireScreenOff && health.screenOn === true) problems.push("screen is on");
-  return problems;
+  return { fit: problems.length === 0, problems, zoneMap: health.zoneMap, zonesUsed, thresholds: t };
+}
+
+/** Reasons the device is not fit to measure now; empty = fit. */
+export function healthProblems(health: DeviceHealth, thresholds: HealthThresholds = {}): string[] {
+  return [...healthDecision(health, thresholds).problems];
 }
 
 export interface HealthGateOptions {
@@ -153,6 +203,8 @@ export interface HealthGateOptions {
   /** Time between readings while waiting. Default 5 000 ms. */
   readonly pollMs?: number;
   readonly signal?: AbortSignal;
+  /** The phone's SoC code: picks its thermal zone map. */
+  readonly socCode?: string | null;
 }
 
 /**
@@ -163,15 +215,19 @@ export async function awaitHealthy(
   driver: DeviceDriver,
   serial: string,
   options: HealthGateOptions = {},
-): Promise<{ health: DeviceHealth; waitedMs: number; readings: number }> {
+): Promise<{ health: DeviceHealth; decision: HealthDecision; waitedMs: number; readings: number }> {
   const started = Date.now();
   const maxWaitMs = options.maxWaitMs ?? 120_000;
   const pollMs = options.pollMs ?? 5_000;
   for (let readings = 1; ; readings++) {
-    const health = await readHealth(driver, serial, options.signal);
-    const problems = healthProblems(health, options.thresholds);
+    const health = await readHealth(driver, serial, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      socCode: options.socCode ?? null,
+    });
+    const decision = healthDecision(health, options.thresholds);
+    const { problems } = decision;
     const waitedMs = Date.now() - started;
-    if (problems.length === 0) return { health, waitedMs, readings };
+    if (problems.length === 0) return { health, decision, waitedMs, readings };
     if (waitedMs + pollMs > maxWaitMs) {
       throw new MfnasError(
         "transient",

@@ -7,10 +7,15 @@ export * from "./device-driver.ts";
 export { AdbDriver, type AdbDriverOptions } from "./adb-driver.ts";
 export * from "./shell-quote.ts";
 export * from "./benchmark-output.ts";
+export * from "./delegation.ts";
+export * from "./runner-failure.ts";
+export * from "./runner-provisioning.ts";
 export * from "./statistics.ts";
 export * from "./soc.ts";
 export * from "./identity.ts";
+export * from "./cpu-frequency.ts";
 export * from "./health.ts";
+export * from "./thermal-zones.ts";
 export * from "./benchmark.ts";
 export * from "./start-emulated-phones.ts";
 export {

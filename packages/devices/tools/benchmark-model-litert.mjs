@@ -1,8 +1,11 @@
 // A benchmark_model-compatible runner for the emulated phone: runs a .tflite on the host CPU with LiteRT.js
 // (@litertjs/core: TensorFlow Lite's kernels built to WebAssembly) and prints TFLite benchmark_model's output
 // format with real timings. It takes the tool's flags (--graph, --num_threads, --warmup_runs, --warmup_min_secs,
-// --num_runs, --min_secs, --max_secs, --use_xnnpack, --use_gpu, --use_nnapi, --use_hexagon) and refuses others,
-// like the tool does. Run by the emulated phone's shell, without a shell in between.
+// --num_runs, --min_secs, --max_secs, --use_xnnpack, --use_gpu, --use_nnapi, --use_hexagon,
+// --report_peak_memory_footprint, --memory_footprint_check_interval_ms) and, like the tool, warns about others
+// ("Unconsumed cmdline flags: ..") and runs on. Like the tool, it prints the peak memory line only when
+// --report_peak_memory_footprint=true, and a single run's stats as `count=1 curr=..` (TensorFlow's Stat printer).
+// Run by the emulated phone's shell, without a shell in between.
 //
 // Usage: node benchmark-model-litert.mjs [--mfnas_graph_file=HOST_PATH] --graph=PATH [flags...]
 // (--mfnas_graph_file is where the phone's file lies on the host; --graph is echoed as the phone's path.)
@@ -64,6 +67,8 @@ const FLAGS = {
   use_hexagon: "false",
   enable_op_profiling: "false",
   verbose: "false",
+  report_peak_memory_footprint: "false",
+  memory_footprint_check_interval_ms: "50",
 };
 /** One benchmark_model run with `argv`, writing its output with `write`; ends by throwing an Exit. */
 async function benchmark(argv, write) {
@@ -85,7 +90,7 @@ async function benchmark(argv, write) {
     else flags[m[1]] = m[2] ?? "true";
   }
   log("STARTING!");
-  if (unknown.length > 0) fail(`Unconsumed cmdline flags: ${unknown.join(" ")}`);
+  if (unknown.length > 0) write(`WARNING: Unconsumed cmdline flags: ${unknown.join(" ")}\n`);
   const int = (name) => {
     const v = Number(flags[name]);
     if (!Number.isInteger(v)) fail(`Invalid value for --${name}: ${flags[name]}`);
@@ -198,9 +203,13 @@ async function benchmark(argv, write) {
       }
       const avg = times.reduce((a, b) => a + b, 0) / count;
       const variance = times.reduce((a, b) => a + b * b, 0) / count - avg * avg;
-      const std = times.every((t) => t === times[0]) ? 0 : Math.round(Math.sqrt(Math.max(0, variance)));
+      const allSame = times.every((t) => t === times[0]);
+      const std = allSame ? 0 : Math.round(Math.sqrt(Math.max(0, variance)));
+      // TensorFlow's Stat printer: a phase whose samples are all equal (one run, always) is `count=N curr=X`.
       log(
-        `count=${count} first=${times[0]} curr=${times[count - 1]} min=${Math.min(...times)} max=${Math.max(...times)} avg=${g6(avg)} std=${std}`,
+        allSame
+          ? `count=${count} curr=${times[count - 1]}${count > 1 ? "(all same)" : ""}`
+          : `count=${count} first=${times[0]} curr=${times[count - 1]} min=${Math.min(...times)} max=${Math.max(...times)} avg=${g6(avg)} std=${std}`,
       );
       log("");
       return { count, first: times[0], avg };
@@ -219,7 +228,9 @@ async function benchmark(argv, write) {
     log(
       `Memory footprint delta from the start of the tool (MB): init=${g6(initRss - startRss)} overall=${g6(endRss - startRss)}`,
     );
-    log(`Overall peak memory footprint (MB) via periodic monitoring: ${g6(peakRss)}`);
+    if (bool("report_peak_memory_footprint")) {
+      log(`Overall peak memory footprint (MB) via periodic monitoring: ${g6(peakRss)}`);
+    }
     for (const t of inputs) t.delete();
     model.delete();
     clearInterval(monitor);

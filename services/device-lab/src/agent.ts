@@ -3,10 +3,12 @@ import {
   EMULATED_RUNNER_PATH,
   HOST_CPU_DEVICE_CLASS,
   identifyDevice,
+  provisionRunner,
   readHealth,
   type DeviceDriver,
   type DeviceEvent,
   type DeviceIdentity,
+  type RunnerCheck,
   type RunnerConfig,
 } from "@mfnas/devices";
 import { CatalogWorker, type WorkerLog, type createRedis } from "@mfnas/queue";
@@ -45,8 +47,16 @@ export interface AgentObserver {
   measured(deviceClass: string, seconds: number, outcome: MeasureOutcome): void;
 }
 
+/** The operator's benchmark_model binaries, per Android ABI (e.g. "arm64-v8a"); undefined when there is none. */
+export type RunnerBinaries = (abi: string) => Promise<Uint8Array | undefined>;
+
+/** Quarantine reasons this agent sets for a phone without a working runner (it clears them itself when fixed). */
+const NOT_READY = "not ready: ";
+
 export interface AgentDeps {
   readonly driver: DeviceDriver;
+  /** Binaries pushed to phones whose runner is missing or different; without it phones keep their own. */
+  readonly runnerBinaries?: RunnerBinaries;
   readonly store: DeviceLabStore;
   readonly artifacts: { get: (sha256: string) => Promise<Uint8Array> };
   readonly redis: Redis;
@@ -57,6 +67,9 @@ export interface AgentDeps {
 
 interface AttachedPhone {
   readonly serial: string;
+  readonly socCode: string | null;
+  /** Kept in every health snapshot next to the reading: the phone's clusters and its runner check. */
+  readonly facts: { readonly cpuClusters: unknown; readonly runner: RunnerCheck };
   readonly deviceClass: string;
   readonly worker: CatalogWorker;
   readonly connection: Redis;
@@ -191,18 +204,55 @@ export class DeviceLabAgent {
     const { driver, store, config, log } = this.deps;
     const identity = await identifyDevice(driver, serial);
     const deviceClass = deviceClassOf(identity, config.classes);
-    const health = await readHealth(driver, serial).catch(() => undefined);
+    const socCode = identity.soc?.code ?? null;
+    const health = await readHealth(driver, serial, { socCode }).catch(() => undefined);
     const row = await store.registerDevice({
       ...deviceRegistration(identity, deviceClass, config.agentHost),
       health: JSON.parse(JSON.stringify({ ...health, cpuClusters: identity.cpuClusters })) as Prisma.InputJsonObject,
     });
-    if (row.state === "quarantined") {
+    const notReadyBefore = row.state === "quarantined" && (row.quarantineReason ?? "").startsWith(NOT_READY);
+    if (row.state === "quarantined" && !notReadyBefore) {
       this.quarantined.add(serial);
       log.warn("device is quarantined; not measuring on it", { serial, reason: row.quarantineReason });
       return;
     }
+    // A phone without a working benchmark_model takes no jobs: it is shown "not ready: <reason>" and checked
+    // again at every heartbeat (the operator may provide a binary meanwhile), then released here.
+    const configuredRunner = runnerOf(identity, config.runners);
+    const binary = identity.abi ? await this.deps.runnerBinaries?.(identity.abi) : undefined;
+    const check = await provisionRunner(driver, serial, {
+      path: configuredRunner.path,
+      ...(binary ? { binary } : {}),
+    });
+    await store.heartbeat(
+      serial,
+      JSON.parse(
+        JSON.stringify({ ...health, cpuClusters: identity.cpuClusters, runner: check }),
+      ) as Prisma.InputJsonObject,
+    );
+    if (!check.ready) {
+      const reason = `${NOT_READY}${check.reason ?? "runner check failed"}`.slice(0, 500);
+      if (row.quarantineReason !== reason) {
+        await store.quarantine(serial, reason);
+        log.warn("device not ready: no working runner", { serial, reason });
+      }
+      return;
+    }
+    if (notReadyBefore) {
+      await store.release(serial);
+      log.info("device ready: runner works", { serial, sha256: check.sha256, pushed: check.pushed });
+    }
+    const runner = { ...configuredRunner, ...(check.sha256 ? { sha256: check.sha256 } : {}) };
     const connection = this.deps.redis.duplicate();
-    const phone: AttachedPhone = { serial, deviceClass, connection, busy: false, worker: undefined as never };
+    const phone: AttachedPhone = {
+      serial,
+      socCode,
+      facts: { cpuClusters: identity.cpuClusters, runner: check },
+      deviceClass,
+      connection,
+      busy: false,
+      worker: undefined as never,
+    };
     const handler = createMeasureHandler({
       store,
       artifacts: this.deps.artifacts,
@@ -213,11 +263,15 @@ export class DeviceLabAgent {
         deviceClass,
         model: identity.model,
         soc: identity.soc?.name ?? null,
+        socCode,
         emulated: identity.emulated,
-        runner: runnerOf(identity, config.runners),
+        runner,
+        healthFacts: { cpuClusters: identity.cpuClusters, runner: check },
+        cpuClusters: identity.cpuClusters,
       },
       options: config.measure,
       log,
+      onPhoneProblem: (reason) => this.phoneProblem(serial, reason),
     });
     const worker = new CatalogWorker({
       connection,
@@ -250,6 +304,26 @@ export class DeviceLabAgent {
     this.deps.observer?.workerStarted(worker, deviceClass);
     await worker.start();
     log.info("device online", { serial, model: identity.model, soc: identity.soc?.name, deviceClass });
+  }
+
+  /**
+   * A phone that cannot run the runner takes no more jobs: it is marked "not ready: <reason>" (shown on the device
+   * page) and its worker closed; every heartbeat checks it again and releases it once the runner works. Queued
+   * behind the running job's settlement, never awaited by the handler (closing the worker waits for the handler).
+   */
+  private phoneProblem(serial: string, reason: string): void {
+    const previous = this.chains.get(serial) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        const notReady = `${NOT_READY}${reason}`.slice(0, 500);
+        await this.deps.store.quarantine(serial, notReady);
+        this.deps.log.warn("device not ready: its runner failed", { serial, reason: notReady });
+        await this.detach(serial, notReady, false);
+      })
+      .catch((error: unknown) =>
+        this.deps.log.error("marking not ready failed", { serial, error: errorMessage(error) }),
+      );
+    this.chains.set(serial, next);
   }
 
   private async detach(serial: string, reason: string, countAsDisconnect: boolean): Promise<void> {
@@ -325,10 +399,12 @@ export class DeviceLabAgent {
     for (const phone of this.phones.values()) {
       try {
         // A busy phone is not disturbed with extra commands; its row is only touched.
-        const health = phone.busy ? undefined : await readHealth(this.deps.driver, phone.serial);
+        const health = phone.busy
+          ? undefined
+          : await readHealth(this.deps.driver, phone.serial, { socCode: phone.socCode });
         await this.deps.store.heartbeat(
           phone.serial,
-          health ? (JSON.parse(JSON.stringify(health)) as Prisma.InputJsonObject) : undefined,
+          health ? (JSON.parse(JSON.stringify({ ...health, ...phone.facts })) as Prisma.InputJsonObject) : undefined,
         );
       } catch (error) {
         this.deps.log.warn("heartbeat failed", { serial: phone.serial, error: errorMessage(error) });

@@ -10,7 +10,10 @@ export type DeviceLabStore = Pick<
   | "markUnauthorized"
   | "markAgentDevicesOffline"
   | "quarantine"
+  | "release"
   | "architectureExists"
   | "findMeasurement"
   | "recordMeasurement"
+  | "recordMeasurementFailure"
+  | "findMeasurementFailure"
 >;

@@ -39,6 +39,12 @@ const schema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * Directory of the operator's benchmark_model binaries, one per Android ABI: <dir>/<abi>/benchmark_model (e.g.
+   * <dir>/arm64-v8a/benchmark_model). A phone whose runner is missing or differs gets it pushed at attach. Unset:
+   * phones keep the runner they have (and one without a working runner is "not ready").
+   */
+  DEVICE_LAB_RUNNER_DIR: z.string().min(1).optional(),
   /** Device class per serial or SoC code, JSON {"<serial or soc>": "<class>"}. Default: the SoC code. */
   DEVICE_LAB_CLASSES: z
     .string()
@@ -62,8 +68,37 @@ const schema = z.object({
   DEVICE_LAB_MAX_THERMAL_C: number("°C").default(45),
   DEVICE_LAB_MAX_BATTERY_TEMP_C: number("°C").default(40),
   DEVICE_LAB_MIN_BATTERY_LEVEL: number("%").default(20),
+  /** Highest skin / board thermistor temperature (xo-therm, skin-therm...) to measure at. */
+  DEVICE_LAB_MAX_SKIN_C: number("°C").default(42),
+  /**
+   * Health thresholds per device class over the ones above, JSON {"<class>": {"maxThermalC": 50, "maxSkinC": 40,
+   * "maxBatteryTempC": 40, "minBatteryLevel": 20}}: phones of one SoC idle warmer than another's.
+   */
+  DEVICE_LAB_CLASS_THRESHOLDS: z
+    .string()
+    .default("{}")
+    .transform((text, ctx) => {
+      const thresholds = z.strictObject({
+        maxThermalC: z.number().finite().optional(),
+        maxSkinC: z.number().finite().optional(),
+        maxBatteryTempC: z.number().finite().optional(),
+        minBatteryLevel: z.number().finite().optional(),
+      });
+      try {
+        return z.record(z.string(), thresholds).parse(JSON.parse(text));
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `must be JSON {class: {maxThermalC, ...}}: ${errorMessage(error)}` });
+        return z.NEVER;
+      }
+    }),
   DEVICE_LAB_COOLDOWN_MAX_WAIT_MS: envVar.positiveInt().default(120_000),
   DEVICE_LAB_COOLDOWN_POLL_MS: envVar.positiveInt().default(5_000),
+  /**
+   * Cores a measurement is pinned to (taskset) when its runtime config names no cpuAffinity, from the phone's CPU
+   * clusters: big (all but the slowest cluster; Snapdragon 865: cpu4-7, mask f0), prime (the fastest cluster only)
+   * or none. A one-cluster phone is never pinned.
+   */
+  DEVICE_LAB_PINNING: z.enum(["big", "prime", "none"]).default("big"),
   /** Repeat benchmark_model until the 95% CI half-width is at most this fraction of the mean... */
   DEVICE_LAB_CI_TARGET: number("fraction").default(0.02),
   /** ...but at least / at most this many times. */

@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { AdbDriver } from "@mfnas/devices";
 import { ServiceMetrics, createRedis, serveMetrics, stopOnSignals } from "@mfnas/queue";
 import { DeviceLabRepository, LocalArtifactStore, createDb } from "@mfnas/store";
@@ -27,8 +29,20 @@ const deviceLabMetrics = new DeviceLabMetrics(
     ).map((g) => ({ deviceClass: g.deviceClass, state: g.state, count: g._count._all })),
 );
 
+const runnerDir = env.DEVICE_LAB_RUNNER_DIR;
 const agent = new DeviceLabAgent({
   driver,
+  ...(runnerDir
+    ? {
+        runnerBinaries: (abi: string) =>
+          /^[A-Za-z0-9_-]+$/.test(abi)
+            ? readFile(path.join(runnerDir, abi, "benchmark_model")).then(
+                (bytes) => new Uint8Array(bytes),
+                () => undefined,
+              )
+            : Promise.resolve(undefined),
+      }
+    : {}),
   store: new DeviceLabRepository(db),
   artifacts: new LocalArtifactStore(env.ARTIFACT_DIR, db),
   redis,
@@ -48,7 +62,10 @@ const agent = new DeviceLabAgent({
         maxThermalC: env.DEVICE_LAB_MAX_THERMAL_C,
         maxBatteryTempC: env.DEVICE_LAB_MAX_BATTERY_TEMP_C,
         minBatteryLevel: env.DEVICE_LAB_MIN_BATTERY_LEVEL,
+        maxSkinC: env.DEVICE_LAB_MAX_SKIN_C,
       },
+      classThresholds: env.DEVICE_LAB_CLASS_THRESHOLDS,
+      pinning: env.DEVICE_LAB_PINNING,
       cooldown: { maxWaitMs: env.DEVICE_LAB_COOLDOWN_MAX_WAIT_MS, pollMs: env.DEVICE_LAB_COOLDOWN_POLL_MS },
       confidence: {
         relativeHalfWidth: env.DEVICE_LAB_CI_TARGET,

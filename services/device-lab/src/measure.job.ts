@@ -2,9 +2,18 @@ import { MfnasError, errorMessage, isPermanent, type RuntimeConfig } from "@mfna
 import {
   awaitHealthy,
   benchmarkArgv,
+  cpusOfMask,
   measureUntilConfident,
+  measurementDelegation,
+  pinningFor,
   pushArtifact,
+  readCoreFrequencies,
   readHealth,
+  throttlingBetween,
+  type CoreFrequency,
+  type CpuCluster,
+  type PinningPolicy,
+  runnerFailureOf,
   type ConfidenceRule,
   type DeviceDriver,
   type HealthThresholds,
@@ -21,14 +30,27 @@ export interface PhoneContext {
   readonly deviceClass: string;
   readonly model: string;
   readonly soc: string | null;
+  /** SoC code (`sm8250`): picks the thermal zone map the health gate reads the phone with. */
+  readonly socCode: string | null;
   readonly emulated: boolean;
   readonly runner: RunnerConfig;
+  /** Facts kept next to every health reading written to the device (CPU clusters, the runner check). */
+  readonly healthFacts?: Readonly<Record<string, unknown>>;
+  /** CPU clusters read at attach: the pinning mask comes from them. */
+  readonly cpuClusters?: readonly CpuCluster[];
 }
 
 export interface MeasureOptions {
   readonly thresholds: HealthThresholds;
+  /** Thresholds per device class, over `thresholds`. */
+  readonly classThresholds?: Readonly<Record<string, HealthThresholds>>;
   readonly cooldown: { readonly maxWaitMs: number; readonly pollMs: number };
   readonly confidence: ConfidenceRule;
+  /**
+   * Cores a measurement is pinned to when its runtime config names no `cpuAffinity`: `big` (default: all but the
+   * slowest cluster), `prime` or `none`.
+   */
+  readonly pinning?: PinningPolicy;
 }
 
 export interface MeasureDeps {
@@ -38,6 +60,11 @@ export interface MeasureDeps {
   readonly phone: PhoneContext;
   readonly options: MeasureOptions;
   readonly log: WorkerLog;
+  /**
+   * Told when the phone itself cannot run the runner (missing, not executable, wrong ABI): the phone's problem,
+   * which the agent acts on (the job goes back to the queue for another phone).
+   */
+  readonly onPhoneProblem?: (reason: string) => void;
 }
 
 /** A plain JSON copy (drops undefined, turns Infinity into null) for a JSON column. */
@@ -50,6 +77,10 @@ function json(value: object): Prisma.InputJsonObject {
  * until the phone is cool and idle, run benchmark_model until the confidence target, then write one Measurement
  * row with its conditions and raw output in one transaction. Nothing is written before that, so an unplugged phone
  * or a dropped adb leaves nothing behind; those failures are transient and the job goes back to the class's queue.
+ * Runner failures are classified: a model the runtime cannot load fails the job for good at once and is recorded
+ * against the architecture (a MeasurementFailure row; a later request with the same key and runner version fails
+ * at once without touching a phone); a phone that cannot run the tool is reported to the agent (`onPhoneProblem`)
+ * and the job goes back to the queue; anything else, a lost connection included, is transient.
  */
 export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.measure"> {
   const { store, driver, phone, options, log } = deps;
@@ -63,6 +94,14 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         architectureHash: payload.architectureHash,
       });
     }
+    const failed = await store.findMeasurementFailure(payload.requestKey);
+    if (failed && failed.runtimeVersion === phone.runner.version) {
+      throw new MfnasError(
+        "unsupported",
+        `${phone.runner.version} cannot run this model (recorded on ${failed.serial}): ${failed.reason}`,
+        { architectureHash: payload.architectureHash, failureId: failed.id },
+      );
+    }
     const config: RuntimeConfig = payload.runtimeConfig;
     const bytes = await deps.artifacts.get(payload.artifactSha256);
     throwIfAborted(signal);
@@ -70,24 +109,59 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
     try {
       await progress({ serial: phone.serial, phase: "push" });
       const pushed = await pushArtifact(driver, phone.serial, bytes, { signal });
-      const argv = benchmarkArgv(phone.runner, pushed.remotePath, config);
+      // Pinning: the request's own affinity, else the big cores from the phone's clusters (SD865: f0).
+      const pinning =
+        config.cpuAffinity !== undefined
+          ? { policy: "requested", mask: config.cpuAffinity, cpus: cpusOfMask(config.cpuAffinity) }
+          : pinningFor(phone.cpuClusters ?? [], options.pinning ?? "big");
+      const argv = benchmarkArgv(phone.runner, pushed.remotePath, {
+        ...config,
+        ...(pinning.mask !== null ? { cpuAffinity: pinning.mask } : {}),
+      });
+      // The cores whose frequencies are read around each repetition: the pinned ones, else every CPU.
+      const watched =
+        pinning.cpus.length > 0 ? pinning.cpus : (phone.cpuClusters ?? []).flatMap((c) => c.cpus).slice(0, 16);
+      const frequencies: { before: CoreFrequency[]; after: CoreFrequency[]; throttling: string[] }[] = [];
+      let frequenciesBefore: CoreFrequency[] = [];
       await progress({ serial: phone.serial, phase: "health" });
+      const thresholds = { ...options.thresholds, ...options.classThresholds?.[phone.deviceClass] };
       const gate = await awaitHealthy(driver, phone.serial, {
-        thresholds: options.thresholds,
+        thresholds,
         ...options.cooldown,
         signal,
+        socCode: phone.socCode,
       });
       await progress({ serial: phone.serial, phase: "measure", repetition: 0 });
       const measured = await measureUntilConfident(driver, phone.serial, argv, {
         rule: options.confidence,
         signal,
-        onRun: (_, index) => progress({ serial: phone.serial, phase: "measure", repetition: index + 1 }),
+        beforeRun: async () => {
+          frequenciesBefore = await readCoreFrequencies(driver, phone.serial, watched, signal);
+        },
+        onRun: async (_, index) => {
+          const after = await readCoreFrequencies(driver, phone.serial, watched, signal);
+          const throttling = throttlingBetween(frequenciesBefore, after);
+          frequencies.push({ before: frequenciesBefore, after, throttling });
+          if (throttling.length > 0) {
+            log.warn("repetition throttled", { serial: phone.serial, repetition: index + 1, throttling });
+          }
+          await progress({ serial: phone.serial, phase: "measure", repetition: index + 1 });
+        },
       });
-      const after = await readHealth(driver, phone.serial, signal);
+      const after = await readHealth(driver, phone.serial, { signal, socCode: phone.socCode });
       throwIfAborted(signal);
 
       const runs = measured.runs.map((r) => r.result);
       const peaks = runs.map((r) => r.memory?.peakMb).filter((p): p is number => p !== null && p !== undefined);
+      // A peak the tool did not report is recorded as missing, with the tool's reason; never filled in from the
+      // analytic cost model here.
+      const memoryMissing = runs.map((r) => r.memoryMissingReason).find((reason) => reason !== null) ?? null;
+      // Whether the requested accelerator ran the whole graph: a GPU/NNAPI run that left part of it on the CPU is
+      // stored flagged as a fallback, with the tool's own words, never as a clean delegate measurement.
+      const delegation = measurementDelegation(
+        config.delegate,
+        runs.map((r) => r.delegation),
+      );
       const inits = runs.map((r) => r.initUs / 1000).sort((a, b) => a - b);
       const s = measured.summary;
       const conditions = json({
@@ -98,7 +172,9 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         runner: phone.runner,
         command: argv.join(" "),
         threads: config.threads,
-        cpuAffinity: config.cpuAffinity ?? null,
+        cpuAffinity: pinning.mask,
+        pinning,
+        throttledRepetitions: frequencies.filter((f) => f.throttling.length > 0).length,
         delegate: config.delegate,
         precision: config.precision,
         warmupRuns: config.warmupRuns,
@@ -112,17 +188,27 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         confidenceRule: measured.rule,
         relativeCiHalfWidth: Number.isFinite(s.relativeCiHalfWidth) ? s.relativeCiHalfWidth : null,
         cooldown: { waitedMs: gate.waitedMs, readings: gate.readings },
-        thresholds: options.thresholds,
+        thresholds,
+        healthDecision: gate.decision,
         healthBefore: gate.health,
         healthAfter: after,
-        perRepetition: measured.runs.map((r) => ({
+        delegation,
+        memory: {
+          measured: peaks.length > 0,
+          peakMb: peaks.length > 0 ? Math.max(...peaks) : null,
+          wording: runs[0]?.memory?.wording ?? null,
+          missingReason: peaks.length > 0 ? null : memoryMissing,
+        },
+        perRepetition: measured.runs.map((r, i) => ({
           initUs: r.result.initUs,
           firstInferenceUs: r.result.firstInferenceUs,
           warmupAvgUs: r.result.warmupAvgUs,
           inferenceAvgUs: r.result.inferenceAvgUs,
           inference: r.result.inference,
           memory: r.result.memory,
+          memoryMissingReason: r.result.memoryMissingReason,
           wallMs: r.wallMs,
+          frequencies: frequencies[i] ?? null,
         })),
       });
       const written = await store.recordMeasurement(
@@ -150,8 +236,19 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
             .map((r, i) => `=== repetition ${i + 1}: ${argv.join(" ")}\n${r.rawOutput}`)
             .join("\n"),
         },
-        json(after),
+        json({ ...after, ...phone.healthFacts }),
       );
+      if (delegation.outcome === "fallback") {
+        log.warn("delegate left part of the graph on the CPU", {
+          serial: phone.serial,
+          requestKey: payload.requestKey,
+          delegate: delegation.requested,
+          status: delegation.report?.status,
+        });
+      }
+      if (peaks.length === 0) {
+        log.warn("peak memory not measured", { serial: phone.serial, requestKey: payload.requestKey, memoryMissing });
+      }
       log.info("measured", {
         serial: phone.serial,
         requestKey: payload.requestKey,
@@ -159,9 +256,45 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         repetitions: measured.runs.length,
         created: written.created,
       });
-      return { measurementId: written.id, medianMs: s.median, repetitions: measured.runs.length };
+      return {
+        measurementId: written.id,
+        medianMs: s.median,
+        repetitions: measured.runs.length,
+        delegation: delegation.outcome,
+        peakMemoryMeasured: peaks.length > 0,
+      };
     } catch (error) {
       if (signal.aborted) throw error;
+      const failure = runnerFailureOf(error);
+      if (failure?.failure === "model") {
+        await store.recordMeasurementFailure({
+          requestKey: payload.requestKey,
+          architectureHash: payload.architectureHash,
+          deviceClass: phone.deviceClass,
+          serial: phone.serial,
+          runtime: config.runtime,
+          runtimeVersion: phone.runner.version,
+          runtimeConfig: json(config),
+          reason: failure.reason,
+          rawOutput: failure.output,
+        });
+        log.warn("the runtime cannot run this model; failed for good", {
+          serial: phone.serial,
+          requestKey: payload.requestKey,
+          architectureHash: payload.architectureHash,
+          reason: failure.reason,
+        });
+        throw error;
+      }
+      if (failure?.failure === "phone") {
+        deps.onPhoneProblem?.(failure.reason);
+        throw new MfnasError(
+          "transient",
+          `${phone.serial} cannot run benchmark_model (${failure.reason}); the job goes to another phone`,
+          { serial: phone.serial },
+          { cause: error },
+        );
+      }
       // A runner that printed garbage or failed may be a phone going away: only a phone still attached can be
       // blamed, and even then another phone of the class may do better, so the job is retried, not dropped.
       if (isPermanent(error) && !(error instanceof MfnasError && error.code === "invalid_input")) throw error;

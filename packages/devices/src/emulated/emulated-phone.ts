@@ -130,6 +130,9 @@ export class EmulatedPhone {
       files[`${base}/cpuinfo_max_freq`] = `${cpu.speed * 1000}\n`;
       files[`${base}/related_cpus`] = `${cpus.map((_, j) => j).join(" ")}\n`;
       files[`${base}/scaling_governor`] = "host\n";
+      // The host's clock as the kernel's cpufreq policy would show it (no min: the host does not say).
+      files[`${base}/scaling_cur_freq`] = `${cpu.speed * 1000}\n`;
+      files[`${base}/scaling_max_freq`] = `${cpu.speed * 1000}\n`;
     }
     await mkdir(this.fs.hostPath("/data/local/tmp"), { recursive: true });
     for (const [phonePath, content] of Object.entries(files)) {

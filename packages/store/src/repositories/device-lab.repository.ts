@@ -38,6 +38,19 @@ export interface NewMeasurement {
   readonly rawOutput: string;
 }
 
+/** A measure request the runtime can never serve (see the MeasurementFailure model). */
+export interface NewMeasurementFailure {
+  readonly requestKey: string;
+  readonly architectureHash: string;
+  readonly deviceClass: string;
+  readonly serial: string;
+  readonly runtime: string;
+  readonly runtimeVersion: string;
+  readonly runtimeConfig: Prisma.InputJsonObject;
+  readonly reason: string;
+  readonly rawOutput: string;
+}
+
 const DEVICE = { id: true, serial: true, state: true, quarantineReason: true, deviceClass: true } as const;
 
 /** Devices and measurements as the device-lab agent writes them. */
@@ -112,6 +125,14 @@ export class DeviceLabRepository {
     await this.db.device.updateMany({ where: { serial }, data: { state: "quarantined", quarantineReason: reason } });
   }
 
+  /** Takes a phone out of quarantine (online, no reason): the agent that quarantined it found it fixed. */
+  async release(serial: string): Promise<void> {
+    await this.db.device.updateMany({
+      where: { serial, state: "quarantined" },
+      data: { state: "online", quarantineReason: null, lastSeenAt: new Date() },
+    });
+  }
+
   async architectureExists(hash: string): Promise<boolean> {
     return (await this.db.architecture.count({ where: { hash } })) > 0;
   }
@@ -149,5 +170,18 @@ export class DeviceLabRepository {
       });
       return { id: existing.id, created: false };
     }
+  }
+
+  /** Records, once per request key, that the runtime could not load or run an architecture's model. */
+  async recordMeasurementFailure(f: NewMeasurementFailure): Promise<void> {
+    await this.db.measurementFailure.createMany({ data: [f], skipDuplicates: true });
+  }
+
+  /** The recorded permanent failure of a measure request, if any. */
+  findMeasurementFailure(requestKey: string) {
+    return this.db.measurementFailure.findUnique({
+      where: { requestKey },
+      select: { id: true, reason: true, runtimeVersion: true, serial: true },
+    });
   }
 }
