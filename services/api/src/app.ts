@@ -3,11 +3,12 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { ApiKeyRepository } from "@mfnas/store";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { registerAuth } from "./auth.ts";
 import { registerDashboard } from "./dashboard.ts";
+import { registerInputGuard } from "./input-guard.ts";
 import { registerMetrics } from "./metrics.ts";
-import { toProblem } from "./problem.ts";
+import { clientErrorResponse, toProblem } from "./problem.ts";
 import { DEFAULT_API_OPTIONS, type ApiOptions, type ApiResources } from "./resources.ts";
 import { registerRoutes } from "./routes/index.ts";
 import { SseHub } from "./sse.ts";
@@ -31,6 +32,18 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // Errors found before routing (a path that is not UTF-8, a path parameter too long) are problems too.
+    frameworkErrors: (error, request, reply) => {
+      const problem = toProblem(error, request);
+      // Typed for the route it has not found; its reply is an ordinary one.
+      void (reply as FastifyReply).code(problem.status).type("application/problem+json").send(problem);
+    },
+    // Requests Node's HTTP parser refuses (431, 408, malformed) never reach fastify: answered on the socket.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === "ECONNRESET" || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorResponse(error, randomUUID()));
+      socket.destroy(error);
+    },
   });
   app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-request-id", request.id);
@@ -38,6 +51,7 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
   });
 
   registerValidation(app);
+  registerInputGuard(app);
   app.setErrorHandler(async (error, request, reply) => {
     const problem = toProblem(error, request);
     if (problem.status >= 500) request.log.error({ err: error, problem }, "request failed");
