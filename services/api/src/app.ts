@@ -57,18 +57,19 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
     if (problem.status >= 500) request.log.error({ err: error, problem }, "request failed");
     return reply.code(problem.status).type("application/problem+json").send(problem);
   });
+  const routes = registeredRoutes(app);
   app.setNotFoundHandler(async (request, reply) => {
-    const problem = toProblem(
-      Object.assign(new Error(`no route ${request.method} ${request.url.split("?")[0] ?? ""}`), { statusCode: 404 }),
-      request,
-    );
-    return reply.code(404).type("application/problem+json").send(problem);
+    const path = request.url.split("?")[0] ?? "";
+    const allowed = routes.methodsOf(path);
+    const status = allowed.length > 0 ? 405 : 404;
+    if (status === 405) void reply.header("allow", allowed.join(", "));
+    const message = status === 405 ? `${path} does not answer ${request.method}` : `no route ${request.method} ${path}`;
+    const problem = toProblem(Object.assign(new Error(message), { statusCode: status }), request);
+    return reply.code(status).type("application/problem+json").send(problem);
   });
 
-  const keys = new ApiKeyRepository(resources.db);
-  const auth = registerAuth(app, keys, options.auth);
   if (options.rateLimit !== false) {
-    const { max, windowMs } = options.rateLimit;
+    const { max, addressMax, windowMs } = options.rateLimit;
     await app.register(rateLimit, {
       global: true,
       max,
@@ -76,10 +77,27 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
       // After authentication, so a key's requests count against the key wherever they come from.
       hook: "preHandler",
       keyGenerator: (request) => (request.principal ? `key:${request.principal.id}` : `ip:${request.ip}`),
-      ...(resources.redis ? { redis: resources.redis, nameSpace: "mfnas-api-rate:" } : {}),
+      ...(resources.redis ? { redis: resources.redis, nameSpace: options.rateLimitNamespace } : {}),
       skipOnError: true,
     });
+    // Before authentication, every request also counts against its client address: requests with no key or a
+    // wrong key never reach the per-key limit, and guessing keys must not be free.
+    const perAddress = app.createRateLimit({
+      max: addressMax,
+      timeWindow: windowMs,
+      keyGenerator: (request) => `address:${request.ip}`,
+    });
+    app.addHook("onRequest", async (request, reply) => {
+      const limit = await perAddress(request);
+      if (limit.isAllowed || !limit.isExceeded) return;
+      void reply.header("retry-after", limit.ttlInSeconds);
+      throw Object.assign(new Error(`too many requests from this address; retry in ${limit.ttlInSeconds} s`), {
+        statusCode: 429,
+      });
+    });
   }
+  const keys = new ApiKeyRepository(resources.db);
+  const auth = registerAuth(app, keys, options.auth);
 
   await app.register(swagger, {
     openapi: {
@@ -151,6 +169,27 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
   await registerDashboard(app);
   await app.ready();
   return app;
+}
+
+/** The methods each registered path answers, so that a known path asked with another method is a 405. */
+function registeredRoutes(app: FastifyInstance): { methodsOf(path: string): string[] } {
+  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
+  app.addHook("onRoute", (route) => {
+    const source = route.url
+      .split("/")
+      .map((segment) =>
+        segment.startsWith(":") ? "[^/]+" : segment === "*" ? ".*" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+      )
+      .join("/");
+    routes.push({ pattern: new RegExp(`^${source}$`), methods: [route.method].flat() });
+  });
+  return {
+    methodsOf(path) {
+      const methods = new Set<string>();
+      for (const route of routes) if (route.pattern.test(path)) for (const m of route.methods) methods.add(m);
+      return [...methods].sort();
+    },
+  };
 }
 
 const statusSchema = { type: "object", properties: { status: { type: "string" } }, required: ["status"] } as const;

@@ -22,7 +22,12 @@ const app = await buildApi({
   options: {
     logger: { level: env.LOG_LEVEL, name: "api", serializers: { req: redactedRequest } },
     bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
-    rateLimit: { max: env.API_RATE_LIMIT_PER_MINUTE, submitMax: env.API_SUBMIT_LIMIT_PER_MINUTE, windowMs: 60_000 },
+    rateLimit: {
+      max: env.API_RATE_LIMIT_PER_MINUTE,
+      submitMax: env.API_SUBMIT_LIMIT_PER_MINUTE,
+      addressMax: env.API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+      windowMs: 60_000,
+    },
     sse: { pollMs: env.API_SSE_POLL_MS, heartbeatMs: 15_000 },
     trustProxy: env.API_TRUST_PROXY,
   },
