@@ -119,8 +119,8 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
-  registerMetrics(app);
   const hub = new SseHub();
+  registerMetrics(app, hub);
   app.addHook("preClose", (done) => {
     hub.closeAll();
     done();
