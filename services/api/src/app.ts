@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { checkDependencies, type Dependency } from "@mfnas/queue";
 import { ApiKeyRepository } from "@mfnas/store";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { registerAuth } from "./auth.ts";
@@ -129,17 +130,19 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
   app.get("/healthz", { config: { scope: "public" }, schema: { hide: true, response: { 200: statusSchema } } }, () => ({
     status: "ok",
   }));
+  const redis = resources.redis;
+  const dependencies: Dependency[] = [
+    { name: "postgres", at: "DATABASE_URL", check: () => resources.db.$queryRaw`SELECT 1` },
+    ...(redis ? [{ name: "redis", at: "REDIS_URL", check: () => redis.ping() }] : []),
+  ];
   app.get(
     "/readyz",
     { config: { scope: "public" }, schema: { hide: true, response: { 200: statusSchema, 503: statusSchema } } },
     async (_request, reply) => {
-      try {
-        await resources.db.$queryRaw`SELECT 1`;
-        await resources.redis?.ping();
-        return { status: "ready" };
-      } catch {
-        return reply.code(503).send({ status: "not ready" });
-      }
+      const report = await checkDependencies(dependencies);
+      return reply
+        .code(report.ready ? 200 : 503)
+        .send({ status: report.ready ? "ready" : "not ready", checks: report.checks });
     },
   );
   app.get(
@@ -192,7 +195,18 @@ function registeredRoutes(app: FastifyInstance): { methodsOf(path: string): stri
   };
 }
 
-const statusSchema = { type: "object", properties: { status: { type: "string" } }, required: ["status"] } as const;
+const statusSchema = {
+  type: "object",
+  properties: {
+    status: { type: "string" },
+    checks: {
+      type: "object",
+      additionalProperties: { type: "string" },
+      description: "each dependency: ok, or why not",
+    },
+  },
+  required: ["status"],
+} as const;
 
 function stripMarkers(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripMarkers);

@@ -42,6 +42,11 @@ const schema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true"),
+  /**
+   * How long to wait at start for PostgreSQL and Redis to answer before stopping with one line naming what is
+   * unreachable (exit 69). 30 s covers a database started beside the service.
+   */
+  STARTUP_WAIT_MS: envVar.positiveInt().default(30_000),
   LOG_LEVEL: envVar.logLevel().default("info"),
 });
 
