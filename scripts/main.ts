@@ -16,7 +16,7 @@ import { JobProducer, createRedis } from "@mfnas/queue";
 import { SearchRepository, applyMigrations, createDb } from "@mfnas/store";
 import { ProgressBar, formatSeconds } from "./main-job/progress.ts";
 import { printFront, type SearchReport } from "./main-job/report.ts";
-import { startService, type RunningService } from "./main-job/services.ts";
+import { startService, stopEverythingOnSignal, type RunningService } from "./main-job/services.ts";
 import { DEMO_SPACE, trainOrReuseSupernet } from "./main-job/supernet.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -60,6 +60,10 @@ async function main(): Promise<void> {
   const producer = new JobProducer({ connection: redis, prefix: env.QUEUE_PREFIX });
   const services: RunningService[] = [];
   let phones: RunningEmulatedPhone[] = [];
+  // SIGTERM or Ctrl-C stops the trainer, the device lab, the evaluator, the searcher and the emulated phone too.
+  stopEverythingOnSignal(async () => {
+    await Promise.all(phones.map((p) => p.stop()));
+  });
   try {
     const ctx = {
       root,

@@ -112,6 +112,10 @@ describe("mfnas CLI against a running API", () => {
     const human = await mfnas(["search", "submit", "spec.yaml"]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^search [0-9a-f-]{36} "cli-submitted" queued \[\.+\] 0\/3/);
+    // No phone of the class has registered in this database: accepted, with a warning.
+    expect(human.stdout).toContain(
+      "warning: targets: no phone of device class pixel-7 has registered yet; its measurements wait in measure.pixel-7",
+    );
   });
 
   it("refuses a bad spec with one line naming the field, and exit code 1", async () => {
@@ -261,6 +265,20 @@ describe("mfnas CLI against a running API", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("generation [########################] 2/2  hypervolume 0.35000  front 2");
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe(`search ${search.id} succeeded`);
+  });
+
+  it("stops watching a search that failed, saying why, with exit code 1", async () => {
+    const db = testbed().database.db;
+    const search = await db.search.create({
+      data: { name: "doomed", seed: 0, status: "running", spec: { budget: { generations: 2, population: 4 } } },
+    });
+    const watching = mfnas(["search", "watch", search.id]);
+    const error = "4 of 4 candidates of generation 0 failed for good: validation set Set14 is not known (x4)";
+    await db.search.update({ where: { id: search.id }, data: { status: "failed", error, finishedAt: new Date() } });
+    const run = await watching;
+    expect(run.code).toBe(1);
+    expect(run.stdout.trimEnd().split("\n").at(-1)).toBe(`search ${search.id} failed: ${error}`);
+    expect(run.stderr).toContain(error);
   });
 
   it("lists devices and refuses a bad training config naming the field", async () => {

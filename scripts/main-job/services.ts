@@ -12,6 +12,12 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Every service process started here and not yet exited, so that a signal can stop them all. */
+const running = new Set<RunningService>();
+
+/** How long a service may take to stop after SIGTERM before it is killed. */
+const STOP_GRACE_MS = 20_000;
+
 /**
  * Starts one mfnas service as its own process (exactly what a deployment runs), its output going to a log file
  * so the terminal shows progress only. A service that exits early fails `waitFor` with the end of its log.
@@ -43,7 +49,7 @@ export function startService(
     log.end();
     for (const listener of listeners) listener();
   });
-  return {
+  const service: RunningService = {
     name,
     child,
     exited,
@@ -69,8 +75,39 @@ export function startService(
       });
     },
     async stop() {
-      if (child.exitCode === null) child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const kill = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
       await exited;
+      clearTimeout(kill);
     },
   };
+  running.add(service);
+  void exited.then(() => running.delete(service));
+  return service;
+}
+
+/** Stops every service process still running. */
+export async function stopAllServices(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop()));
+}
+
+/**
+ * On SIGTERM or SIGINT: says so, stops every service process started here and whatever else `stopOthers`
+ * stops (emulated phones), then exits with 128 + the signal's number, as a process killed by it would.
+ */
+export function stopEverythingOnSignal(stopOthers: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const names = [...running].map((s) => s.name);
+    process.stderr.write(
+      `main job: ${signal}: stopping the processes it started (${names.join(", ") || "no services"}, emulated phones)\n`,
+    );
+    void Promise.allSettled([stopAllServices(), stopOthers()]).then(() => {
+      process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+    });
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
 }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { QueueEvents } from "bullmq";
-import { COST_MODEL_VERSION, JOBS, QUEUES, type TrainingConfigInput } from "@mfnas/core";
+import { COST_MODEL_VERSION, JOBS, QUEUES, errorMessage, type TrainingConfigInput } from "@mfnas/core";
 import type { JobProducer, createRedis } from "@mfnas/queue";
 import type { Prisma } from "@mfnas/store";
 import { LocalArtifactStore, SupernetRepository, type Db } from "@mfnas/store";
@@ -70,12 +70,26 @@ export async function trainOrReuseSupernet(
   // The architecture's version is in the name: a supernet trained before the generator changed is not reused.
   const name = `main-job supernet (${COST_MODEL_VERSION})`;
   const configJson = JSON.parse(JSON.stringify(config)) as Prisma.InputJsonValue;
-  const existing = await ctx.db.supernet.findFirst({
+  const candidates = await ctx.db.supernet.findMany({
     where: { name, status: "ready", trainingConfig: { equals: configJson }, checkpoints: { some: {} } },
     orderBy: { createdAt: "desc" },
-    select: { id: true },
+    select: { id: true, checkpoints: { orderBy: { step: "desc" }, take: 1, select: { artifactSha256: true } } },
   });
-  if (existing) return { id: existing.id, reused: true };
+  // A row is reused only if its checkpoint file is in this artifact store and intact: the database may be shared
+  // with another checkout whose ARTIFACT_DIR holds the file.
+  const artifacts = new LocalArtifactStore(ctx.artifactDir, ctx.db);
+  for (const candidate of candidates) {
+    const sha256 = candidate.checkpoints[0]?.artifactSha256;
+    if (sha256 === undefined) continue;
+    try {
+      await artifacts.get(sha256);
+      return { id: candidate.id, reused: true };
+    } catch (error) {
+      console.log(
+        `supernet ${candidate.id} not reused: its checkpoint ${errorMessage(error)} (ARTIFACT_DIR ${ctx.artifactDir})`,
+      );
+    }
+  }
   const unfinished = await ctx.db.supernet.findFirst({
     where: { name, status: { in: ["queued", "training"] }, trainingConfig: { equals: configJson } },
     orderBy: { createdAt: "desc" },

@@ -31,7 +31,13 @@ export async function startTestApi(options: Partial<ApiOptions> = {}): Promise<T
     jobs,
     redis,
     artifacts,
-    options: { sse: { pollMs: 50, heartbeatMs: 100 }, auth: { cacheMs: 0, touchEveryMs: 60_000 }, ...options },
+    options: {
+      sse: { pollMs: 50, heartbeatMs: 100 },
+      auth: { cacheMs: 0, touchEveryMs: 60_000 },
+      // Rate-limit counters of this API alone: test files run side by side from one client address.
+      rateLimitNamespace: `${uniqueName("api-rate")}:`,
+      ...options,
+    },
   });
   const keys = new ApiKeyRepository(database.db);
   const bearer = async (scopes: ("read" | "submit" | "admin" | "agent")[], deviceClass?: string) => {

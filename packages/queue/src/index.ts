@@ -5,3 +5,4 @@ export * from "./shutdown.ts";
 export * from "./metrics.ts";
 export * from "./metrics-server.ts";
 export * from "./requeue.ts";
+export * from "./dependencies.ts";

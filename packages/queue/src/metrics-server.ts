@@ -12,7 +12,8 @@ export interface MetricsServerOptions {
   /** Listen address. Default 0.0.0.0: Prometheus scrapes from another host or container. */
   readonly host?: string;
   /**
-   * Readiness: what /readyz runs (e.g. a Redis ping); it fails with 503 when this throws or returns false.
+   * Readiness: what /readyz runs (e.g. a Redis ping); it fails with 503 when this throws or returns false. A
+   * `DependencyReport` (checkDependencies) is served as it is: `{"status":"ready","checks":{"postgres":"ok",…}}`.
    * Default: always ready. /healthz only says the process answers (a liveness probe must not depend on Redis).
    */
   readonly ready?: () => Promise<unknown>;
@@ -48,10 +49,13 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       send(200, "application/json", '{"status":"ok"}');
     } else if (url === "/readyz") {
       (options.ready ? options.ready() : Promise.resolve(true)).then(
-        (ok) =>
-          ok === false
-            ? send(503, "application/json", '{"status":"not ready"}')
-            : send(200, "application/json", '{"status":"ready"}'),
+        (answer) => {
+          // A dependency report (checkDependencies) says what each dependency answered.
+          const report = typeof answer === "object" && answer !== null && "ready" in answer ? answer : undefined;
+          const ok = report ? report.ready === true : answer !== false;
+          const checks = report && "checks" in report ? { checks: (report as { checks: unknown }).checks } : {};
+          send(ok ? 200 : 503, "application/json", JSON.stringify({ status: ok ? "ready" : "not ready", ...checks }));
+        },
         () => send(503, "application/json", '{"status":"not ready"}'),
       );
     } else {

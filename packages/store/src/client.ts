@@ -25,3 +25,21 @@ export function createDb(databaseUrl: string, options: { poolSize?: number } = {
   SCHEMAS.set(db, target.schema);
   return db;
 }
+
+/**
+ * PostgreSQL as a service dependency (the queue package's `Dependency` shape): answers when `SELECT 1` does.
+ * `at` is host:port only, never the credentials in the URL.
+ */
+export function databaseDependency(
+  db: Db,
+  databaseUrl: string,
+): { name: string; at: string; check(): Promise<unknown> } {
+  let at = "(unparsable url)";
+  try {
+    const url = new URL(databaseUrl);
+    at = `${url.hostname}${url.port === "" ? "" : `:${url.port}`}${url.pathname}`;
+  } catch {
+    // The URL was validated by the service's env schema; keep the placeholder.
+  }
+  return { name: "postgres", at, check: () => db.$queryRaw`SELECT 1` };
+}

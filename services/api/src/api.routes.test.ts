@@ -131,7 +131,10 @@ describe("API routes on real Postgres and Redis", () => {
 
     it("serves health, readiness, metrics and the OpenAPI document without a key", async () => {
       expect((await call("GET", "/healthz", { as: null })).statusCode).toBe(200);
-      expect((await call("GET", "/readyz", { as: null })).json()).toEqual({ status: "ready" });
+      expect((await call("GET", "/readyz", { as: null })).json()).toEqual({
+        status: "ready",
+        checks: { postgres: "ok", redis: "ok" },
+      });
       await call("GET", "/v1/searches");
       const metrics = await call("GET", "/metrics", { as: null });
       expect(metrics.body).toMatch(

@@ -2,12 +2,14 @@ import { randomUUID } from "node:crypto";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { checkDependencies, type Dependency } from "@mfnas/queue";
 import { ApiKeyRepository } from "@mfnas/store";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { registerAuth } from "./auth.ts";
 import { registerDashboard } from "./dashboard.ts";
+import { registerInputGuard } from "./input-guard.ts";
 import { registerMetrics } from "./metrics.ts";
-import { toProblem } from "./problem.ts";
+import { clientErrorResponse, toProblem } from "./problem.ts";
 import { DEFAULT_API_OPTIONS, type ApiOptions, type ApiResources } from "./resources.ts";
 import { registerRoutes } from "./routes/index.ts";
 import { SseHub } from "./sse.ts";
@@ -31,6 +33,18 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // Errors found before routing (a path that is not UTF-8, a path parameter too long) are problems too.
+    frameworkErrors: (error, request, reply) => {
+      const problem = toProblem(error, request);
+      // Typed for the route it has not found; its reply is an ordinary one.
+      void (reply as FastifyReply).code(problem.status).type("application/problem+json").send(problem);
+    },
+    // Requests Node's HTTP parser refuses (431, 408, malformed) never reach fastify: answered on the socket.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === "ECONNRESET" || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorResponse(error, randomUUID()));
+      socket.destroy(error);
+    },
   });
   app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-request-id", request.id);
@@ -38,23 +52,25 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
   });
 
   registerValidation(app);
+  registerInputGuard(app);
   app.setErrorHandler(async (error, request, reply) => {
     const problem = toProblem(error, request);
     if (problem.status >= 500) request.log.error({ err: error, problem }, "request failed");
     return reply.code(problem.status).type("application/problem+json").send(problem);
   });
+  const routes = registeredRoutes(app);
   app.setNotFoundHandler(async (request, reply) => {
-    const problem = toProblem(
-      Object.assign(new Error(`no route ${request.method} ${request.url.split("?")[0] ?? ""}`), { statusCode: 404 }),
-      request,
-    );
-    return reply.code(404).type("application/problem+json").send(problem);
+    const path = request.url.split("?")[0] ?? "";
+    const allowed = routes.methodsOf(path);
+    const status = allowed.length > 0 ? 405 : 404;
+    if (status === 405) void reply.header("allow", allowed.join(", "));
+    const message = status === 405 ? `${path} does not answer ${request.method}` : `no route ${request.method} ${path}`;
+    const problem = toProblem(Object.assign(new Error(message), { statusCode: status }), request);
+    return reply.code(status).type("application/problem+json").send(problem);
   });
 
-  const keys = new ApiKeyRepository(resources.db);
-  const auth = registerAuth(app, keys, options.auth);
   if (options.rateLimit !== false) {
-    const { max, windowMs } = options.rateLimit;
+    const { max, addressMax, windowMs } = options.rateLimit;
     await app.register(rateLimit, {
       global: true,
       max,
@@ -62,10 +78,27 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
       // After authentication, so a key's requests count against the key wherever they come from.
       hook: "preHandler",
       keyGenerator: (request) => (request.principal ? `key:${request.principal.id}` : `ip:${request.ip}`),
-      ...(resources.redis ? { redis: resources.redis, nameSpace: "mfnas-api-rate:" } : {}),
+      ...(resources.redis ? { redis: resources.redis, nameSpace: options.rateLimitNamespace } : {}),
       skipOnError: true,
     });
+    // Before authentication, every request also counts against its client address: requests with no key or a
+    // wrong key never reach the per-key limit, and guessing keys must not be free.
+    const perAddress = app.createRateLimit({
+      max: addressMax,
+      timeWindow: windowMs,
+      keyGenerator: (request) => `address:${request.ip}`,
+    });
+    app.addHook("onRequest", async (request, reply) => {
+      const limit = await perAddress(request);
+      if (limit.isAllowed || !limit.isExceeded) return;
+      void reply.header("retry-after", limit.ttlInSeconds);
+      throw Object.assign(new Error(`too many requests from this address; retry in ${limit.ttlInSeconds} s`), {
+        statusCode: 429,
+      });
+    });
   }
+  const keys = new ApiKeyRepository(resources.db);
+  const auth = registerAuth(app, keys, options.auth);
 
   await app.register(swagger, {
     openapi: {
@@ -87,8 +120,8 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
-  registerMetrics(app);
   const hub = new SseHub();
+  registerMetrics(app, hub);
   app.addHook("preClose", (done) => {
     hub.closeAll();
     done();
@@ -97,17 +130,19 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
   app.get("/healthz", { config: { scope: "public" }, schema: { hide: true, response: { 200: statusSchema } } }, () => ({
     status: "ok",
   }));
+  const redis = resources.redis;
+  const dependencies: Dependency[] = [
+    { name: "postgres", at: "DATABASE_URL", check: () => resources.db.$queryRaw`SELECT 1` },
+    ...(redis ? [{ name: "redis", at: "REDIS_URL", check: () => redis.ping() }] : []),
+  ];
   app.get(
     "/readyz",
     { config: { scope: "public" }, schema: { hide: true, response: { 200: statusSchema, 503: statusSchema } } },
     async (_request, reply) => {
-      try {
-        await resources.db.$queryRaw`SELECT 1`;
-        await resources.redis?.ping();
-        return { status: "ready" };
-      } catch {
-        return reply.code(503).send({ status: "not ready" });
-      }
+      const report = await checkDependencies(dependencies);
+      return reply
+        .code(report.ready ? 200 : 503)
+        .send({ status: report.ready ? "ready" : "not ready", checks: report.checks });
     },
   );
   app.get(
@@ -139,7 +174,39 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
   return app;
 }
 
-const statusSchema = { type: "object", properties: { status: { type: "string" } }, required: ["status"] } as const;
+/** The methods each registered path answers, so that a known path asked with another method is a 405. */
+function registeredRoutes(app: FastifyInstance): { methodsOf(path: string): string[] } {
+  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
+  app.addHook("onRoute", (route) => {
+    const source = route.url
+      .split("/")
+      .map((segment) =>
+        segment.startsWith(":") ? "[^/]+" : segment === "*" ? ".*" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+      )
+      .join("/");
+    routes.push({ pattern: new RegExp(`^${source}$`), methods: [route.method].flat() });
+  });
+  return {
+    methodsOf(path) {
+      const methods = new Set<string>();
+      for (const route of routes) if (route.pattern.test(path)) for (const m of route.methods) methods.add(m);
+      return [...methods].sort();
+    },
+  };
+}
+
+const statusSchema = {
+  type: "object",
+  properties: {
+    status: { type: "string" },
+    checks: {
+      type: "object",
+      additionalProperties: { type: "string" },
+      description: "each dependency: ok, or why not",
+    },
+  },
+  required: ["status"],
+} as const;
 
 function stripMarkers(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripMarkers);

@@ -24,8 +24,13 @@ const schema = z.object({
     .string()
     .regex(/^mfnas_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/, "must look like mfnas_<12 hex>_<43 base64url>")
     .optional(),
-  /** Requests per key (or per client IP before authentication) per minute. */
+  /** Requests per key (per client address on public routes) per minute. */
   API_RATE_LIMIT_PER_MINUTE: envVar.positiveInt().default(600),
+  /**
+   * Requests per client address per minute, counted before authentication (so requests with no key or a wrong
+   * key are limited). Twice the per-key limit by default: one address may carry several keys (a NAT, a CI host).
+   */
+  API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: envVar.positiveInt().default(1_200),
   /** Submissions (searches, training, clones, resumes) per key per minute. */
   API_SUBMIT_LIMIT_PER_MINUTE: envVar.positiveInt().default(60),
   /** Largest request body in bytes; a search spec is a few KiB. */
@@ -37,6 +42,11 @@ const schema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true"),
+  /**
+   * How long to wait at start for PostgreSQL and Redis to answer before stopping with one line naming what is
+   * unreachable (exit 69). 30 s covers a database started beside the service.
+   */
+  STARTUP_WAIT_MS: envVar.positiveInt().default(30_000),
   LOG_LEVEL: envVar.logLevel().default("info"),
 });
 

@@ -1,5 +1,5 @@
-import { createRedis, JobProducer } from "@mfnas/queue";
-import { ApiKeyRepository, LocalArtifactStore, createDb } from "@mfnas/store";
+import { JobProducer, createRedis, exitCannotStart, redisDependency, waitForDependencies } from "@mfnas/queue";
+import { ApiKeyRepository, LocalArtifactStore, createDb, databaseDependency } from "@mfnas/store";
 import { errorMessage } from "@mfnas/core";
 import { buildApi } from "./app.ts";
 import { loadEnv } from "./env.ts";
@@ -9,6 +9,17 @@ const env = loadEnv();
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "api");
 const jobs = new JobProducer({ connection: redis, prefix: env.QUEUE_PREFIX });
+// Nothing is served before PostgreSQL and Redis answer; if they do not in time, one line says which and where.
+const startupLog = {
+  info: () => undefined,
+  warn: (message: string, fields?: Record<string, unknown>) =>
+    process.stderr.write(`api: ${message} ${JSON.stringify(fields ?? {})}\n`),
+  error: () => undefined,
+};
+const startup = await waitForDependencies(
+  [databaseDependency(db, env.DATABASE_URL), redisDependency(redis, env.REDIS_URL)],
+  { waitMs: env.STARTUP_WAIT_MS, log: startupLog },
+).catch((error: unknown) => exitCannotStart("api", error));
 
 if (env.API_BOOTSTRAP_ADMIN_KEY !== undefined) {
   await new ApiKeyRepository(db).ensure(env.API_BOOTSTRAP_ADMIN_KEY, { name: "bootstrap admin", scopes: ["admin"] });
@@ -22,7 +33,12 @@ const app = await buildApi({
   options: {
     logger: { level: env.LOG_LEVEL, name: "api", serializers: { req: redactedRequest } },
     bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
-    rateLimit: { max: env.API_RATE_LIMIT_PER_MINUTE, submitMax: env.API_SUBMIT_LIMIT_PER_MINUTE, windowMs: 60_000 },
+    rateLimit: {
+      max: env.API_RATE_LIMIT_PER_MINUTE,
+      submitMax: env.API_SUBMIT_LIMIT_PER_MINUTE,
+      addressMax: env.API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+      windowMs: 60_000,
+    },
     sse: { pollMs: env.API_SSE_POLL_MS, heartbeatMs: 15_000 },
     trustProxy: env.API_TRUST_PROXY,
   },
@@ -48,4 +64,4 @@ process.on("SIGTERM", (signal) => void stop(signal));
 process.on("SIGINT", (signal) => void stop(signal));
 
 await app.listen({ host: env.API_HOST, port: env.API_PORT });
-app.log.info({ host: env.API_HOST, port: env.API_PORT }, "api ready");
+app.log.info({ host: env.API_HOST, port: env.API_PORT, dependencies: startup.checks }, "api ready");

@@ -1,13 +1,31 @@
-import { Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { FastifyInstance } from "fastify";
+import type { SseHub, SseStats } from "./sse.ts";
 
 /**
  * Prometheus metrics of one API instance: request latency by route template (never the raw URL, so the label
- * set stays small), method and status, plus the process's default metrics. Served at /metrics.
+ * set stays small), method and status, what open event streams hold (streams, timers, polls), plus the process's
+ * default metrics. Served at /metrics.
  */
-export function registerMetrics(app: FastifyInstance): Registry {
+export function registerMetrics(app: FastifyInstance, hub: SseHub): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "mfnas_api_" });
+  const sse: Array<[keyof SseStats, string, string]> = [
+    ["streams", "mfnas_api_sse_streams", "Server-sent event streams open."],
+    ["timers", "mfnas_api_sse_timers", "Heartbeat and poll timers armed by open event streams."],
+    ["pollsInFlight", "mfnas_api_sse_polls_in_flight", "Event-stream polls of PostgreSQL running now."],
+    ["polls", "mfnas_api_sse_polls", "Event-stream polls of PostgreSQL started since the process started."],
+  ];
+  for (const [field, name, help] of sse) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(hub.stats()[field]);
+      },
+    });
+  }
   const latency = new Histogram({
     name: "mfnas_api_request_duration_seconds",
     help: "HTTP request latency by route template, method and status code.",

@@ -5,6 +5,9 @@ import type { FastifyError, FastifyRequest } from "fastify";
 /** Failures that only exist at the HTTP layer (framework and plugin errors), next to MfnasError's codes. */
 export type HttpProblemCode =
   | "payload_too_large"
+  | "uri_too_long"
+  | "headers_too_large"
+  | "request_timeout"
   | "unsupported_media_type"
   | "method_not_allowed"
   | "not_acceptable"
@@ -43,14 +46,20 @@ export function httpStatusOf(code: ProblemCode): { status: number; title: string
     case "conflict":
     case "cancelled":
       return { status: 409, title: "Conflict with the current state" };
+    case "request_timeout":
+      return { status: 408, title: "The request was not received in time" };
     case "payload_too_large":
       return { status: 413, title: "Request body too large" };
+    case "uri_too_long":
+      return { status: 414, title: "URI too long" };
     case "unsupported_media_type":
       return { status: 415, title: "Unsupported media type" };
     case "unsupported":
       return { status: 422, title: "Not supported by this build" };
     case "rate_limited":
       return { status: 429, title: "Too many requests" };
+    case "headers_too_large":
+      return { status: 431, title: "Request header fields too large" };
     case "transient":
       return { status: 503, title: "A dependency is unavailable; retry later" };
     case "timeout":
@@ -76,9 +85,12 @@ const HTTP_STATUS_CODES: Partial<Record<number, HttpProblemCode | ErrorCode>> = 
   404: "not_found",
   405: "method_not_allowed",
   406: "not_acceptable",
+  408: "request_timeout",
   413: "payload_too_large",
+  414: "uri_too_long",
   415: "unsupported_media_type",
   429: "rate_limited",
+  431: "headers_too_large",
 };
 
 function fieldsOf(details: Readonly<Record<string, unknown>> | undefined): string[] | undefined {
@@ -122,6 +134,10 @@ function normalize(error: unknown): Normalized {
     const fields = fastifyError.validation.map((issue) => ajvField(part, issue));
     return { code: "invalid_input", detail: `invalid request: ${fields.join("; ")}`, fields };
   }
+  if (fastifyError.code === "FST_ERR_BAD_URL") {
+    const fields = ["path: is not percent-encoded UTF-8"];
+    return { code: "invalid_input", detail: `invalid request: ${fields.join("; ")}`, fields };
+  }
   const status = fastifyError.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
     const code = HTTP_STATUS_CODES[status] ?? "invalid_input";
@@ -144,4 +160,38 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     requestId: request.id,
     ...(fields ? { fields } : {}),
   };
+}
+
+/**
+ * The raw HTTP response for a request Node's parser refused before fastify saw it (headers too large, a
+ * malformed request line, a client too slow to send its request): a problem document like every other error.
+ */
+export function clientErrorResponse(error: NodeJS.ErrnoException, requestId: string): string {
+  const code: ProblemCode =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? "headers_too_large"
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? "request_timeout"
+        : "invalid_input";
+  const { status, title } = httpStatusOf(code);
+  const detail =
+    code === "headers_too_large"
+      ? "the request line and headers exceed the server's limit"
+      : code === "request_timeout"
+        ? "the request was not received in time"
+        : "malformed HTTP request";
+  const problem: Problem = {
+    type: `urn:mfnas:problem:${code}`,
+    title,
+    status,
+    detail,
+    instance: "",
+    code,
+    requestId,
+  };
+  const body = JSON.stringify(problem);
+  return (
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`
+  );
 }

@@ -21,8 +21,16 @@ export interface RedisConnection {
 export interface ApiOptions {
   /** Largest request body in bytes. Default 256 KiB: a search spec is a few KiB. */
   readonly bodyLimitBytes: number;
-  /** Requests per key (or per IP before authentication) and minute; false turns limiting off. */
-  readonly rateLimit: { readonly max: number; readonly submitMax: number; readonly windowMs: number } | false;
+  /**
+   * Requests per window: `max` per key (per client address on public routes), `submitMax` per key on routes
+   * that create work, and `addressMax` per client address before authentication (every request, with or
+   * without a valid key). False turns limiting off.
+   */
+  readonly rateLimit:
+    | { readonly max: number; readonly submitMax: number; readonly addressMax: number; readonly windowMs: number }
+    | false;
+  /** Prefix of the rate-limit counters in Redis; replicas of one deployment share it. */
+  readonly rateLimitNamespace: string;
   /** Server-sent events: how often Postgres is polled and how often a heartbeat comment is sent. */
   readonly sse: { readonly pollMs: number; readonly heartbeatMs: number };
   /** How long a verified key is trusted before the store is asked again; how often lastUsedAt is written. */
@@ -34,7 +42,8 @@ export interface ApiOptions {
 
 export const DEFAULT_API_OPTIONS: ApiOptions = {
   bodyLimitBytes: 256 * 1024,
-  rateLimit: { max: 600, submitMax: 60, windowMs: 60_000 },
+  rateLimit: { max: 600, submitMax: 60, addressMax: 1_200, windowMs: 60_000 },
+  rateLimitNamespace: "mfnas-api-rate:",
   sse: { pollMs: 1_000, heartbeatMs: 15_000 },
   auth: { cacheMs: 5_000, touchEveryMs: 60_000 },
   logger: false,

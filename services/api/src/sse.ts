@@ -22,10 +22,28 @@ export interface SseSource {
   poll(): Promise<{ events: SseEvent[]; done: boolean }>;
 }
 
-/** Open streams, so that a shutting-down server can end them instead of waiting for clients to leave. */
+/** What the open streams hold at this moment: for /metrics, and for tests that check streams clean up. */
+export interface SseStats {
+  /** Streams open. */
+  readonly streams: number;
+  /** Heartbeat and poll timers armed. */
+  readonly timers: number;
+  /** Polls of the store running now. */
+  readonly pollsInFlight: number;
+  /** Polls started since the server started. */
+  readonly polls: number;
+}
+
+/**
+ * Open streams, so that a shutting-down server can end them instead of waiting for clients to leave, and the
+ * timers and polls they hold.
+ */
 export class SseHub {
   private readonly open = new Set<() => void>();
   private closing = false;
+  private armed = 0;
+  private polling = 0;
+  private started = 0;
 
   add(end: () => void): () => void {
     this.open.add(end);
@@ -38,6 +56,32 @@ export class SseHub {
 
   get isClosing(): boolean {
     return this.closing;
+  }
+
+  stats(): SseStats {
+    return { streams: this.open.size, timers: this.armed, pollsInFlight: this.polling, polls: this.started };
+  }
+
+  /** Counts a timer from when it is armed until `disarm` (idempotent per timer). */
+  arm(): () => void {
+    this.armed++;
+    let disarmed = false;
+    return () => {
+      if (disarmed) return;
+      disarmed = true;
+      this.armed--;
+    };
+  }
+
+  /** Counts a poll while it runs. */
+  async poll<T>(run: () => Promise<T>): Promise<T> {
+    this.polling++;
+    this.started++;
+    try {
+      return await run();
+    } finally {
+      this.polling--;
+    }
   }
 
   closeAll(): void {
@@ -68,6 +112,38 @@ export function streamEvents(
 ): void {
   void reply.hijack();
   const raw = reply.raw;
+  let ended = false;
+  // Armed timers, each counted by the hub until cleared.
+  const armed: {
+    heartbeat?: { timer: NodeJS.Timeout; disarm: () => void };
+    poll?: { timer: NodeJS.Timeout; disarm: () => void };
+  } = {};
+  const forget = hub.add(() => end());
+  function end(): void {
+    if (ended) return;
+    ended = true;
+    if (armed.heartbeat) {
+      clearInterval(armed.heartbeat.timer);
+      armed.heartbeat.disarm();
+    }
+    if (armed.poll) {
+      clearTimeout(armed.poll.timer);
+      armed.poll.disarm();
+    }
+    forget();
+    raw.end();
+  }
+  // Listeners first: a client that leaves from here on ends the stream.
+  request.raw.on("close", end);
+  raw.on("close", end);
+  raw.on("error", end);
+  // A client that left before this point (while the route looked the resource up) has already closed: no
+  // event will come for it, so look.
+  if (raw.destroyed || raw.writableEnded || request.raw.socket.destroyed || hub.isClosing) {
+    end();
+    return;
+  }
+
   raw.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache, no-transform",
@@ -76,26 +152,16 @@ export function streamEvents(
     "x-request-id": request.id,
   });
   raw.write(`retry: ${Math.max(1_000, options.pollMs * 2)}\n\n`);
-  let ended = false;
-  let pollTimer: NodeJS.Timeout | undefined;
-  const heartbeat = setInterval(() => raw.write(": ping\n\n"), options.heartbeatMs);
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    clearInterval(heartbeat);
-    if (pollTimer) clearTimeout(pollTimer);
-    forget();
-    raw.end();
-  };
-  const forget = hub.add(end);
-  request.raw.on("close", end);
-  raw.on("close", end);
-  raw.on("error", end);
+  armed.heartbeat = { timer: setInterval(() => raw.write(": ping\n\n"), options.heartbeatMs), disarm: hub.arm() };
 
   const tick = async (): Promise<void> => {
+    if (armed.poll) {
+      armed.poll.disarm();
+      delete armed.poll;
+    }
     if (ended) return;
     try {
-      const { events, done } = await source.poll();
+      const { events, done } = await hub.poll(() => source.poll());
       if (ended) return;
       for (const event of events) raw.write(frame(event));
       if (done) {
@@ -109,7 +175,8 @@ export function streamEvents(
       end();
       return;
     }
-    pollTimer = setTimeout(() => void tick(), options.pollMs);
+    if (ended) return;
+    armed.poll = { timer: setTimeout(() => void tick(), options.pollMs), disarm: hub.arm() };
   };
   void tick();
 }

@@ -1,5 +1,14 @@
-import { ServiceMetrics, createRedis, serveMetrics, stopOnSignals } from "@mfnas/queue";
-import { createDb } from "@mfnas/store";
+import {
+  ServiceMetrics,
+  createRedis,
+  serveMetrics,
+  stopOnSignals,
+  checkDependencies,
+  exitCannotStart,
+  redisDependency,
+  waitForDependencies,
+} from "@mfnas/queue";
+import { createDb, databaseDependency } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
 import { startEvaluator } from "./service.ts";
@@ -8,6 +17,11 @@ const env = loadEnv();
 const log = workerLog(createLogger(env.LOG_LEVEL));
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "evaluator");
+// Nothing starts before PostgreSQL and Redis answer; if they do not in time, one line says which and where.
+const dependencies = [databaseDependency(db, env.DATABASE_URL), redisDependency(redis, env.REDIS_URL)];
+const startup = await waitForDependencies(dependencies, { waitMs: env.STARTUP_WAIT_MS, log }).catch((error: unknown) =>
+  exitCannotStart("evaluator", error),
+);
 const metrics = new ServiceMetrics({ service: "evaluator", log });
 
 const evaluator = await startEvaluator({
@@ -25,11 +39,12 @@ const evaluator = await startEvaluator({
   stalledIntervalMs: env.EVALUATOR_STALLED_INTERVAL_MS,
   log,
   metrics,
+  readyFields: { dependencies: startup.checks },
 });
 const metricsServer = await serveMetrics(metrics, {
   port: env.METRICS_PORT,
   host: env.METRICS_HOST,
-  ready: () => redis.ping(),
+  ready: () => checkDependencies(dependencies),
   log,
 });
 

@@ -11,6 +11,8 @@ import { ValidationSets } from "./validation-sets.ts";
 
 /** What a running evaluator needs; `main.ts` builds it from the environment, tests build it themselves. */
 export interface EvaluatorResources {
+  /** Extra fields of the "evaluator ready" log line (main.ts adds what its dependencies answered). */
+  readonly readyFields?: Record<string, unknown>;
   readonly db: Db;
   readonly redis: ReturnType<typeof createRedis>;
   readonly queuePrefix: string;
@@ -81,6 +83,7 @@ export async function startEvaluator(resources: EvaluatorResources): Promise<Run
   }
   await worker.start();
   log.info("evaluator ready", {
+    ...resources.readyFields,
     queue: QUEUES.evaluate.name,
     prefix: resources.queuePrefix,
     backend: backend.name,

@@ -1,6 +1,15 @@
-import { ServiceMetrics, createRedis, serveMetrics, stopOnSignals } from "@mfnas/queue";
+import {
+  ServiceMetrics,
+  createRedis,
+  serveMetrics,
+  stopOnSignals,
+  checkDependencies,
+  exitCannotStart,
+  redisDependency,
+  waitForDependencies,
+} from "@mfnas/queue";
 import { QUEUES } from "@mfnas/core";
-import { createDb } from "@mfnas/store";
+import { createDb, databaseDependency } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
 import { registerScheduleMetrics, scheduleRunSummaries } from "./metrics.ts";
@@ -11,6 +20,11 @@ const logger = createLogger(env.LOG_LEVEL);
 const log = workerLog(logger);
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "scheduler");
+// Nothing starts before PostgreSQL and Redis answer; if they do not in time, one line says which and where.
+const dependencies = [databaseDependency(db, env.DATABASE_URL), redisDependency(redis, env.REDIS_URL)];
+const startup = await waitForDependencies(dependencies, { waitMs: env.STARTUP_WAIT_MS, log }).catch((error: unknown) =>
+  exitCannotStart("scheduler", error),
+);
 
 const scheduler = await startScheduler({
   db,
@@ -29,7 +43,7 @@ registerScheduleMetrics(metrics.registry, () => scheduleRunSummaries(db));
 const metricsServer = await serveMetrics(metrics, {
   port: env.METRICS_PORT,
   host: env.METRICS_HOST,
-  ready: () => redis.ping(),
+  ready: () => checkDependencies(dependencies),
   log,
 });
 
@@ -45,6 +59,11 @@ stopOnSignals(
 );
 
 logger.info(
-  { queue: QUEUES.schedule.name, prefix: env.QUEUE_PREFIX, syncMs: env.SCHEDULER_SYNC_MS },
+  {
+    queue: QUEUES.schedule.name,
+    prefix: env.QUEUE_PREFIX,
+    syncMs: env.SCHEDULER_SYNC_MS,
+    dependencies: startup.checks,
+  },
   "scheduler ready",
 );

@@ -9,8 +9,12 @@ import {
   requeueUnfinished,
   serveMetrics,
   stopOnSignals,
+  checkDependencies,
+  exitCannotStart,
+  redisDependency,
+  waitForDependencies,
 } from "@mfnas/queue";
-import { SearchRepository, createDb } from "@mfnas/store";
+import { SearchRepository, createDb, databaseDependency } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
 import { SearchMetrics } from "./metrics.ts";
@@ -22,6 +26,11 @@ const logger = createLogger(env.LOG_LEVEL);
 const log = workerLog(logger);
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "searcher");
+// Nothing starts before PostgreSQL and Redis answer; if they do not in time, one line says which and where.
+const dependencies = [databaseDependency(db, env.DATABASE_URL), redisDependency(redis, env.REDIS_URL)];
+const startup = await waitForDependencies(dependencies, { waitMs: env.STARTUP_WAIT_MS, log }).catch((error: unknown) =>
+  exitCannotStart("searcher", error),
+);
 // Only slicing inherited weights for the final exports runs here: the plain CPU backend is enough.
 const backend = await selectBackend(tfCore, { prefer: "cpu", log: (line) => logger.debug(line) });
 const resources = searcherResources({
@@ -53,7 +62,7 @@ metrics.instrumentWorker(worker);
 const metricsServer = await serveMetrics(metrics, {
   port: env.METRICS_PORT,
   host: env.METRICS_HOST,
-  ready: () => redis.ping(),
+  ready: () => checkDependencies(dependencies),
   log,
 });
 
@@ -83,4 +92,4 @@ stopOnSignals(
 );
 
 await worker.start();
-logger.info({ queue: QUEUES.search.name, prefix: env.QUEUE_PREFIX }, "searcher ready");
+logger.info({ queue: QUEUES.search.name, prefix: env.QUEUE_PREFIX, dependencies: startup.checks }, "searcher ready");

@@ -122,6 +122,8 @@ export interface SearchStore {
     id: string,
     outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string; result?: unknown },
   ): Promise<void>;
+  /** Why this search's candidates failed for good, one entry per failed candidate; absent = not kept. */
+  candidateErrors?(searchId: string): Promise<string[]>;
 }
 
 /** What the searcher stores with each generation next to the optimizer's own state. */

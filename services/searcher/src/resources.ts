@@ -1,3 +1,4 @@
+import { MfnasError } from "@mfnas/core";
 import { JobProducer, type createRedis, type WorkerLog } from "@mfnas/queue";
 import { EvaluationRepository, LocalArtifactStore, SearchRepository, type Db } from "@mfnas/store";
 import type { Tf } from "@mfnas/model";
@@ -71,6 +72,12 @@ export function searcherResources(wiring: SearcherWiring): SearchRunResources & 
       getArtifact: (sha) => artifacts.get(sha),
       putArtifact,
     }),
+    // A checkpoint reused from an earlier run (or another checkout's supernet row) must be here and intact.
+    verifyCheckpoint: async (supernetId, step) => {
+      const sha256 = (await evaluations.getCheckpoint(supernetId, step))?.artifactSha256;
+      if (!sha256) throw new MfnasError("not_found", `supernet ${supernetId} has no checkpoint at step ${step}`);
+      await artifacts.get(sha256);
+    },
     close: () => producer.close(),
   };
 }

@@ -78,9 +78,15 @@ class MemoryQuality implements QualitySource {
   readonly cache = new Map<string, Quality>();
   evaluated = 0;
   failing = new Set<string>();
+  /** Every evaluation fails for good with this message (a corrupt checkpoint, an unknown validation set). */
+  failAll: string | undefined;
   evaluate(request: QualityRequest): Promise<Map<string, Quality | Error>> {
     const out = new Map<string, Quality | Error>();
     for (const g of request.genomes) {
+      if (this.failAll !== undefined) {
+        out.set(g.hash, new Error(this.failAll.replace("<set>", request.validationSet)));
+        continue;
+      }
       if (this.failing.has(g.hash)) {
         out.set(g.hash, new Error("evaluation failed for good"));
         continue;
@@ -119,8 +125,8 @@ class MemoryLatency implements LatencySource {
   }
 }
 
-function context(signal = new AbortController().signal): JobContext<"search.run"> {
-  return { payload: { searchId: "s1" }, jobId: "j", attemptsMade: 0, signal, progress: () => Promise.resolve() };
+function context(signal = new AbortController().signal, attemptsMade = 0): JobContext<"search.run"> {
+  return { payload: { searchId: "s1" }, jobId: "j", attemptsMade, signal, progress: () => Promise.resolve() };
 }
 
 const costOnly = { name: "t", seed: 5, budget: { generations: 4, population: 6 } };
@@ -132,8 +138,8 @@ const hardware = {
   budget: { generations: 5, population: 8 },
 };
 
-function run(store: MemoryStore, extra: Partial<SearchRunResources> = {}, signal?: AbortSignal) {
-  return createSearchRunHandler({ store, log: quiet, cancelPollMs: 5, ...extra })(context(signal));
+function run(store: MemoryStore, extra: Partial<SearchRunResources> = {}, signal?: AbortSignal, attemptsMade = 0) {
+  return createSearchRunHandler({ store, log: quiet, cancelPollMs: 5, ...extra })(context(signal, attemptsMade));
 }
 
 describe("search.run handler", () => {
@@ -340,5 +346,73 @@ describe("search.run with active latency calibration", () => {
       expect(m.latencyMs).toBe(m.minMs);
       expect(m.latencyMs).toBeLessThan(m.medianMs);
     }
+  });
+
+  describe("ends failed, naming the failure, never succeeded with an empty front", () => {
+    it("when every evaluation fails for good (a checkpoint whose bytes were flipped)", async () => {
+      const store = new MemoryStore(hardware);
+      const quality = new MemoryQuality();
+      quality.failAll = "artifact 5e0c is corrupt on disk (its bytes hash to 9a1f)";
+      await run(store, { quality, latency: new MemoryLatency() });
+      expect(store.search.status).toBe("failed");
+      expect(store.finished?.error).toMatch(
+        /^8 of 8 candidates of generation 0 failed for good: artifact 5e0c is corrupt on disk .* \(x8\)$/,
+      );
+      // The generation is kept, each candidate with its reason.
+      expect(store.generations).toHaveLength(1);
+      expect(store.generations[0]?.candidates.every((c) => c.error?.includes("corrupt on disk"))).toBe(true);
+    });
+
+    it("when the validation set is one the evaluator does not have", async () => {
+      const store = new MemoryStore({ ...hardware, validationSet: "no-such-set" });
+      const quality = new MemoryQuality();
+      quality.failAll = "validation set <set> is not known to this evaluator";
+      await run(store, { quality, latency: new MemoryLatency() });
+      expect(store.search.status).toBe("failed");
+      expect(store.finished?.error).toContain("validation set no-such-set is not known to this evaluator (x8)");
+    });
+
+    it("when the checkpoint to reuse is missing from the artifact store, before anything is evaluated", async () => {
+      const store = new MemoryStore(hardware);
+      const quality = new MemoryQuality();
+      const verifyCheckpoint = () => Promise.reject(new Error("artifact 77aa is not in the store"));
+      await expect(run(store, { quality, latency: new MemoryLatency(), verifyCheckpoint })).rejects.toThrow(
+        /checkpoint at step 40 cannot be used: artifact 77aa is not in the store/,
+      );
+      expect(store.search.status).toBe("failed");
+      expect(store.finished?.error).toContain(`supernet ${SUPERNET} checkpoint at step 40 cannot be used`);
+      expect(quality.evaluated).toBe(0);
+    });
+
+    it("when no candidate meets the constraints", async () => {
+      const store = new MemoryStore({
+        ...hardware,
+        targets: [{ ...hardware.targets[0], maxLatencyMs: 0.000001 }],
+        budget: { generations: 2, population: 4 },
+      });
+      await run(store, { quality: new MemoryQuality(), latency: new MemoryLatency() });
+      expect(store.search.status).toBe("failed");
+      expect(store.finished?.error).toBe(
+        "no feasible candidate after 2 generation(s): the front is empty (every candidate exceeds a constraint of the spec)",
+      );
+    });
+
+    it("when its own job fails for good on its last attempt, but not on an earlier one", async () => {
+      const broken = (): LatencySource => ({
+        newMeasurements: 0,
+        measure: () => Promise.reject(new Error("redis connection lost")),
+      });
+      const early = new MemoryStore(hardware);
+      await expect(run(early, { quality: new MemoryQuality(), latency: broken() }, undefined, 0)).rejects.toThrow(
+        "redis connection lost",
+      );
+      expect(early.search.status).toBe("running");
+      const last = new MemoryStore(hardware);
+      await expect(run(last, { quality: new MemoryQuality(), latency: broken() }, undefined, 4)).rejects.toThrow(
+        "redis connection lost",
+      );
+      expect(last.search.status).toBe("failed");
+      expect(last.finished?.error).toBe("search.run failed for good after 5 attempt(s): redis connection lost");
+    });
   });
 });

@@ -6,6 +6,9 @@ import {
   createOptimizer,
   createRng,
   dominates,
+  errorMessage,
+  isPermanent,
+  JOBS,
   encodeGenome,
   genomeCost,
   genomeHash,
@@ -49,6 +52,11 @@ export interface SearchRunResources {
   readonly latency?: LatencySource;
   /** Exports the final Pareto set; absent = the final set is reported without exported files. */
   readonly exporter?: FinalExporter;
+  /**
+   * Checks that a supernet checkpoint's file is in the artifact store and intact before a search uses it
+   * (throws, naming the artifact, when it is missing or corrupt); absent = not checked.
+   */
+  readonly verifyCheckpoint?: (supernetId: string, step: number) => Promise<void>;
   readonly log: WorkerLog;
   /** How often a running search checks whether it was cancelled, in ms. Default 1000. */
   readonly cancelPollMs?: number;
@@ -136,8 +144,21 @@ export function createSearchRunHandler(resources: SearchRunResources) {
       spaces = await spacesOf(spec, store);
       checkSources(spec, resources);
       if (search.lastGeneration === null) checkpointStep = await resolveCheckpoint(store, spec);
+      const step = checkpointStep ?? (await storedCheckpointStep(store, searchId, search.lastGeneration));
+      if (spec.supernet && step !== null && resources.verifyCheckpoint) {
+        await resources.verifyCheckpoint(spec.supernet.id, step).catch((error: unknown) => {
+          throw new MfnasError(
+            "invalid_input",
+            `supernet ${spec.supernet?.id ?? ""} checkpoint at step ${step} cannot be used: ${errorMessage(error)}`,
+            { field: "supernet" },
+            { cause: error },
+          );
+        });
+      }
     } catch (error) {
-      await store.finish(searchId, { status: "failed", error: error instanceof Error ? error.message : String(error) });
+      if (isPermanent(error) || ctx.attemptsMade + 1 >= JOBS.searchRun.attempts) {
+        await store.finish(searchId, { status: "failed", error: errorMessage(error) });
+      }
       throw error;
     }
     await store.markRunning(searchId);
@@ -206,12 +227,25 @@ export function createSearchRunHandler(resources: SearchRunResources) {
           measurements: book.measurementsRequested,
         });
         log.info("generation written", { searchId, generation: index, front: front.length, hypervolume: hv });
+        const failed = records.filter((r) => r.error !== undefined);
+        if (failed.length > MAX_FAILED_SHARE * records.length) {
+          const error = failureSummary(`generation ${index}`, records.length, failed);
+          log.error("search failed: too many candidates failed for good", { searchId, generation: index, error });
+          await store.finish(searchId, { status: "failed", error });
+          return { generations: optimizer.generation };
+        }
       }
       if (cancel.cancelled) {
         log.info("search cancelled; stopping", { searchId, atGeneration: optimizer.generation });
         return { generations: optimizer.generation };
       }
       const last = summarize(optimizer, book);
+      if (last.front.length === 0) {
+        const error = emptyFrontReason(optimizer.generation, await store.candidateErrors?.(searchId));
+        log.error("search failed: no candidate reached the front", { searchId, error });
+        await store.finish(searchId, { status: "failed", error });
+        return { generations: optimizer.generation };
+      }
       const result = await finalizeSearch(
         {
           searchId,
@@ -233,11 +267,60 @@ export function createSearchRunHandler(resources: SearchRunResources) {
         log.info("search cancelled while waiting; stopping", { searchId });
         return { generations: optimizer.generation };
       }
+      // Its own job fails for good (a permanent error or the last attempt; not a shutdown, which hands the job
+      // back): the search says so instead of staying running.
+      const timedOut = ctx.signal.reason instanceof MfnasError && ctx.signal.reason.code === "timeout";
+      const lastAttempt = ctx.attemptsMade + 1 >= JOBS.searchRun.attempts;
+      const cancelled = error instanceof MfnasError && error.code === "cancelled";
+      if ((!ctx.signal.aborted || timedOut) && !cancelled && (isPermanent(error) || lastAttempt)) {
+        const reason = `search.run failed for good after ${ctx.attemptsMade + 1} attempt(s): ${errorMessage(error)}`;
+        log.error("search failed", { searchId, error: reason });
+        await store.finish(searchId, { status: "failed", error: reason });
+      }
       throw error;
     } finally {
       cancel.stop();
     }
   };
+}
+
+/**
+ * Share of a generation's candidates whose evaluation or measurement may fail for good before the search stops
+ * as failed: beyond it the failures are systematic (a corrupt checkpoint, a validation set the evaluator lacks,
+ * a phone that cannot run the models), and going on would only fill the front with penalty values.
+ */
+export const MAX_FAILED_SHARE = 0.5;
+
+/** `12 of 12 candidates of generation 0 failed for good: <reason> (x12); ...`, the most frequent reasons first. */
+export function failureSummary(where: string, total: number, failed: readonly { error?: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const f of failed) counts.set(f.error ?? "unknown", (counts.get(f.error ?? "unknown") ?? 0) + 1);
+  const reasons = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([reason, n]) => `${reason.length > 300 ? `${reason.slice(0, 300)}…` : reason} (x${n})`);
+  return `${failed.length} of ${total} candidates of ${where} failed for good: ${reasons.join("; ")}`;
+}
+
+function emptyFrontReason(generations: number, errors: readonly string[] | undefined): string {
+  const base = `no feasible candidate after ${generations} generation(s): the front is empty`;
+  if (!errors || errors.length === 0) return `${base} (every candidate exceeds a constraint of the spec)`;
+  return `${base}; ${failureSummary(
+    "the search",
+    errors.length,
+    errors.map((error) => ({ error })),
+  )}`;
+}
+
+/** The checkpoint step a resumed search was started with (stored in its last generation's book). */
+async function storedCheckpointStep(
+  store: SearchStore,
+  searchId: string,
+  lastGeneration: number | null,
+): Promise<number | null> {
+  if (lastGeneration === null) return null;
+  const state = (await store.generationState(searchId, lastGeneration)) as StoredState | null;
+  return state?.book.checkpointStep ?? null;
 }
 
 function withAdmissible(check: ((g: Genome) => boolean) | undefined): { admissible?: (g: Genome) => boolean } {

@@ -9,8 +9,12 @@ import {
   requeueUnfinished,
   serveMetrics,
   stopOnSignals,
+  checkDependencies,
+  exitCannotStart,
+  redisDependency,
+  waitForDependencies,
 } from "@mfnas/queue";
-import { LocalArtifactStore, SupernetRepository, createDb } from "@mfnas/store";
+import { LocalArtifactStore, SupernetRepository, createDb, databaseDependency } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
 import { TrainerMetrics } from "./metrics.ts";
@@ -26,6 +30,11 @@ const backend = await selectBackend(tfCore, {
 });
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "trainer");
+// Nothing starts before PostgreSQL and Redis answer; if they do not in time, one line says which and where.
+const dependencies = [databaseDependency(db, env.DATABASE_URL), redisDependency(redis, env.REDIS_URL)];
+const startup = await waitForDependencies(dependencies, { waitMs: env.STARTUP_WAIT_MS, log }).catch((error: unknown) =>
+  exitCannotStart("trainer", error),
+);
 const artifacts = new LocalArtifactStore(path.resolve(env.ARTIFACT_DIR), db);
 const metrics = new ServiceMetrics({ service: "trainer", log });
 const trainerMetrics = new TrainerMetrics(metrics.registry);
@@ -55,7 +64,7 @@ metrics.instrumentWorker(worker);
 const metricsServer = await serveMetrics(metrics, {
   port: env.METRICS_PORT,
   host: env.METRICS_HOST,
-  ready: () => redis.ping(),
+  ready: () => checkDependencies(dependencies),
   log,
 });
 
@@ -84,4 +93,7 @@ stopOnSignals(
 );
 
 await worker.start();
-logger.info({ queue: QUEUES.train.name, prefix: env.QUEUE_PREFIX, backend: backend.name }, "trainer ready");
+logger.info(
+  { queue: QUEUES.train.name, prefix: env.QUEUE_PREFIX, backend: backend.name, dependencies: startup.checks },
+  "trainer ready",
+);

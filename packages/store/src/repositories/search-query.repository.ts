@@ -79,6 +79,7 @@ const CANDIDATE = {
   ssim: true,
   rank: true,
   feasible: true,
+  error: true,
   createdAt: true,
   updatedAt: true,
   architecture: { select: ARCHITECTURE_COST },
@@ -92,23 +93,32 @@ const FINISHED_UNSUCCESSFULLY: SearchStatus[] = ["failed", "cancelled"];
 export class SearchQueryRepository {
   constructor(private readonly db: Db) {}
 
-  /** Creates a submitted search. A named supernet must exist; the error names the spec field. */
+  /**
+   * Creates a submitted search. A named supernet must exist and be usable (not failed or cancelled; the named
+   * checkpoint stored, or some checkpoint once it is ready): otherwise invalid_input names the spec field.
+   * What may still appear is a warning instead: a supernet still training, a device class no phone has
+   * registered for yet.
+   */
   async submit(input: {
     name: string;
     spec: Prisma.InputJsonObject;
     seed: number;
     supernetId?: string | null;
+    checkpointStep?: number | undefined;
+    deviceClasses?: readonly string[];
     scheduleId?: string | null;
-  }): Promise<{ id: string }> {
-    if (input.supernetId) {
-      const found = await this.db.supernet.count({ where: { id: input.supernetId } });
-      if (found === 0) {
-        throw new MfnasError("invalid_input", `supernet.id: no supernet ${input.supernetId}`, {
-          fields: [`supernet.id: no supernet ${input.supernetId}`],
-        });
+  }): Promise<{ id: string; warnings: string[] }> {
+    const warnings: string[] = [];
+    if (input.supernetId) warnings.push(...(await this.supernetUsable(input.supernetId, input.checkpointStep)));
+    for (const deviceClass of new Set(input.deviceClasses ?? [])) {
+      if ((await this.db.device.count({ where: { deviceClass } })) === 0) {
+        warnings.push(
+          `targets: no phone of device class ${deviceClass} has registered yet; its measurements wait in ` +
+            `measure.${deviceClass} until one does`,
+        );
       }
     }
-    return this.db.search.create({
+    const { id } = await this.db.search.create({
       data: {
         name: input.name,
         spec: input.spec,
@@ -118,6 +128,35 @@ export class SearchQueryRepository {
       },
       select: { id: true },
     });
+    return { id, warnings };
+  }
+
+  /** Throws invalid_input when a search cannot use the supernet; returns warnings when it may later. */
+  private async supernetUsable(supernetId: string, checkpointStep: number | undefined): Promise<string[]> {
+    const refuse = (why: string): never => {
+      throw new MfnasError("invalid_input", `supernet.id: ${why}`, { fields: [`supernet.id: ${why}`] });
+    };
+    const supernet = await this.db.supernet.findUnique({
+      where: { id: supernetId },
+      select: { status: true, _count: { select: { checkpoints: true } } },
+    });
+    if (!supernet) return refuse(`no supernet ${supernetId}`);
+    if (supernet.status === "failed" || supernet.status === "cancelled") {
+      return refuse(`supernet ${supernetId} is ${supernet.status}`);
+    }
+    if (checkpointStep !== undefined) {
+      const found = await this.db.supernetCheckpoint.count({ where: { supernetId, step: checkpointStep } });
+      if (found > 0) return [];
+      if (supernet.status === "ready")
+        return refuse(`supernet ${supernetId} has no checkpoint at step ${checkpointStep}`);
+      return [`supernet.checkpointStep: supernet ${supernetId} has no checkpoint at step ${checkpointStep} yet`];
+    }
+    if (supernet._count.checkpoints > 0) return [];
+    if (supernet.status === "ready") return refuse(`supernet ${supernetId} has no checkpoint`);
+    return [
+      `supernet.id: supernet ${supernetId} is ${supernet.status} with no checkpoint yet; the search fails if it ` +
+        "still has none when it starts",
+    ];
   }
 
   /** Undoes a submit whose job could not be queued, so no search is left that nothing will run. */

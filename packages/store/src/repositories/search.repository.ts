@@ -176,6 +176,7 @@ export class SearchRepository {
           ssim: m.quality?.ssim ?? null,
           rank: m.rank,
           feasible: m.violation === 0,
+          error: m.error ?? null,
         })),
         skipDuplicates: true,
       });
@@ -226,6 +227,15 @@ export class SearchRepository {
       });
       await tx.search.update({ where: { id: searchId }, data: { lastGeneration: index } });
     });
+  }
+
+  /** Why this search's candidates failed for good, one entry per failed candidate. */
+  async candidateErrors(searchId: string): Promise<string[]> {
+    const rows = await this.db.candidate.findMany({
+      where: { searchId, error: { not: null } },
+      select: { error: true },
+    });
+    return rows.flatMap((r) => (r.error === null ? [] : [r.error]));
   }
 
   async finish(

@@ -50,6 +50,10 @@ const candidateSchema = object({
   ssim: nullable({ type: "number" }),
   rank: nullable({ type: "integer" }),
   feasible: nullable({ type: "boolean" }),
+  error: {
+    ...nullable({ type: "string" }),
+    description: "why its evaluation or a measurement failed for good; null when every figure is there",
+  },
   cost: costSchema,
   latencies: { ...arrayOf(latencySchema), description: "per target; predicted and measured figures kept apart" },
   createdAt: dateTime,

@@ -11,7 +11,18 @@ import { SearchQueryRepository, type Prisma } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import { bodyObject, documented, requireName, searchStatusEnum, searchSummary } from "../dto.ts";
 import { enqueueAgain } from "../jobs.ts";
-import { anyJson, dateTime, idParams, nullable, object, pageOf, pageQuery, responses, uuid } from "../schemas.ts";
+import {
+  anyJson,
+  arrayOf,
+  dateTime,
+  idParams,
+  nullable,
+  object,
+  pageOf,
+  pageQuery,
+  responses,
+  uuid,
+} from "../schemas.ts";
 import { domainValidated, underField } from "../validation.ts";
 import { submitLimit, type RouteDeps } from "./deps.ts";
 
@@ -25,6 +36,12 @@ export const searchDetail = object({
     fraction: nullable({ type: "number" }),
   }),
   counts: object({ candidates: { type: "integer" }, generations: { type: "integer" } }),
+});
+
+/** A submitted search, with what may keep it from running as asked (resources that may still appear). */
+const submitted = object({
+  ...(searchDetail["properties"] as Record<string, object>),
+  warnings: arrayOf({ type: "string" }),
 });
 
 type Status = (typeof searchStatusEnum)[number];
@@ -58,12 +75,17 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
   }
 
   /** Creates the Search row and queues search.run; if queueing fails, the row is removed again. */
-  async function submit(spec: SearchSpec, scheduleId: string | null = null): Promise<string> {
-    const { id } = await searches.submit({
+  async function submit(
+    spec: SearchSpec,
+    scheduleId: string | null = null,
+  ): Promise<{ id: string; warnings: string[] }> {
+    const { id, warnings } = await searches.submit({
       name: spec.name,
       spec: spec as unknown as Prisma.InputJsonObject,
       seed: spec.seed,
       supernetId: spec.supernet?.id ?? null,
+      checkpointStep: spec.supernet?.checkpointStep,
+      deviceClasses: spec.targets.map((t) => t.deviceClass),
       scheduleId,
     });
     try {
@@ -72,7 +94,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
       await searches.discard(id);
       throw new MfnasError("transient", "could not queue the search; nothing was created", {}, { cause: error });
     }
-    return id;
+    return { id, warnings };
   }
 
   app.post(
@@ -86,16 +108,16 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
           "(errors name each field), stored with its defaults filled in, and search.run is queued.",
         tags: ["searches"],
         body: domainValidated(documented(searchSpecSchema), "parseSearchSpec"),
-        response: responses({ 201: searchDetail }),
+        response: responses({ 201: submitted }),
       },
     },
     async (request, reply) => {
       const spec = validateSpec(request.body);
-      const id = await submit(spec);
+      const { id, warnings } = await submit(spec);
       return reply
         .code(201)
         .header("location", `/v1/searches/${id}`)
-        .send(await detail(id));
+        .send({ ...(await detail(id)), warnings });
     },
   );
 
@@ -238,7 +260,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
             { type: "null" },
           ],
         },
-        response: responses({ 201: searchDetail }),
+        response: responses({ 201: submitted }),
       },
     },
     async (request, reply) => {
@@ -251,11 +273,11 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
         ...(change.name !== undefined ? { name: requireName(change.name) } : {}),
         ...(change.seed !== undefined ? { seed: change.seed } : {}),
       });
-      const newId = await submit(spec);
+      const { id: newId, warnings } = await submit(spec);
       return reply
         .code(201)
         .header("location", `/v1/searches/${newId}`)
-        .send(await detail(newId));
+        .send({ ...(await detail(newId)), warnings });
     },
   );
 }

@@ -20,6 +20,8 @@ interface SearchSummary {
 interface SearchDetail extends SearchSummary {
   progress: { generationsDone: number; generations: number | null; fraction: number | null };
   counts: { candidates: number; generations: number };
+  /** On submit: what may keep the search from running as asked (a supernet still training, no phone yet). */
+  warnings?: string[];
 }
 
 interface Page<T> {
@@ -61,7 +63,8 @@ const STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as co
 
 function searchLine(s: SearchDetail): string {
   const progress = bar(s.progress.generationsDone, s.progress.generations);
-  return `search ${s.id} "${s.name}" ${s.status} ${progress}${s.error ? ` error: ${s.error}` : ""}`;
+  const warnings = (s.warnings ?? []).map((w) => `\nwarning: ${w}`).join("");
+  return `search ${s.id} "${s.name}" ${s.status} ${progress}${s.error ? ` error: ${s.error}` : ""}${warnings}`;
 }
 
 async function submit(ctx: Context, file: string, options: { watch?: boolean }): Promise<void> {

@@ -111,6 +111,7 @@ export function candidatePage(root, params) {
         `generation ${c.generationIndex} · rank ${c.rank ?? "–"} · ${c.feasible === false ? "infeasible" : "feasible"} · ` +
           `PSNR ${fixed(c.psnr)} dB · SSIM ${fixed(c.ssim, 4)} · genome ${c.genomeHash.slice(0, 12)}`,
       ),
+      c.error ? h("p", { class: "error", role: "alert" }, `Failed for good: ${c.error}`) : null,
       h(
         "section",
         {},

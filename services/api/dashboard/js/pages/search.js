@@ -10,7 +10,7 @@ import { lineChart, scatterPlot } from "../plot.js";
  * @typedef {{ params: number; macs: number; peakActivationBytes: number; memoryTrafficBytes: number }} Cost
  * @typedef {{ id: string; generationIndex: number; genome: import("../dom.js").Genome; genomeHash: string;
  *   psnr: number | null; ssim: number | null; rank: number | null; feasible: boolean | null; cost: Cost;
- *   latencies: Latency[] }} Candidate
+ *   latencies: Latency[]; error?: string | null }} Candidate
  * @typedef {{ name?: string; deviceClass: string; maxLatencyMs?: number }} Target
  * @typedef {{ id: string; name: string; status: string; error: string | null; lastGeneration: number | null;
  *   spec: { targets?: Target[]; objectives?: string[]; budget?: { generations?: number } };
