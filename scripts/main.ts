@@ -1,7 +1,7 @@
 // The main job: one command runs a whole hardware-aware search on the embedded defaults, through the real pieces —
 // Postgres (migrated), BullMQ on Redis, the real adb server, and each mfnas service as its own process:
-// 1. trains a small MFA supernet on the bundled images, distilled from the bundled tiny ESRGAN teacher (reused when
-//    one trained with the same configuration is there);
+// 1. trains a small MFA supernet on the shipped real photographs, distilled from the pretrained esrgan-thick x4
+//    teacher (reused when one trained with the same configuration is there);
 // 2. attaches an emulated phone (the host CPU, speaking ADB) and starts the device-lab agent, the evaluator and
 //    the searcher;
 // 3. runs an NSGA-II search for quality (Y-PSNR with inherited weights) vs latency measured through the device lab;
@@ -95,6 +95,8 @@ async function main(): Promise<void> {
       name: "main job: x4 SubGenerators for the host CPU",
       seed: 2021,
       supernet: { id: supernet.id },
+      // Quality on the real photographs that ship with the project (chelsea, coffee, rocket), never trained on.
+      validationSet: "photos-val",
       space: DEMO_SPACE,
       referenceInput: { height: 64, width: 64 },
       targets: [
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
       db,
       artifactDir: env.ARTIFACT_DIR,
       outputDir: env.OUTPUT_DIR,
+      validationSet: spec.validationSet,
       write: writeFile,
     });
     console.log(`main job finished in ${formatSeconds((Date.now() - started) / 1000)}; service logs in ${logDir}`);

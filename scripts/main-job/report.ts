@@ -1,6 +1,7 @@
 import path from "node:path";
 import { esrganCost, renderFrontSvg, renderTable } from "@mfnas/core";
-import { imresize, openSampleDatasets, psnrY } from "@mfnas/model";
+import { ValidationSets } from "@mfnas/evaluator";
+import { imresize, srMetrics } from "@mfnas/model";
 import { LocalArtifactStore, type Db } from "@mfnas/store";
 
 /** The stored result of a search (the searcher's SearchResult, read back from Postgres). */
@@ -32,18 +33,24 @@ interface ReportDeps {
   readonly db: Db;
   readonly artifactDir: string;
   readonly outputDir: string;
+  /** The search's validation set: the bicubic line is computed on the same images. */
+  readonly validationSet: string;
   readonly write: (file: string, data: string | Uint8Array) => Promise<void>;
 }
 
-/** Bicubic x4 Y-PSNR on the bundled validation images (border of 4 cropped), the line a SubGenerator must beat. */
-async function bicubicPsnr(): Promise<number> {
-  const { val } = await openSampleDatasets({ scale: 4 });
+/**
+ * Bicubic x4 Y-PSNR on the search's validation set, read and cropped exactly as the evaluator does (clipped to
+ * [0, 1], border of 4 cropped): the line a SubGenerator must beat.
+ */
+async function bicubicPsnr(validationSet: string): Promise<number> {
+  const set = await new ValidationSets(undefined).get(validationSet, 4);
   let sum = 0;
-  for (let i = 0; i < val.entries.length; i++) {
-    const pair = await val.load(i);
-    sum += psnrY(imresize(pair.lr, { scale: 4 }), pair.hr, { cropBorder: 4 });
+  for (const image of set.images) {
+    const sr = imresize(image.lr, { scale: 4 });
+    for (let i = 0; i < sr.data.length; i++) sr.data[i] = Math.min(1, Math.max(0, sr.data[i] as number));
+    sum += srMetrics(sr, image.hr, { scale: 4 }).psnrY;
   }
-  return sum / val.entries.length;
+  return sum / set.images.length;
 }
 
 /** Prints the Pareto front as a table, writes it as SVG and JSON, and exports the best SubGenerator's files. */
@@ -58,9 +65,9 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
   const psnrOf = (m: (typeof result.front)[number]) => (psnrAxis >= 0 ? -(m.objectives[psnrAxis] ?? NaN) : NaN);
   const esrgan = esrganCost(64, 64, { scale: 4 });
   const front = [...result.front].sort((a, b) => psnrOf(b) - psnrOf(a));
-  const bicubic = await bicubicPsnr();
+  const bicubic = await bicubicPsnr(deps.validationSet);
   console.log(
-    `\nPareto front (${front.length} SubGenerators; Y-PSNR on the bundled validation images, latency on ${target}, ` +
+    `\nPareto front (${front.length} SubGenerators; Y-PSNR on ${deps.validationSet}, latency on ${target}, ` +
       `64x64 LR input, x4; bicubic ${bicubic.toFixed(2)} dB; ${result.measurementsRequested} device measurements)`,
   );
   console.log(

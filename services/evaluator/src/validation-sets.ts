@@ -1,16 +1,19 @@
 /**
- * Validation sets by name: `bundled:val` is the image set bundled with @mfnas/model; any other name is a folder
- * (one or more `/`-separated segments of letters, digits, '.', '_' and '-', none starting with '.') under the
+ * Validation sets by name: `bundled:val` is the procedural image set bundled with @mfnas/model, a built-in
+ * dataset name (`photos-val`: the real photographs shipped with @mfnas/model; see BUILTIN_DATASETS) is that set,
+ * and any other name is a folder (one or more `/`-separated segments of letters, digits, '.', '_' and '-', none starting with '.') under the
  * configured validation root, read in any layout the benchmark loader knows (HR only, Set5-style HR/LR, DIV2K).
  * Each set's images are decoded once per scale and kept, cropped so their LR sides divide by 4 (the down4
  * branch) and their HR sides match.
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { MfnasError, type Scale } from "@mfnas/core";
+import { MfnasError, isBuiltinDataset, type Scale } from "@mfnas/core";
 import {
+  builtinDatasetDir,
   cropImage,
   openBenchmarkDataset,
+  openDataset as openNamedDataset,
   openImageFolderDataset,
   sampleImageDirs,
   type RgbImage,
@@ -38,6 +41,7 @@ export interface ValidationSet {
 /** The folder a validation set name stands for; `invalid_input` for a name that could leave the root. */
 export function validationSetDir(name: string, root: string | undefined): string {
   if (name === BUNDLED_VALIDATION_SET) return sampleImageDirs().val;
+  if (isBuiltinDataset(name)) return builtinDatasetDir(name);
   const invalid = (why: string) =>
     new MfnasError("invalid_input", `validationSet ${JSON.stringify(name)}: ${why}`, { path: "validationSet" });
   if (name.startsWith("bundled:")) throw invalid(`the bundled set is called ${BUNDLED_VALIDATION_SET}`);
@@ -53,6 +57,7 @@ export function validationSetDir(name: string, root: string | undefined): string
 
 async function openDataset(name: string, dir: string, scale: Scale): Promise<SrDataset> {
   if (name === BUNDLED_VALIDATION_SET) return openImageFolderDataset(dir, { scale });
+  if (isBuiltinDataset(name)) return openNamedDataset(name, { scale });
   const isDir = await stat(dir).then(
     (s) => s.isDirectory(),
     () => false,

@@ -81,7 +81,10 @@ export const searchSpecSchema = z
         checkpointStep: z.int().min(0).optional(),
       })
       .optional(),
-    /** Images quality is measured on: "bundled:val" or a folder name under the evaluators' validation root. */
+    /**
+     * Images quality is measured on: "bundled:val" (procedural patterns), a built-in dataset such as "photos-val"
+     * (real photographs shipped with the evaluator), or a folder name under the evaluators' validation root.
+     */
     validationSet: z
       .string()
       .regex(/^(bundled:val|[A-Za-z0-9][A-Za-z0-9._-]{0,127})$/, 'must be "bundled:val" or a plain folder name')
