@@ -154,6 +154,11 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     const supernet = await t.database.db.supernet.create({
       data: { name: "dashboard-supernet", searchSpace: {}, trainingConfig: {}, status: "ready" },
     });
+    // Submit refuses a supernet without a checkpoint; the search's progress below is written by the test itself.
+    const checkpoint = await t.artifacts.put({ bytes: new TextEncoder().encode("checkpoint"), kind: "checkpoint" });
+    await t.database.db.supernetCheckpoint.create({
+      data: { supernetId: supernet.id, step: 10, artifactSha256: checkpoint.sha256 },
+    });
     const submitted = await json<{ id: string }>("POST", "/v1/searches", t.auth.submit, {
       name: "live front",
       seed: 7,

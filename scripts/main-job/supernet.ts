@@ -99,12 +99,29 @@ export async function trainOrReuseSupernet(
   const connection = ctx.redis.duplicate();
   const events = new QueueEvents(QUEUES.train.name, { connection, prefix: ctx.prefix });
   const bar = new ProgressBar("training supernet", steps);
+  let teacherBar: ProgressBar | undefined;
   try {
     await events.waitUntilReady();
     const { jobId } = await ctx.producer.enqueue(JOBS.trainSupernet.name, { supernetId: id });
     events.on("progress", ({ jobId: progressed, data }) => {
       if (progressed !== jobId) return;
-      const p = data as { step?: number; losses?: Record<string, number>; imagesPerSecond?: number };
+      const p = data as {
+        phase?: string;
+        step?: number;
+        losses?: Record<string, number>;
+        imagesPerSecond?: number;
+        tiles?: number;
+        tilesTotal?: number;
+        reused?: number;
+      };
+      if (p.phase === "teacher-targets") {
+        // Before the first step: the teacher's outputs on the training photographs, computed once and cached.
+        teacherBar ??= new ProgressBar("teacher targets", p.tilesTotal ?? 0);
+        teacherBar.update(p.tiles ?? 0, `${p.reused ?? 0} image(s) from the cache`, p.tilesTotal);
+        return;
+      }
+      teacherBar?.done();
+      teacherBar = undefined;
       const pixel = p.losses?.["pixel"];
       bar.update(p.step ?? 0, `L1 ${pixel?.toFixed(4) ?? "-"} ${p.imagesPerSecond?.toFixed(1) ?? "-"} img/s`);
     });

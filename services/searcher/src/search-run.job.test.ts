@@ -213,7 +213,13 @@ describe("search.run handler", () => {
   });
 
   it("stops when the device-measurement budget is spent, and reports what it used", async () => {
-    const store = new MemoryStore({ ...hardware, budget: { generations: 20, population: 8, maxMeasurements: 12 } });
+    // A looser latency limit than `hardware`'s: two generations must hold a feasible candidate, or the search would
+    // rightly end failed with an empty front.
+    const store = new MemoryStore({
+      ...hardware,
+      targets: [{ ...hardware.targets[0], maxLatencyMs: 80 }],
+      budget: { generations: 20, population: 8, maxMeasurements: 12 },
+    });
     await run(store, { quality: new MemoryQuality(), latency: new MemoryLatency() });
     expect(store.search.status).toBe("succeeded");
     expect(store.generations.length).toBe(2);
