@@ -9,7 +9,7 @@ import { metricsPort, startService, type ServiceProcess } from "./support/proces
 
 // Readiness means ready: every service waits for PostgreSQL and Redis before it says "ready" (and says what they
 // answered), /readyz reports each, and a service whose store is unreachable stops with one line naming it.
-const SERVICES = ["api", "searcher", "scheduler", "trainer", "evaluator"] as const;
+const SERVICES = ["api", "searcher", "scheduler", "trainer", "evaluator", "device-lab"] as const;
 
 function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {

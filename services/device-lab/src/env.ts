@@ -115,6 +115,11 @@ const schema = z.object({
   METRICS_PORT: envVar.port().default(9464),
   /** Listen address of that server. Default all interfaces: the scraper runs in another container or host. */
   METRICS_HOST: z.string().min(1).default("0.0.0.0"),
+  /**
+   * How long to wait at start for PostgreSQL and Redis to answer before stopping with one line naming what is
+   * unreachable (exit 69). 30 s covers a database started beside the service.
+   */
+  STARTUP_WAIT_MS: envVar.positiveInt().default(30_000),
   LOG_LEVEL: envVar.logLevel().default("info"),
 });
 

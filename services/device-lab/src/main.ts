@@ -1,8 +1,17 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { AdbDriver } from "@mfnas/devices";
-import { ServiceMetrics, createRedis, serveMetrics, stopOnSignals } from "@mfnas/queue";
-import { DeviceLabRepository, LocalArtifactStore, createDb } from "@mfnas/store";
+import {
+  ServiceMetrics,
+  checkDependencies,
+  createRedis,
+  exitCannotStart,
+  redisDependency,
+  serveMetrics,
+  stopOnSignals,
+  waitForDependencies,
+} from "@mfnas/queue";
+import { DeviceLabRepository, LocalArtifactStore, createDb, databaseDependency } from "@mfnas/store";
 import { DeviceLabAgent } from "./agent.ts";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
@@ -13,8 +22,22 @@ const logger = createLogger(env.LOG_LEVEL);
 const log = workerLog(logger);
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "device-lab");
+// Nothing starts before PostgreSQL, Redis and the adb server answer; otherwise one line says which and where.
+const dependencies = [databaseDependency(db, env.DATABASE_URL), redisDependency(redis, env.REDIS_URL)];
+const startup = await waitForDependencies(dependencies, { waitMs: env.STARTUP_WAIT_MS, log }).catch((error: unknown) =>
+  exitCannotStart("device-lab", error),
+);
 const driver = new AdbDriver({ host: env.ADB_HOST, port: env.ADB_PORT });
-const adbVersion = await driver.ensureServer();
+const adbVersion = await driver
+  .ensureServer()
+  .catch((error: unknown) =>
+    exitCannotStart(
+      "device-lab",
+      new Error(
+        `adb server unreachable at ${env.ADB_HOST}:${env.ADB_PORT}: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    ),
+  );
 const metrics = new ServiceMetrics({ service: "device-lab", log });
 const deviceLabMetrics = new DeviceLabMetrics(
   metrics,
@@ -83,7 +106,7 @@ const agent = new DeviceLabAgent({
 const metricsServer = await serveMetrics(metrics, {
   port: env.METRICS_PORT,
   host: env.METRICS_HOST,
-  ready: () => redis.ping(),
+  ready: () => checkDependencies(dependencies),
   log,
 });
 
@@ -100,4 +123,7 @@ stopOnSignals(
 
 await agent.start();
 await agent.settled();
-logger.info({ adbVersion, devices: agent.attached(), prefix: env.QUEUE_PREFIX }, "device-lab ready");
+logger.info(
+  { adbVersion, devices: agent.attached(), prefix: env.QUEUE_PREFIX, dependencies: startup.checks },
+  "device-lab ready",
+);
