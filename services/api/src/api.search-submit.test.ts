@@ -69,6 +69,14 @@ describe("submitting a search checks what it names", () => {
     const clean = await submit({ ...SPEC, supernet: { id: ready, checkpointStep: 10 } });
     expect(clean.statusCode, clean.body).toBe(201);
     expect(clean.json<{ warnings: string[] }>().warnings).toEqual([]);
+    const photos = await submit({ ...SPEC, supernet: { id: ready }, validationSet: "photos-val" });
+    expect(photos.json<{ warnings: string[] }>().warnings).toEqual([]);
+
+    const folder = await submit({ ...SPEC, supernet: { id: ready }, validationSet: "Set14" });
+    expect(folder.statusCode, folder.body).toBe(201);
+    expect(folder.json<{ warnings: string[] }>().warnings).toEqual([
+      expect.stringMatching(/^validationSet: Set14 is not a built-in set .*EVALUATOR_VALIDATION_ROOT/) as unknown,
+    ]);
   });
 
   it("serves why a candidate failed, and the search's error", async () => {

@@ -1,4 +1,4 @@
-import { MfnasError } from "@mfnas/core";
+import { BUILTIN_DATASETS, MfnasError, isBuiltinDataset } from "@mfnas/core";
 import type { Db } from "../client.ts";
 import { Prisma, type SearchStatus } from "../generated/prisma/client.ts";
 import { schemaOf } from "../client.ts";
@@ -97,7 +97,7 @@ export class SearchQueryRepository {
    * Creates a submitted search. A named supernet must exist and be usable (not failed or cancelled; the named
    * checkpoint stored, or some checkpoint once it is ready): otherwise invalid_input names the spec field.
    * What may still appear is a warning instead: a supernet still training, a device class no phone has
-   * registered for yet.
+   * registered for yet, a validation set that only the evaluators' hosts can hold.
    */
   async submit(input: {
     name: string;
@@ -106,10 +106,20 @@ export class SearchQueryRepository {
     supernetId?: string | null;
     checkpointStep?: number | undefined;
     deviceClasses?: readonly string[];
+    /** The spec's validation set, when quality is measured (a supernet is named). */
+    validationSet?: string | undefined;
     scheduleId?: string | null;
   }): Promise<{ id: string; warnings: string[] }> {
     const warnings: string[] = [];
     if (input.supernetId) warnings.push(...(await this.supernetUsable(input.supernetId, input.checkpointStep)));
+    const set = input.validationSet;
+    if (input.supernetId && set !== undefined && set !== "bundled:val" && !isBuiltinDataset(set)) {
+      // A folder on the evaluators' hosts, which this process cannot see: it may be there, or may appear.
+      warnings.push(
+        `validationSet: ${set} is not a built-in set (bundled:val, ${BUILTIN_DATASETS.join(", ")}); it is read from ` +
+          `the evaluators' EVALUATOR_VALIDATION_ROOT, and the search fails at its first generation if they lack it`,
+      );
+    }
     for (const deviceClass of new Set(input.deviceClasses ?? [])) {
       if ((await this.db.device.count({ where: { deviceClass } })) === 0) {
         warnings.push(

@@ -86,6 +86,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
       supernetId: spec.supernet?.id ?? null,
       checkpointStep: spec.supernet?.checkpointStep,
       deviceClasses: spec.targets.map((t) => t.deviceClass),
+      validationSet: spec.validationSet,
       scheduleId,
     });
     try {
