@@ -133,7 +133,10 @@ async function main(): Promise<void> {
       artifactDir: env.ARTIFACT_DIR,
       outputDir: env.OUTPUT_DIR,
       validationSet: spec.validationSet,
-      write: writeFile,
+      write: async (file, data) => {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, data);
+      },
     });
     console.log(`main job finished in ${formatSeconds((Date.now() - started) / 1000)}; service logs in ${logDir}`);
     if (report.status !== "succeeded") process.exitCode = 1;

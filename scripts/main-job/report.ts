@@ -1,8 +1,8 @@
 import path from "node:path";
 import { esrganCost, renderFrontSvg, renderTable } from "@mfnas/core";
 import { ValidationSets } from "@mfnas/evaluator";
-import { imresize, srMetrics } from "@mfnas/model";
-import { LocalArtifactStore, type Db } from "@mfnas/store";
+import { clipImage01, imresize, srMetrics } from "@mfnas/model";
+import { LocalArtifactStore, SearchQueryRepository, type Db } from "@mfnas/store";
 
 /** The stored result of a search (the searcher's SearchResult, read back from Postgres). */
 export interface SearchReport {
@@ -46,9 +46,7 @@ async function bicubicPsnr(validationSet: string): Promise<number> {
   const set = await new ValidationSets(undefined).get(validationSet, 4);
   let sum = 0;
   for (const image of set.images) {
-    const sr = imresize(image.lr, { scale: 4 });
-    for (let i = 0; i < sr.data.length; i++) sr.data[i] = Math.min(1, Math.max(0, sr.data[i] as number));
-    sum += srMetrics(sr, image.hr, { scale: 4 }).psnrY;
+    sum += srMetrics(clipImage01(imresize(image.lr, { scale: 4 })), image.hr, { scale: 4 }).psnrY;
   }
   return sum / set.images.length;
 }
@@ -109,6 +107,26 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
     await deps.write(file, await artifacts.get(sha));
     written.push(file);
   }
+  // Each front member's sample crops (bicubic | SubGenerator | teacher | HR), as its evaluation stored them.
+  const queries = new SearchQueryRepository(deps.db);
+  const sheets: string[] = [];
+  for (const [i, m] of front.entries()) {
+    const found = await queries.samplesOf(report.searchId, m.hash);
+    const samples = found?.samples as { sha256: string; panels: { name: string; psnrY: number | null }[] } | undefined;
+    if (!samples) continue;
+    const file = path.join(deps.outputDir, "samples", `${String(i + 1).padStart(2, "0")}-${m.hash.slice(0, 12)}.png`);
+    await deps.write(file, await artifacts.get(samples.sha256));
+    sheets.push(file);
+    const figures = samples.panels.map((p) => `${p.name} ${p.psnrY === null ? "" : p.psnrY.toFixed(2)}`.trim());
+    if (i === 0) console.log(`sample crops of the best (Y-PSNR on the window): ${figures.join(" | ")}`);
+  }
+  if (sheets.length < front.length) {
+    console.log(`sample crops: ${front.length - sheets.length} of ${front.length} front members have none stored`);
+  }
+  written.push(...sheets);
   if (best) console.log(`best SubGenerator: ${best.genome} (${psnrOf(best).toFixed(2)} dB Y-PSNR)`);
   console.log(`wrote ${written.map((f) => path.relative(process.cwd(), f)).join(", ")}`);
+  if (sheets.length > 0) {
+    console.log(`sample crops (bicubic | SubGenerator | teacher | HR) of ${sheets.length} front members in samples/`);
+  }
 }
