@@ -68,9 +68,24 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
     `\nPareto front (${front.length} SubGenerators; Y-PSNR on ${deps.validationSet}, latency on ${target}, ` +
       `64x64 LR input, x4; bicubic ${bicubic.toFixed(2)} dB; ${result.measurementsRequested} device measurements)`,
   );
+  // The teacher's size, as the trainer recorded it with the supernet's latest checkpoint.
+  const checkpoint = await deps.db.supernetCheckpoint.findFirst({
+    where: { supernet: { searches: { some: { id: report.searchId } } } },
+    orderBy: { step: "desc" },
+    select: { metrics: true },
+  });
+  const teacherMetrics = (checkpoint?.metrics ?? {}) as { teacherParams?: number; teacherMacsPerLrPixel?: number };
+  const teacherMacs = (teacherMetrics.teacherMacsPerLrPixel ?? NaN) * 64 * 64;
+  if (Number.isFinite(teacherMacs)) {
+    console.log(
+      `teacher: ${((teacherMetrics.teacherParams ?? NaN) / 1e6).toFixed(2)} M params, ` +
+        `${(teacherMacs / 1e9).toFixed(1)} GMACs at 64x64 (ESRGAN: ${(esrgan.params / 1e6).toFixed(2)} M, ` +
+        `${(esrgan.macs / 1e9).toFixed(1)} GMACs)`,
+    );
+  }
   console.log(
     renderTable(
-      ["#", "genome", "Y-PSNR dB", "ms (search)", "ms (final)", "params K", "GMACs", "MACs vs ESRGAN"],
+      ["#", "genome", "Y-PSNR dB", "ms (search)", "ms (final)", "params K", "GMACs", "MACs vs ESRGAN", "vs teacher"],
       front.map((m, i) => [
         i + 1,
         m.genome,
@@ -80,6 +95,7 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
         m.params / 1e3,
         m.macs / 1e9,
         `${(esrgan.macs / m.macs).toFixed(0)}x less`,
+        Number.isFinite(teacherMacs) ? `${(teacherMacs / m.macs).toFixed(0)}x less` : "–",
       ]),
     ),
   );
