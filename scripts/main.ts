@@ -177,7 +177,13 @@ async function loadReport(db: ReturnType<typeof createDb>, searchId: string): Pr
   const search = await db.search.findUniqueOrThrow({ where: { id: searchId }, select: { status: true, result: true } });
   const candidates = await db.candidate.findMany({
     where: { searchId },
-    select: { genomeHash: true, psnr: true, feasible: true, latencies: { select: { target: true, measuredMs: true } } },
+    select: {
+      genomeHash: true,
+      psnr: true,
+      ssim: true,
+      feasible: true,
+      latencies: { select: { target: true, measuredMs: true } },
+    },
   });
   return { searchId, status: search.status, result: search.result as SearchReport["result"], candidates };
 }

@@ -24,6 +24,7 @@ export interface SearchReport {
   readonly candidates: readonly {
     genomeHash: string;
     psnr: number | null;
+    ssim: number | null;
     feasible: boolean | null;
     latencies: readonly { target: string; measuredMs: number | null }[];
   }[];
@@ -113,7 +114,10 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
   });
   const plot = path.join(deps.outputDir, "front.svg");
   await deps.write(plot, svg);
-  await deps.write(path.join(deps.outputDir, "front.json"), JSON.stringify(result, null, 2));
+  // The stored result, each front member with its Y-SSIM beside the objectives (what the quality table reads).
+  const ssimOf = new Map(report.candidates.map((c) => [c.genomeHash, c.ssim]));
+  const withSsim = { ...result, front: result.front.map((m) => ({ ...m, ssim: ssimOf.get(m.hash) ?? null })) };
+  await deps.write(path.join(deps.outputDir, "front.json"), JSON.stringify(withSsim, null, 2));
   const best = front[0];
   const artifacts = new LocalArtifactStore(deps.artifactDir, deps.db);
   const written = [plot, path.join(deps.outputDir, "front.json")];
