@@ -145,10 +145,10 @@ describe("device lab with two emulated phones on a real adb server", () => {
     expect(perRepetition).toHaveLength(m.samples);
     for (const r of perRepetition) {
       expect(r.frequencies.before.length).toBeGreaterThan(0);
-      expect(r.frequencies.before[0]).toMatchObject({ governor: "host" });
-      // The host's clock as os.cpus() reports it; some virtual machines report 0 (unknown), read as null.
-      const khz = r.frequencies.before[0]!.curKhz;
-      expect(khz === null || khz > 0).toBe(true);
+      // The host's clock: its cpufreq files, or in a virtual machine without them /proc/cpuinfo's "cpu MHz".
+      expect(r.frequencies.before[0]?.governor).toBeTruthy();
+      expect(r.frequencies.before[0]?.curKhz).toBeGreaterThan(0);
+      expect((r.frequencies.after[0] as { curKhz: number }).curKhz).toBeGreaterThan(0);
       expect(r.frequencies.throttling).toEqual([]);
     }
     expect(conditions["throttledRepetitions"]).toBe(0);

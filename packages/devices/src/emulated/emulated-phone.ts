@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { AdbDeviceServer, type DeviceStream } from "../adb/device-transport.ts";
 import { MiniShell, type Command, type CommandContext, type ShellHost, type Sink } from "./mini-shell.ts";
 import { PhoneFs } from "./phone-fs.ts";
-import { phoneProfile, writeProfileFiles, type EmulatedProfileName } from "./profiles.ts";
+import { phoneProfile, refreshHostClocks, writeProfileFiles, type EmulatedProfileName } from "./profiles.ts";
 import { serveSync } from "./sync-service.ts";
 
 /** First line of the emulated phone's runner file: executing such a file runs the LiteRT.js benchmark tool. */
@@ -389,7 +389,9 @@ export class EmulatedPhone {
         abort.signal.removeEventListener("abort", kill);
         this.running.delete(abort);
         this.options.onEvent?.(`benchmark finished ${code === 137 ? "killed" : code}`);
-        void writes.then(() => resolve(code));
+        // The host profile's current frequency follows the host's clock, as read right after the run.
+        const clocks = (this.options.profile ?? "host") === "host" ? refreshHostClocks(this.fs) : Promise.resolve();
+        void Promise.all([writes, clocks.catch(() => undefined)]).then(() => resolve(code));
       };
       const onMessage = (message: { id?: number; chunk?: string; code?: number }) => {
         if (message.id !== id) return;

@@ -145,8 +145,47 @@ function thermalFiles(zones: ReadonlyArray<readonly [string, number]>, settings:
   return files;
 }
 
+interface HostClock {
+  readonly curKhz: number;
+  readonly maxKhz: number;
+  readonly governor: string;
+}
+
+/**
+ * The host's CPU clocks, per CPU: the kernel's cpufreq files where the host has them; in a virtual machine without
+ * cpufreq, /proc/cpuinfo's "cpu MHz" (the clock the hypervisor reports); else Node's os.cpus() speed (0 when
+ * unknown, which the lab reads as no figure).
+ */
+function hostClocks(): HostClock[] {
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, "utf8").trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const mhz = [...(read("/proc/cpuinfo") ?? "").matchAll(/^cpu MHz\s*:\s*([\d.]+)/gm)].map((m) => Number(m[1]));
+  return os.cpus().map((cpu, i) => {
+    const sys = (file: string) => read(`/sys/devices/system/cpu/cpu${i}/cpufreq/${file}`);
+    const fallback = Math.round((mhz[i] ?? cpu.speed) * 1000);
+    const curKhz = Number(sys("scaling_cur_freq") ?? fallback) || 0;
+    return {
+      curKhz,
+      maxKhz: Number(sys("cpuinfo_max_freq") ?? fallback) || curKhz,
+      governor: sys("scaling_governor") ?? "host",
+    };
+  });
+}
+
+/** Rewrites a host-profile phone's current-frequency files with the host's clocks now (after each run). */
+export async function refreshHostClocks(fs: PhoneFs): Promise<void> {
+  for (const [i, clock] of hostClocks().entries()) {
+    await writeFile(fs.hostPath(`/sys/devices/system/cpu/cpu${i}/cpufreq/scaling_cur_freq`), `${clock.curKhz}\n`);
+  }
+}
+
 function hostProfile(settings: ProfileSettings, hostCpu: string): PhoneProfile {
-  const cpus = os.cpus();
+  const cpus = hostClocks();
   const files: Record<string, string> = {
     ...thermalFiles(
       [
@@ -160,14 +199,14 @@ function hostProfile(settings: ProfileSettings, hostCpu: string): PhoneProfile {
     "/sys/class/power_supply/battery/status": "Charging\n",
     "/sys/devices/system/cpu/possible": `0-${cpus.length - 1}\n`,
   };
-  for (const [i, cpu] of cpus.entries()) {
+  for (const [i, clock] of cpus.entries()) {
     const base = `/sys/devices/system/cpu/cpu${i}/cpufreq`;
-    files[`${base}/cpuinfo_max_freq`] = `${cpu.speed * 1000}\n`;
+    files[`${base}/cpuinfo_max_freq`] = `${clock.maxKhz}\n`;
     files[`${base}/related_cpus`] = `${cpus.map((_, j) => j).join(" ")}\n`;
-    files[`${base}/scaling_governor`] = "host\n";
+    files[`${base}/scaling_governor`] = `${clock.governor}\n`;
     // The host's clock as the kernel's cpufreq policy would show it (no min: the host does not say).
-    files[`${base}/scaling_cur_freq`] = `${cpu.speed * 1000}\n`;
-    files[`${base}/scaling_max_freq`] = `${cpu.speed * 1000}\n`;
+    files[`${base}/scaling_cur_freq`] = `${clock.curKhz}\n`;
+    files[`${base}/scaling_max_freq`] = `${clock.maxKhz}\n`;
   }
   return {
     properties: [
