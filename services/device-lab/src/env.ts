@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { envVar, errorMessage, parseEnv } from "@mfnas/core";
+import { EMULATED_PROFILES } from "@mfnas/devices";
 
 const number = (what: string) =>
   z
@@ -141,7 +142,7 @@ const emulatedPhonesSchema = z.object({
    * what is measured) or `sm8250` (a real Android 11 Snapdragon 865 phone's properties, thermal zones and CPU
    * clusters, for trying the lab's SM8250 paths without a phone). Timings are the host CPU's either way.
    */
-  EMULATED_PHONE_PROFILE: z.enum(["host", "sm8250"]).default("host"),
+  EMULATED_PHONE_PROFILE: z.enum(EMULATED_PROFILES).default("host"),
 });
 
 /** The emulated-phones command's environment (a `--profile` option overrides it). */
