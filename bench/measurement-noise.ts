@@ -148,15 +148,15 @@ async function pinningSpread([rounds = 3, perRound = 4, repetitions = 3, runs = 
       `${loadAfter} after`,
   );
   console.log(`${rounds * perRound} measurements per policy, each ${repetitions} repetitions x ${runs} runs, LR 32x32`);
-  console.log(
-    "| pinning | command starts | median latency min / median / max | CV | fastest run min / median / max | CV |",
-  );
+  console.log("| pinning | command | median latency min / median / max | CV | fastest run min / median / max | CV |");
   console.log("| --- | --- | ---: | ---: | ---: | ---: |");
   for (const policy of ["big", "none"] as const) {
     const rows = results[policy];
-    const command = rows[0]?.command.split(" ").slice(0, 2).join(" ") ?? "";
+    const command = rows[0]?.command.startsWith("taskset ") ? rows[0].command.split(" ").slice(0, 2).join(" ") : "";
     const [medianSpread, medianCv] = spread(rows.map((r) => r.medianMs)).split(" | ");
     const [minSpread, minCv] = spread(rows.map((r) => r.minMs)).split(" | ");
-    console.log(`| ${policy} | \`${command}\` | ${medianSpread} | ${medianCv} | ${minSpread} | ${minCv} |`);
+    console.log(
+      `| ${policy} | ${command ? `\`${command}\`` : "no taskset"} | ${medianSpread} | ${medianCv} | ${minSpread} | ${minCv} |`,
+    );
   }
 }
