@@ -72,6 +72,21 @@ describe("device lab with an SM8250 phone: the health gate", () => {
       /did not cool down within 1500 ms: thermal_zone\d+ \(cpu-1-7-usr, cpu\) at 61\.5 °C > 45 °C/,
     );
     expect(await refused.getState()).toBe("delayed");
+    // The refusal is also the phone's latest gate outcome, kept in its health (the device page's JSON).
+    const lastGate = await eventually(
+      async () => {
+        const device = await lab.db.device.findUniqueOrThrow({ where: { serial: phone.serial } });
+        const gate = (device.health as { lastGate?: { fit: boolean; requestKey: string; problems: string[] } })
+          .lastGate;
+        return gate?.requestKey === "sm8250-hot" ? gate : undefined;
+      },
+      10_000,
+      "the refusal in the phone's health",
+    );
+    expect(lastGate.fit).toBe(false);
+    expect(lastGate.problems).toEqual([
+      expect.stringMatching(/^thermal_zone\d+ \(cpu-1-7-usr, cpu\) at 61\.5 °C > 45 °C$/),
+    ]);
     expect(phone.output().match(/benchmark started/g)?.length ?? 0).toBe(runsBefore);
     expect(await lab.db.measurement.count({ where: { requestKey: "sm8250-hot" } })).toBe(0);
 
