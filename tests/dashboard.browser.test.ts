@@ -489,6 +489,27 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     ]);
     const bytes = await readFile(await download.path());
     expect(Buffer.compare(bytes, Buffer.from(await t.artifacts.get(newest.sha256)))).toBe(0);
+
+    // A search for pixel-8, whose only phone is quarantined: listed as waiting, and its page says so.
+    const waiting = await json<{ id: string }>("POST", "/v1/searches", t.auth.submit, {
+      name: "waits-for-pixel-8",
+      seed: 1,
+      targets: [{ deviceClass: "pixel-8" }],
+      budget: { generations: 1, population: 4 },
+    });
+    await page.reload();
+    const row = page.locator("table.lab-waiting tbody tr", { hasText: "waits-for-pixel-8" });
+    await row.waitFor();
+    expect(await row.locator("td").allTextContents()).toEqual([
+      "waits-for-pixel-8",
+      "queued",
+      "waiting for phones of class pixel-8",
+    ]);
+    await row.locator("a").click();
+    await page.waitForURL(`**/#/searches/${waiting.id}`);
+    await page.locator("#waiting-for-phones").waitFor();
+    expect(await page.locator("#waiting-for-phones").textContent()).toMatch(/^waiting for phones of class pixel-8: /);
+    await json("POST", `/v1/searches/${waiting.id}/cancel`, t.auth.submit);
   });
 
   it("compares two searches' fronts on one plot", async () => {

@@ -11,7 +11,9 @@ import { healthText } from "./candidate.js";
  *   agentHost: string | null; state: string; quarantineReason: string | null; lastSeenAt: string | null;
  *   health: unknown; measurements: number; busyMs: number; untimed: number; utilization: number;
  *   lastMeasuredAt: string | null }} DeviceRow
- * @typedef {{ windowStart: string; windowEnd: string; classes: ClassRow[]; devices: DeviceRow[] }} Lab
+ * @typedef {{ id: string; name: string; status: string; deviceClasses: string[] }} WaitingSearch
+ * @typedef {{ windowStart: string; windowEnd: string; classes: ClassRow[]; devices: DeviceRow[];
+ *   waitingSearches: WaitingSearch[] }} Lab
  * @typedef {{ deviceClass?: string; predictorVersion?: string; statistic?: string;
  *   input?: { height: number; width: number }; count?: number; trainSamples?: number; rmseMs?: number;
  *   mapePct?: number; within5?: number; within10?: number; coverage2Std?: number }} ReportFigures
@@ -89,6 +91,7 @@ const REFRESH_MS = 5_000;
 export function labPage(root) {
   const classes = h("div", { id: "lab-classes" });
   const phones = h("div", { id: "lab-phones" });
+  const waiting = h("div", { id: "lab-waiting" });
   const predictors = h("div", { id: "lab-predictors" });
   const note = h("p", { class: "muted" });
   replace(
@@ -96,6 +99,7 @@ export function labPage(root) {
     h("div", { class: "page-head" }, h("h1", {}, "Device lab")),
     h("section", {}, h("h2", {}, "Queues per device class"), classes),
     h("section", {}, h("h2", {}, "Phones"), phones),
+    h("section", {}, h("h2", {}, "Searches waiting for phones"), waiting),
     h("section", {}, h("h2", {}, "Latency predictors (held-out accuracy)"), predictors),
     note,
   );
@@ -155,6 +159,20 @@ export function labPage(root) {
         ]),
         { class: "lab-phones" },
       ),
+    );
+    replace(
+      waiting,
+      lab.waitingSearches.length === 0
+        ? h("p", { class: "muted" }, "Every queued or running search has a phone online for each of its targets.")
+        : table(
+            ["search", "status", "waiting for"],
+            lab.waitingSearches.map((w) => [
+              h("a", { href: `#/searches/${w.id}` }, w.name),
+              badge(w.status),
+              `waiting for phones of class ${w.deviceClasses.join(", ")}`,
+            ]),
+            { class: "lab-waiting" },
+          ),
     );
     replace(
       note,

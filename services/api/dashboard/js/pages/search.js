@@ -15,7 +15,7 @@ import { lineChart, scatterPlot } from "../plot.js";
  * @typedef {{ id: string; name: string; status: string; error: string | null; lastGeneration: number | null;
  *   spec: { targets?: Target[]; objectives?: string[]; budget?: { generations?: number } };
  *   progress: { generationsDone: number; generations: number | null; fraction: number | null };
- *   counts: { candidates: number; generations: number } }} SearchDetail
+ *   counts: { candidates: number; generations: number }; waitingForPhones?: string[] }} SearchDetail
  * @typedef {{ candidateId: string; quality: number; latencyMs: number; latencyBasis: string }} FrontPoint
  * @typedef {{ index: number; hypervolume: number | null }} GenerationSummary
  * @typedef {{ hash: string; candidateId: string | null; genome: string; params: number; macs: number;
@@ -27,6 +27,21 @@ import { lineChart, scatterPlot } from "../plot.js";
  */
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+/**
+ * "waiting for phones of class X" while a queued or running search has targets no online phone serves.
+ * @param {SearchDetail} search
+ */
+function waitingNote(search) {
+  const classes = TERMINAL.has(search.status) ? [] : (search.waitingForPhones ?? []);
+  if (classes.length === 0) return null;
+  return h(
+    "p",
+    { class: "warning", id: "waiting-for-phones" },
+    `waiting for phones of class ${classes.join(", ")}: no phone of ${classes.length > 1 ? "these classes" : "this class"} ` +
+      "is online, so its measurements wait in the queue until one attaches",
+  );
+}
 const BASES = ["measured-else-predicted", "measured", "predicted"];
 
 /**
@@ -111,6 +126,7 @@ export function searchPage(root, params, query) {
       progressBar(total ? done / total : null, total ? `generation ${done} of ${total}` : `${done} generations`),
       h("span", { class: "muted" }, ` ${int(candidates.size)} candidates`),
       search.error ? h("p", { class: "error" }, search.error) : null,
+      waitingNote(search),
     );
   }
 
@@ -337,6 +353,13 @@ export function searchPage(root, params, query) {
       } else if (e.event === "status" && search && typeof data["status"] === "string") {
         search = { ...search, status: data["status"], error: typeof data["error"] === "string" ? data["error"] : null };
         drawHead();
+        // Whether it still waits for phones is part of the detail, read again on each change of status.
+        /** @type {Promise<SearchDetail>} */ (api(`/v1/searches/${id}`))
+          .then((detail) => {
+            if (search) search = { ...search, waitingForPhones: detail.waitingForPhones ?? [] };
+            drawHead();
+          })
+          .catch(fail);
         if (TERMINAL.has(search.status)) void loadResult().catch(fail);
       } else if (e.event === "error") {
         fail(new Error(typeof data["detail"] === "string" ? data["detail"] : "event stream failed"));
