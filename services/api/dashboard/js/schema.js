@@ -111,6 +111,27 @@ export function validate(value, schema, root, path = []) {
   return errors;
 }
 
+/** @type {Map<string, RegExp>} */
+const patterns = new Map();
+
+/**
+ * A schema's pattern as a RegExp: with Unicode semantics as JSON Schema asks, or, for a pattern written for
+ * JavaScript's older syntax (an escape the Unicode mode refuses), without them.
+ * @param {string} source
+ */
+function patternOf(source) {
+  let re = patterns.get(source);
+  if (!re) {
+    try {
+      re = new RegExp(source, "u");
+    } catch {
+      re = new RegExp(source);
+    }
+    patterns.set(source, re);
+  }
+  return re;
+}
+
 /**
  * @param {string} value
  * @param {Schema} schema
@@ -123,9 +144,7 @@ function stringErrors(value, schema, at) {
   const pattern = schema["pattern"];
   if (typeof min === "number" && value.length < min) errors.push(`${at}: must have at least ${min} characters`);
   if (typeof max === "number" && value.length > max) errors.push(`${at}: must have at most ${max} characters`);
-  if (typeof pattern === "string" && !new RegExp(pattern, "u").test(value)) {
-    errors.push(`${at}: must match ${pattern}`);
-  }
+  if (typeof pattern === "string" && !patternOf(pattern).test(value)) errors.push(`${at}: must match ${pattern}`);
   return errors;
 }
 
