@@ -251,10 +251,13 @@ describe.skipIf(!chromiumAvailable)("dashboard actions and analysis in headless 
     const row = page.locator("table.lab-phones tbody tr", { hasText: "emu-7a" });
     await row.locator("button.quarantine").waitFor();
     await row.locator("button.quarantine").click();
-    await expect.poll(() => page.textContent("main")).toContain("Say why the phone is taken out of service");
+    await expect
+      .poll(() => page.textContent(".lab-problem"))
+      .toBe("Say why the phone is taken out of service (the reason box).");
     await row.locator("input[name=reason]").fill("battery swelling");
     await row.locator("button.quarantine").click();
     await row.locator(".badge[data-status=quarantined]").waitFor();
+    expect(await page.textContent(".lab-problem")).toBe("");
     expect(await row.textContent()).toContain("battery swelling");
     const device = await t.database.db.device.findUniqueOrThrow({ where: { serial: "emu-7a" } });
     expect(device).toMatchObject({ state: "quarantined", quarantineReason: "battery swelling" });

@@ -92,6 +92,8 @@ export function labPage(root) {
   const phones = h("div", { id: "lab-phones" });
   const predictors = h("div", { id: "lab-predictors" });
   const note = h("p", { class: "muted" });
+  // Failures get their own line: the note is rewritten by every refresh, a failure stays until the next action.
+  const problem = h("p", { class: "lab-problem", role: "alert" });
   replace(
     root,
     h("div", { class: "page-head" }, h("h1", {}, "Device lab")),
@@ -99,10 +101,11 @@ export function labPage(root) {
     h("section", {}, h("h2", {}, "Phones"), phones),
     h("section", {}, h("h2", {}, "Latency predictors (held-out accuracy)"), predictors),
     note,
+    problem,
   );
   let stopped = false;
   /** @param {unknown} e */
-  const fail = (e) => replace(note, h("span", { class: "error" }, e instanceof Error ? e.message : String(e)));
+  const fail = (e) => replace(problem, h("span", { class: "error" }, e instanceof Error ? e.message : String(e)));
 
   /** Reason boxes kept across refreshes, so a reason being typed survives the next one. */
   /** @type {Map<string, HTMLInputElement>} */
@@ -112,7 +115,7 @@ export function labPage(root) {
   const act = async (id, verb, body = {}) => {
     await sendJson("POST", `/v1/devices/${id}/${verb}`, body);
     if (verb === "quarantine") reasons.delete(id);
-    replace(note);
+    replace(problem);
     await load();
   };
 
