@@ -166,6 +166,7 @@ describe.skipIf(!chromiumAvailable)("dashboard actions and analysis in headless 
     await expect.poll(() => page.locator("#loss-plot path.series").count()).toBe(3);
     await expect.poll(() => page.getAttribute("#loss-plot path.series[data-series=pixel]", "data-points")).toBe("6");
     expect(await page.getAttribute("#rate-plot path.series", "data-points")).toBe("6");
+    await expect.poll(() => page.textContent(".supernet-progress .progress-label")).toBe("step 30 of 40");
     await expect.poll(() => page.locator("table.checkpoints tbody tr").count()).toBe(1);
     expect((await page.locator("table.checkpoints tbody tr td").allTextContents()).slice(0, 2)).toEqual([
       "20",

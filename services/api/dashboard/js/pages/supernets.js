@@ -11,7 +11,8 @@ import { actionButton, submitButton } from "../session.js";
  *   startedAt: string | null; finishedAt: string | null }} SupernetSummary
  * @typedef {{ step: number; artifactSha256: string; metrics: unknown; createdAt: string }} Checkpoint
  * @typedef {SupernetSummary & { trainingConfig: Record<string, unknown>; progress: { step: number;
- *   steps: number | null; fraction: number | null }; checkpoints: Checkpoint[] }} SupernetDetail
+ *   steps: number | null; fraction: number | null; latest: { step: number } | null };
+ *   checkpoints: Checkpoint[] }} SupernetDetail
  * @typedef {{ step: number; losses: Record<string, number>; imagesPerSecond: number }} Progress
  */
 
@@ -142,9 +143,11 @@ export function supernetPage(root, params) {
       replace(head, h("h1", {}, s.name), badge(s.status), cancel);
     }
     const total = s.progress.steps;
+    // The supernet's step moves at checkpoints; the logged steps (replayed or live) can be further on.
+    const step = Math.max(s.step, s.progress.latest?.step ?? 0, history[history.length - 1]?.step ?? 0);
     replace(
       progress,
-      progressBar(s.progress.fraction, total ? `step ${s.step} of ${total}` : `step ${s.step}`),
+      progressBar(total ? step / total : null, total ? `step ${step} of ${total}` : `step ${step}`),
       s.error ? h("p", { class: "error", role: "alert" }, `Training failed: ${s.error}`) : null,
     );
   };
@@ -221,7 +224,10 @@ export function supernetPage(root, params) {
       if (e.event === "progress" && typeof data["step"] === "number") {
         history.push(/** @type {Progress} */ (/** @type {unknown} */ (data)));
         clearTimeout(timer);
-        timer = setTimeout(drawCurves, 100);
+        timer = setTimeout(() => {
+          drawCurves();
+          drawHead();
+        }, 100);
       } else if (e.event === "checkpoint" || e.event === "status" || e.event === "end") {
         void refresh().then(drawCurves).catch(fail);
       } else if (e.event === "error") {
