@@ -174,6 +174,14 @@ describe.skipIf(!chromiumAvailable)("dashboard actions and analysis in headless 
     ]);
     await browser.screenshot("supernet");
 
+    // A checkpoint's "search with it" opens the editor on a spec that names this supernet at that step.
+    await page.click("table.checkpoints a:text('search with it')");
+    await page.waitForSelector(".editor-status .ok");
+    const spec = JSON.parse(await page.inputValue("textarea[name=spec]")) as { supernet: object };
+    expect(spec.supernet).toEqual({ id, checkpointStep: 20 });
+    await page.goBack();
+    await page.waitForSelector(".page-head .badge[data-status=training]");
+
     await page.click(".page-head button.cancel");
     await page.waitForSelector(".page-head .badge[data-status=cancelled]");
     expect((await t.database.db.supernet.findUniqueOrThrow({ where: { id } })).status).toBe("cancelled");
@@ -415,8 +423,8 @@ describe.skipIf(!chromiumAvailable)("dashboard actions and analysis in headless 
     await expect
       .poll(() => page.textContent("#front-plot"))
       .toBe("This search failed without evaluating any candidate.");
-    expect(await page.textContent("#candidates-count")).toBe("No candidates yet.");
-    expect(await page.textContent("#result")).toBe("No result was stored.");
+    await expect.poll(() => page.textContent("#candidates-count")).toBe("No candidates yet.");
+    await expect.poll(() => page.textContent("#result")).toBe("No result was stored.");
     await browser.screenshot("search-failed");
   });
 });
