@@ -17,6 +17,7 @@ import {
   type Genome,
 } from "@mfnas/core";
 import { exportGenerator } from "@mfnas/export";
+import { createImage, encodePng, imresize, sideBySide } from "@mfnas/model";
 import { DeviceLabRepository, SearchRepository } from "@mfnas/store";
 import { probeWeights } from "../services/searcher/src/adapters/probe-weights.ts";
 import { listenLocally, startTestApi, type TestApi } from "./support/api.ts";
@@ -282,6 +283,46 @@ describe.skipIf(!chromiumAvailable)("dashboard in headless Chromium", () => {
     await expect.poll(() => page.locator("#result table.final tbody tr").count()).toBe(front.points.length);
     expect(await page.textContent("#result")).toContain(`${front.points.length} SubGenerators in the final Pareto set`);
 
+    // The best candidate's evaluation, with its sample crops as the evaluator stores them (a PNG of four panels).
+    const storedSpec = (await t.database.db.search.findUniqueOrThrow({ where: { id } })).spec as {
+      validationSet: string;
+    };
+    const panel = imresize(createImage(32, 32, new Float32Array(32 * 32 * 3).fill(0.5)), { scale: 4 });
+    const sheet = await t.artifacts.put({
+      bytes: await encodePng(sideBySide([panel, panel, panel, panel])),
+      kind: "report",
+      mediaType: "image/png",
+      metadata: { report: "sample-crops", sampleOf: best.genomeHash },
+    });
+    await t.database.db.evaluation.create({
+      data: {
+        supernetId: supernet.id,
+        checkpointStep: 10,
+        genomeHash: best.genomeHash,
+        genome: encodeGenome(figures.genome),
+        validationSet: storedSpec.validationSet,
+        psnr: figures.psnr,
+        ssim: 0.8,
+        imageCount: 3,
+        images: [],
+        path: "onnxruntime",
+        runtime: "onnxruntime-node",
+        durationMs: 1,
+        samples: {
+          sha256: sheet.sha256,
+          image: "chelsea.png",
+          scale: 4,
+          window: { top: 64, left: 128, size: 128 },
+          panels: [
+            { name: "bicubic", psnrY: 27.125 },
+            { name: "subgenerator", psnrY: 27.5 },
+            { name: "teacher", psnrY: 28.25 },
+            { name: "hr", psnrY: null },
+          ],
+        },
+      },
+    });
+
     // Click the best point: the candidate page with its diagram, cost next to ESRGAN's and measurements.
     await page.click(`#front-plot .point[data-key="${best.candidateId}"]`);
     await page.waitForSelector("svg.diagram");
@@ -303,6 +344,18 @@ describe.skipIf(!chromiumAvailable)("dashboard in headless Chromium", () => {
       `${TARGET}: ${figures.latency.toFixed(2)} ms (median)`,
     );
     await browser.screenshot("candidate");
+
+    // The sample crops: the sheet fetched with the key and decoded by the browser, each panel named with its PSNR.
+    await expect
+      .poll(() =>
+        page.locator("img.sample-sheet").evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      )
+      .toBe(4 * 128 + 3 * 4);
+    const panels = (await page.textContent("table.sample-panels")) ?? "";
+    for (const text of ["bicubic", "this SubGenerator", "teacher", "HR (ground truth)", "27.50 dB", "28.25 dB"]) {
+      expect(panels).toContain(text);
+    }
+    expect(await page.textContent("section.samples")).toContain("chelsea.png, 128×128 HR pixels at (64, 128), x4");
 
     // Download the .tflite through the page and compare it with the stored artifact byte for byte.
     const sha = exported.get(best.genomeHash)!;

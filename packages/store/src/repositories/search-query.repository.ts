@@ -307,6 +307,31 @@ export class SearchQueryRepository {
     });
   }
 
+  /**
+   * The sample crops of a candidate of a search: from its evaluation with the search's supernet on the search's
+   * validation set, the latest checkpoint first; null when it has none (not evaluated, or evaluated before sample
+   * crops were stored).
+   */
+  async samplesOf(searchId: string, genomeHash: string): Promise<{ checkpointStep: number; samples: unknown } | null> {
+    const search = await this.db.search.findUnique({
+      where: { id: searchId },
+      select: { spec: true, supernetId: true },
+    });
+    const spec = (search?.spec ?? {}) as { supernet?: { id?: string }; validationSet?: string };
+    const supernetId = search?.supernetId ?? spec.supernet?.id;
+    if (!supernetId) return null;
+    return this.db.evaluation.findFirst({
+      where: {
+        supernetId,
+        genomeHash,
+        ...(spec.validationSet !== undefined ? { validationSet: spec.validationSet } : {}),
+        samples: { not: Prisma.DbNull },
+      },
+      orderBy: { checkpointStep: "desc" },
+      select: { checkpointStep: true, samples: true },
+    });
+  }
+
   /** Exported models of an architecture: artifacts whose metadata names its genome hash. */
   exportsOf(genomeHash: string) {
     return this.db.artifact.findMany({
