@@ -98,10 +98,12 @@ describe.skipIf(!chromiumAvailable)("dashboard actions and analysis in headless 
     await page.click(".page-head button.cancel");
     await page.waitForSelector(".page-head .badge[data-status=cancelled]");
     expect((await t.database.db.search.findUniqueOrThrow({ where: { id: search!.id } })).status).toBe("cancelled");
+    await expect.poll(() => page.textContent("#result")).toBe("No result was stored.");
 
     await page.click(".page-head button.resume");
     await page.waitForSelector(".page-head .badge[data-status=queued]");
     expect((await t.database.db.search.findUniqueOrThrow({ where: { id: search!.id } })).status).toBe("queued");
+    expect(await page.textContent("#result")).toBe("Not finished yet.");
     await browser.screenshot("search-actions");
 
     await page.click(".page-head button.clone");

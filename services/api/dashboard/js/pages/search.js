@@ -139,6 +139,7 @@ export function searchPage(root, params, query) {
     drawHead();
     // A resumed search runs again: follow its stream anew (the previous one ended with the search).
     if (verb === "resume") {
+      replace(result, h("p", { class: "muted" }, "Not finished yet."));
       stream?.close();
       follow();
     }
