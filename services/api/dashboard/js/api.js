@@ -221,3 +221,15 @@ export async function download(path, fallbackName) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
+
+/**
+ * A JSON request with a body (POST, PATCH).
+ * @template T
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} body
+ * @returns {Promise<T>}
+ */
+export function sendJson(method, path, body) {
+  return api(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}

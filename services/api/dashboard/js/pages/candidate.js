@@ -120,6 +120,25 @@ function samplesSection(samples, fail) {
 }
 
 /**
+ * Which targets take their headline latency from this measurement, and the figure (the fastest run or the median,
+ * as the target's spec asks), so that the number at the top of the page can be found in the table.
+ * @param {Measurement} m
+ * @param {import("./search.js").Latency[]} latencies
+ */
+function headlineOf(m, latencies) {
+  const used = latencies.filter((l) => l.measurementId === m.id && l.measuredMs !== null);
+  if (used.length === 0) return "–";
+  return h(
+    "span",
+    { class: "headline" },
+    used.map((l) => {
+      const figure = l.measuredMs === m.minMs ? "fastest run" : l.measuredMs === m.medianMs ? "median" : "figure";
+      return h("div", { "data-target": l.target }, `${l.target}: ${fixed(l.measuredMs)} ms (${figure})`);
+    }),
+  );
+}
+
+/**
  * @param {HTMLElement} root
  * @param {Record<string, string>} params
  */
@@ -212,11 +231,26 @@ export function candidatePage(root, params) {
         c.measurements.length === 0
           ? h("p", { class: "muted" }, "Not measured on a phone.")
           : table(
-              ["phone", "class", "runtime", "median ms", "p90 ms", "std ms", "samples", "peak MB", "conditions", "at"],
+              [
+                "phone",
+                "class",
+                "runtime",
+                "headline",
+                "fastest ms",
+                "median ms",
+                "p90 ms",
+                "std ms",
+                "samples",
+                "peak MB",
+                "conditions",
+                "at",
+              ],
               c.measurements.map((m) => [
                 `${m.device.model} (${m.device.serial})`,
                 m.deviceClass,
                 `${m.runtime} ${m.runtimeVersion}`,
+                headlineOf(m, c.latencies),
+                fixed(m.minMs),
                 fixed(m.medianMs),
                 fixed(m.p90Ms),
                 fixed(m.stdMs),
