@@ -1,10 +1,13 @@
-import { readFile, readdir, stat } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseAllDocuments, parse } from "yaml";
-import { QUEUES } from "@mfnas/core";
+import { parseAllDocuments, parse, stringify } from "yaml";
+import { QUEUES, trainingConfigSchema } from "@mfnas/core";
 import { ROOT } from "./support/database.ts";
 import { renderKustomization, type Manifest } from "./support/kustomize.ts";
+import { promtoolPath } from "./support/prometheus-text.ts";
 
 // Structural checks of the deployment files that need no Docker engine or cluster. Schema validation of the
 // compose file and of the rendered manifests is in deploy-schemas.test.ts.
@@ -133,25 +136,102 @@ describe("k8s workloads (rendered prod overlay)", () => {
     expect(manifests.filter((m) => m.kind === "Secret")).toEqual([]);
   });
 
-  it("scales evaluators and trainers on their BullMQ wait lists (<prefix>:<queue>:wait)", async () => {
+  it("scales evaluators and trainers on waiting plus running jobs, never below the jobs running, and leaves the device lab alone", async () => {
     const manifests = await renderKustomization(path.join(ROOT, "k8s/overlays/prod"));
-    const config = manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name === "mfnas-config") as unknown as {
-      data: Record<string, string>;
-    };
-    for (const [name, queue] of [
-      ["evaluator", QUEUES.evaluate.name],
-      ["trainer", QUEUES.train.name],
-    ] as const) {
-      const scaled = manifests.find((m) => m.kind === "ScaledObject" && m.metadata.name === name) as unknown as {
-        spec: { scaleTargetRef: { name: string }; triggers: Array<{ type: string; metadata: Record<string, string> }> };
+    type Trigger = { type: string; name?: string; metadata: Record<string, string> };
+    type Scaled = {
+      spec: {
+        scaleTargetRef: { name: string };
+        cooldownPeriod: number;
+        advanced?: {
+          horizontalPodAutoscalerConfig?: { behavior?: { scaleDown?: { stabilizationWindowSeconds?: number } } };
+        };
+        triggers: Trigger[];
       };
-      expect(scaled.spec.scaleTargetRef.name).toBe(name);
-      const trigger = scaled.spec.triggers[0]!;
-      expect(trigger.type).toBe("redis");
-      expect(trigger.metadata["listName"]).toBe(`${config.data["QUEUE_PREFIX"]}:${queue}:wait`);
-      expect(config.data[trigger.metadata["addressFromEnv"]!]).toMatch(/^[\w.-]+:\d+$/);
+    };
+    const scaled = manifests.filter((m) => m.kind === "ScaledObject") as unknown as Array<Manifest & Scaled>;
+    // Only the queue workers scale: the device lab is one agent per USB-hub node (its phones are on that node).
+    expect(scaled.map((m) => m.spec.scaleTargetRef.name).sort()).toEqual(["evaluator", "trainer"]);
+    expect(manifests.find((m) => m.kind === "DaemonSet" && m.metadata.name === "device-lab")).toBeDefined();
+    const envOf = (name: string, variable: string) =>
+      spec(
+        manifests.find((m) => m.kind === "Deployment" && m.metadata.name === name)!,
+      ).template.spec.containers[0]?.env?.find((e) => e.name === variable)?.value;
+    for (const [name, queue, concurrency] of [
+      ["evaluator", QUEUES.evaluate.name, "EVALUATOR_CONCURRENCY"],
+      ["trainer", QUEUES.train.name, "TRAINER_CONCURRENCY"],
+    ] as const) {
+      const { spec: s } = scaled.find((m) => m.metadata.name === name)!;
+      for (const t of s.triggers) {
+        expect(t.type, name).toBe("prometheus");
+        expect(t.metadata["query"], name).toContain(`queue="${queue}"`);
+      }
+      // Some trigger counts running jobs with at most one pod's job slots per threshold unit, so the HPA never
+      // wants fewer pods than jobs running need (a running job is off the wait list).
+      const slots = Number(envOf(name, concurrency));
+      expect(slots, `${name} ${concurrency}`).toBeGreaterThanOrEqual(1);
+      const counted = (t: Trigger, state: string) =>
+        new RegExp(`state=~?"[^"]*\\b${state}\\b`).test(t.metadata["query"]!);
+      const floor = s.triggers.filter((t) => counted(t, "active") && Number(t.metadata["threshold"]) <= slots);
+      expect(floor.length, `${name}: a trigger counting running jobs`).toBeGreaterThan(0);
+      expect(
+        s.triggers.some((t) => counted(t, "waiting")),
+        `${name}: a trigger counting waiting jobs`,
+      ).toBe(true);
     }
+    // The trainer stays up longer than a checkpoint interval after the last job (at 1 s per step or more).
+    const checkpointEvery = trainingConfigSchema.shape.checkpointEvery.parse(undefined);
+    const trainer = scaled.find((m) => m.metadata.name === "trainer")!.spec;
+    expect(trainer.cooldownPeriod).toBeGreaterThan(checkpointEvery);
+    expect(
+      trainer.advanced?.horizontalPodAutoscalerConfig?.behavior?.scaleDown?.stabilizationWindowSeconds,
+    ).toBeGreaterThan(checkpointEvery);
   });
+
+  it.skipIf(!promtoolPath())(
+    "the scaling queries sum waiting and running jobs once, however many services export the counts",
+    async () => {
+      const manifests = await renderKustomization(path.join(ROOT, "k8s/overlays/prod"));
+      const trainer = manifests.find((m) => m.kind === "ScaledObject" && m.metadata.name === "trainer") as unknown as {
+        spec: { triggers: Array<{ metadata: Record<string, string> }> };
+      };
+      const query = trainer.spec.triggers[0]!.metadata["query"]!;
+      // Three exporters of the same Redis counts (the scheduler and two trainers): 2 waiting, 3 running, 9 done.
+      const series = ["scheduler", "trainer-a", "trainer-b"].flatMap((instance) =>
+        [
+          ["waiting", 2],
+          ["active", 3],
+          ["completed", 9],
+          ["delayed", 1],
+        ].map(([state, value]) => ({
+          series: `mfnas_queue_jobs{instance="${instance}",queue="${QUEUES.train.name}",state="${String(state)}"}`,
+          values: `${String(value)}x2`,
+        })),
+      );
+      const dir = await mkdtemp(path.join(os.tmpdir(), "mfnas-keda-"));
+      try {
+        const file = path.join(dir, "scaling.test.yml");
+        await writeFile(
+          file,
+          stringify({
+            rule_files: [],
+            evaluation_interval: "1m",
+            tests: [
+              {
+                interval: "1m",
+                input_series: series,
+                promql_expr_test: [{ expr: query, eval_time: "1m", exp_samples: [{ labels: "{}", value: 5 }] }],
+              },
+            ],
+          }),
+        );
+        const run = spawnSync(promtoolPath()!, ["test", "rules", file], { encoding: "utf8" });
+        expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe("Dockerfile", () => {

@@ -263,6 +263,11 @@ describe("each service's /metrics", () => {
     );
     expect(families.has("mfnas_schedule_last_success_timestamp_seconds")).toBe(true);
     expect(value(families, "mfnas_queue_jobs", { queue: "schedule", state: "waiting" })).toBeDefined();
+    // Autoscaling reads the train and evaluate counts from the always-running scheduler (k8s/base/keda.yaml).
+    for (const queue of [QUEUES.train.name, QUEUES.evaluate.name]) {
+      expect(value(families, "mfnas_queue_jobs", { queue, state: "waiting" }), queue).toBe(0);
+      expect(value(families, "mfnas_queue_jobs", { queue, state: "active" }), queue).toBe(0);
+    }
   });
 
   it("api: request latency by route template, method and status", async () => {
