@@ -44,6 +44,22 @@ describe("docker-compose.yml", () => {
   });
 });
 
+describe("Grafana in docker-compose.yml", () => {
+  it("is a release that reads the dashboards' schemaVersion (41 and 42 are Grafana 12's)", async () => {
+    const compose = parse(await readFile(path.join(ROOT, "docker-compose.yml"), "utf8"), { merge: true }) as {
+      services: Record<string, { image?: string }>;
+    };
+    const tag = /^grafana\/grafana:(\d+)\.(\d+)\.(\d+)$/.exec(compose.services["grafana"]?.image ?? "");
+    expect(tag, "a pinned grafana/grafana:X.Y.Z").not.toBeNull();
+    const dir = path.join(ROOT, "ops/grafana/dashboards");
+    for (const file of await readdir(dir)) {
+      const { schemaVersion } = JSON.parse(await readFile(path.join(dir, file), "utf8")) as { schemaVersion: number };
+      expect(schemaVersion, file).toBeLessThanOrEqual(42);
+      if (schemaVersion >= 41) expect(Number(tag![1]), file).toBeGreaterThanOrEqual(12);
+    }
+  });
+});
+
 describe("k8s kustomize tree", () => {
   it("lists only files that exist, and every workload runs non-root with resource requests", async () => {
     for (const dir of ["base", "overlays/dev", "overlays/prod"]) {
@@ -253,20 +269,64 @@ describe("Dockerfile", () => {
       const users = stage.lines.filter((l) => l.startsWith("USER "));
       return users.length > 0 ? users.at(-1)!.slice(5).trim() : userOf(stage.from);
     };
-    for (const service of ["api", "searcher", "trainer", "evaluator", "device-lab", "scheduler", "migrate"]) {
+    const targets = ["api", "searcher", "trainer", "evaluator", "device-lab", "scheduler", "migrate"];
+    const gpuTargets = ["trainer-gpu", "evaluator-gpu", "evaluator-ort-gpu"];
+    for (const service of [...targets, ...gpuTargets]) {
       expect(stages.has(service), service).toBe(true);
       expect(userOf(service), service).toMatch(/^(?!0$|root$)\w+$/);
+      // Compiled JavaScript, run by node: dist/x.js of a source that exists.
       const cmd = stages.get(service)!.lines.find((l) => l.startsWith("CMD "));
-      const entry = /"((?:services|scripts)\/[^"]+\.ts)"/.exec(cmd ?? "")?.[1];
-      await expect(readFile(path.join(ROOT, entry ?? "missing")), `${service} entry point`).resolves.toBeDefined();
+      expect(cmd, service).toMatch(/^CMD \["node", "[^"]+\.js"\]$/);
+      const entry = /"((?:services\/[^/]+\/)?dist\/[^"]+)\.js"/.exec(cmd ?? "")?.[1];
+      const source = entry?.startsWith("dist/") ? entry.slice(5) : entry?.replace("/dist/", "/src/");
+      await expect(
+        readFile(path.join(ROOT, `${source ?? "missing"}.ts`)),
+        `${service} entry point`,
+      ).resolves.toBeDefined();
     }
-    // Dependencies are installed in a separate stage that the runtime copies from.
-    expect([...stages.values()].some((s) => s.lines.some((l) => l.startsWith("RUN npm ci")))).toBe(true);
-    expect(stages.get("runtime")?.lines.some((l) => l.startsWith("COPY --from=deps"))).toBe(true);
+    // Each service image: the production dependencies of its own workspace only, from a prod-* stage.
+    for (const service of targets) {
+      const from = stages.get(service)!.lines.find((l) => /^COPY --from=prod-\S+ \/app\/node_modules /.test(l));
+      const prod = stages.get(/--from=(\S+)/.exec(from ?? "")?.[1] ?? "missing");
+      expect(prod?.lines[0], service).toMatch(/^RUN npm ci --omit=dev --workspace (services|packages)\/\S+ /);
+      expect(
+        stages.get(service)!.lines.filter((l) => l.includes("tsx")),
+        service,
+      ).toEqual([]);
+    }
     for (const line of lines.filter((l) => l.startsWith("COPY ") && !l.includes("--from="))) {
       const sources = line.split(/\s+/).slice(1, -1);
       for (const source of sources) await expect(stat(path.join(ROOT, source)), line).resolves.toBeDefined();
     }
+  });
+
+  it("copies the dependency manifests before the sources: a source change never reruns npm ci", async () => {
+    const text = await readFile(path.join(ROOT, "Dockerfile"), "utf8");
+    const lines = text.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+    const stageLines = (name: string) => {
+      const start = lines.findIndex((l) => new RegExp(`^FROM \\S+ AS ${name}$`).test(l));
+      const end = lines.findIndex((l, i) => i > start && l.startsWith("FROM "));
+      return lines.slice(start + 1, end);
+    };
+    // manifests: the lockfile and every workspace's package.json, nothing else.
+    const manifests = stageLines("manifests").filter((l) => l.startsWith("COPY "));
+    expect(manifests[0]).toBe("COPY package.json package-lock.json ./");
+    const workspaces = (
+      await Promise.all(
+        ["packages", "services"].map(async (group) =>
+          (await readdir(path.join(ROOT, group))).map((n) => `${group}/${n}`),
+        ),
+      )
+    ).flat();
+    expect(manifests.slice(1).sort()).toEqual(workspaces.map((w) => `COPY ${w}/package.json ${w}/`).sort());
+    // build: npm ci first, the sources after it.
+    const build = stageLines("build");
+    expect(build[0]).toMatch(/^RUN npm ci /);
+    const copies = build.filter((l) => l.startsWith("COPY "));
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) expect(build.indexOf(copy), copy).toBeGreaterThan(0);
+    const compile = build.findIndex((l) => l.includes("npm run -s build"));
+    expect(compile).toBeGreaterThan(build.indexOf(copies.at(-1)!));
   });
 
   it("keeps the device lab's adb key in a named volume in compose", async () => {
@@ -288,7 +348,8 @@ describe("Dockerfile", () => {
       services: Record<string, { build?: { target?: string }; image?: string }>;
     };
     for (const [name, s] of Object.entries(compose.services).filter(([, s]) => s.image?.startsWith("mfnas"))) {
-      expect(s.build?.target, name).toBe(name);
+      // The trainer reserves a GPU, so it runs the GPU image of the same service.
+      expect([name, `${name}-gpu`], name).toContain(s.build?.target);
     }
   });
 });
