@@ -131,6 +131,8 @@ describe("k8s workloads (rendered prod overlay)", () => {
     for (const name of ["trainer", "evaluator"]) {
       const pod = spec(named("Deployment", name)!).template.spec;
       expect(pod.containers[0]?.resources?.limits?.["nvidia.com/gpu"], name).toBe(1);
+      // The GPU they request is used: the GPU image of the service (Dockerfile target <name>-gpu).
+      expect((pod.containers[0] as { image?: string }).image, name).toMatch(new RegExp(`/${name}-gpu:`));
       expect(pod.nodeSelector?.["mfnas.io/gpu"], name).toBe("true");
       expect(
         pod.tolerations?.map((t) => t.key),
