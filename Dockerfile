@@ -9,7 +9,7 @@
 # `node .../dist/main.js`: no TypeScript sources, no tsx, no dev packages. NODE_OPTIONS=--conditions=mfnas-dist
 # makes the @mfnas packages resolve to their dist/ (their package.json "exports"). Every image runs as user 10001.
 ARG NODE_IMAGE=node:20-bookworm-slim
-# tfjs-node-gpu 4.22 is built against CUDA 11.2 and cuDNN 8.1 (tensorflow/tfjs, tfjs-node/README.md).
+# tfjs-node-gpu 4.22 needs CUDA 11.2 and cuDNN 8.1 (tensorflow/tfjs, tfjs-node/README.md).
 ARG CUDA11_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 # onnxruntime-node 1.30's CUDA execution provider needs CUDA 12.x and cuDNN 9.x (onnxruntime.ai, CUDA EP requirements).
 ARG CUDA12_IMAGE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04
