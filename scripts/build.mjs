@@ -45,12 +45,16 @@ console.log(
   `build: ${workspaces.filter((w) => existsSync(path.join(root, w, "dist"))).length} workspaces -> <workspace>/dist, dist/scripts, dist/bench`,
 );
 
-/** Copies the files under `from` that are not TypeScript (tests and fixtures left out) to the same places in `to`. */
+/**
+ * Copies the files under `from` that are not TypeScript to the same places in `to`: JSON and text read at run
+ * time, e.g. the real thermal dump the emulated SM8250 profile reads (packages/devices/src/fixtures). Test data
+ * (`__fixtures__`) stays out.
+ */
 function copyAssets(from, to) {
   for (const name of readdirSync(from)) {
     const source = path.join(from, name);
     if (statSync(source).isDirectory()) {
-      if (name === "__fixtures__" || name === "fixtures") continue;
+      if (name === "__fixtures__") continue;
       copyAssets(source, path.join(to, name));
     } else if (!/\.(ts|md)$/.test(name)) {
       mkdirSync(to, { recursive: true });
