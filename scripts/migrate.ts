@@ -1,12 +1,18 @@
 // `npm run migrate`: applies prisma/migrations to DATABASE_URL without Prisma's schema engine, recording them the
 // way `prisma migrate deploy` does. Safe to run repeatedly and concurrently (an advisory lock serialises runs).
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { envVar, errorMessage, parseEnv } from "@mfnas/core";
 import { applyMigrations } from "@mfnas/store";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+// The folder holding prisma/migrations: the checkout's root above scripts/, or the image's /app above dist/scripts/.
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root =
+  [path.resolve(here, ".."), path.resolve(here, "../..")].find((dir) =>
+    existsSync(path.join(dir, "prisma/migrations")),
+  ) ?? path.resolve(here, "..");
 
 try {
   const env = parseEnv(

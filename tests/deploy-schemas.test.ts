@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv, type ValidateFunction } from "ajv";
@@ -56,6 +57,10 @@ async function kubernetesValidators(): Promise<(m: Manifest) => { ok: boolean; e
 }
 
 const kubectl = spawnSync("sh", ["-c", "command -v kubectl"], { encoding: "utf8" }).status === 0;
+const composeV1 = spawnSync("sh", ["-c", "command -v docker-compose"], { encoding: "utf8" }).status === 0;
+if (process.env["MFNAS_REQUIRE_RUNTIMES"] && !composeV1) {
+  throw new Error("MFNAS_REQUIRE_RUNTIMES is set but docker-compose is missing (apt-get install docker-compose)");
+}
 
 describe("docker-compose.yml against the Compose Specification schema", () => {
   it("validates, and a misspelt key does not", async () => {
@@ -70,6 +75,30 @@ describe("docker-compose.yml against the Compose Specification schema", () => {
     const badDuration = structuredClone(compose);
     (badDuration.services["redis"]!["healthcheck"] as Record<string, unknown>)["interval"] = "five seconds";
     expect(validate(badDuration)).toBe(false);
+  });
+});
+
+describe.skipIf(!composeV1)("docker-compose.yml read by Debian's docker-compose 1.29 (Compose v1)", () => {
+  it("is accepted (no top-level `name`, which v1 rejects), and a misspelt key is not", async () => {
+    const run = (file: string) =>
+      spawnSync("docker-compose", ["-f", file, "config", "-q"], { cwd: ROOT, encoding: "utf8", env: process.env });
+    const ok = run("docker-compose.yml");
+    expect(ok.status, ok.stderr).toBe(0);
+    // The same file with what v2 alone accepts, then with a misspelt key: both refused, naming the key.
+    const dir = await mkdtemp(path.join(os.tmpdir(), "mfnas-compose-"));
+    try {
+      const text = await readFile(path.join(ROOT, "docker-compose.yml"), "utf8");
+      await writeFile(path.join(dir, "named.yml"), `name: mfnas\n${text}`);
+      await writeFile(path.join(dir, "misspelt.yml"), text.replace("    healthcheck:", "    healtcheck:"));
+      const named = run(path.join(dir, "named.yml"));
+      expect(named.status).not.toBe(0);
+      expect(named.stderr).toContain("'name'");
+      const misspelt = run(path.join(dir, "misspelt.yml"));
+      expect(misspelt.status).not.toBe(0);
+      expect(misspelt.stderr).toContain("healtcheck");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { JOBS, QUEUES, type JobName, type PayloadOf } from "@mfnas/core";
 import { startEmulatedPhones, type RunningEmulatedPhone } from "@mfnas/devices";
-import { JobProducer, createRedis } from "@mfnas/queue";
+import { JobProducer, createRedis, startMetricsServer } from "@mfnas/queue";
 import { LocalArtifactStore, SearchRepository, SupernetRepository } from "@mfnas/store";
 import { TEACHER_FIXTURE, tinyConfig } from "../services/trainer/src/test-support.ts";
 import { startTestApi } from "./support/api.ts";
@@ -263,6 +263,11 @@ describe("each service's /metrics", () => {
     );
     expect(families.has("mfnas_schedule_last_success_timestamp_seconds")).toBe(true);
     expect(value(families, "mfnas_queue_jobs", { queue: "schedule", state: "waiting" })).toBeDefined();
+    // Autoscaling reads the train and evaluate counts from the always-running scheduler (k8s/base/keda.yaml).
+    for (const queue of [QUEUES.train.name, QUEUES.evaluate.name]) {
+      expect(value(families, "mfnas_queue_jobs", { queue, state: "waiting" }), queue).toBe(0);
+      expect(value(families, "mfnas_queue_jobs", { queue, state: "active" }), queue).toBe(0);
+    }
   });
 
   it("api: request latency by route template, method and status", async () => {
@@ -271,9 +276,16 @@ describe("each service's /metrics", () => {
     const address = await api.app.listen({ host: "127.0.0.1", port: 0 });
     await fetch(`${address}/v1/searches`, { headers: api.auth.read });
     await fetch(`${address}/v1/searches`);
-    const families = parsed(await scrapeText(`${address}/metrics`));
+    // /metrics is not on the API's port: main.ts serves the app's registry on API_METRICS_PORT, as here.
+    expect((await fetch(`${address}/metrics`)).status).toBe(404);
+    const server = await startMetricsServer({ registry: api.app.metricsRegistry, port: 0, host: "127.0.0.1" });
+    cleanups.push(() => server.close());
+    const families = await scrape(server.port);
     const ok = { method: "GET", route: "/v1/searches", status_code: "200" };
     expect(value(families, "mfnas_api_request_duration_seconds_count", ok)).toBe(1);
     expect(value(families, "mfnas_api_request_duration_seconds_count", { ...ok, status_code: "401" })).toBe(1);
+    // Process metrics under the names every service uses, labelled with the service, as the dashboards read them.
+    expect(value(families, "process_resident_memory_bytes", { service: "api" })).toBeGreaterThan(0);
+    expect(value(families, "process_cpu_seconds_total", { service: "api" })).toBeGreaterThan(0);
   });
 });

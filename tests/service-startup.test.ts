@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
 import { TEST_REDIS_URL } from "./support/env.ts";
 import { metricsPort, startService, type ServiceProcess } from "./support/processes.ts";
+import { parsePrometheusText, samplesOf } from "./support/prometheus-text.ts";
 
 // Readiness means ready: every service waits for PostgreSQL and Redis before it says "ready" (and says what they
 // answered), /readyz reports each, and a service whose store is unreachable stops with one line naming it.
@@ -45,6 +46,20 @@ describe("service start-up and readiness", () => {
     await rm(artifactDir, { recursive: true, force: true });
   });
 
+  /** Waits for the process to exit 69 after one line `<service>: cannot start: ...` containing `expected`. */
+  async function cannotStart(process: ServiceProcess, service: string, expected: string): Promise<string> {
+    started.push(process);
+    const { code } = await process.exited;
+    const output = process.output();
+    const lines = output.split("\n").filter((l) => l.includes("cannot start"));
+    expect(code, output).toBe(69);
+    expect(lines, output).toHaveLength(1);
+    expect(lines[0], output).toMatch(new RegExp(`^${service}: cannot start: `));
+    expect(lines[0], output).toContain(expected);
+    expect(output, "no stack trace").not.toMatch(/^\s+at /m);
+    return output;
+  }
+
   it("stops every service with one line naming an unreachable PostgreSQL or Redis, exit code 69", async () => {
     const port = await closedPort();
     const runs = [
@@ -65,19 +80,64 @@ describe("service start-up and readiness", () => {
     ];
     await Promise.all(
       runs.map(async (run) => {
-        const process = startService(run.service, run.env);
-        started.push(process);
-        const { code } = await process.exited;
-        const output = process.output();
-        const lines = output.split("\n").filter((l) => l.includes("cannot start"));
-        expect(code, output).toBe(69);
-        expect(lines, output).toHaveLength(1);
-        expect(lines[0], output).toMatch(new RegExp(`^${run.service}: cannot start: `));
-        expect(lines[0], output).toContain(run.expected);
+        const output = await cannotStart(startService(run.service, run.env), run.service, run.expected);
         expect(output).not.toContain("secret");
-        expect(output, "no stack trace").not.toMatch(/^\s+at /m);
       }),
     );
+  }, 180_000);
+
+  it("refuses to start, one line and exit 69, when a GPU is asked for and none loaded (no fallback to a CPU)", async () => {
+    const runs: Array<{ service: string; env: Record<string, string>; expected: string }> = [
+      { service: "trainer", env: { REQUIRE_GPU: "1" }, expected: "the wasm backend loaded instead" },
+      {
+        service: "trainer",
+        env: { TRAINER_BACKEND: "tensorflow-gpu" },
+        expected: 'backend "tensorflow-gpu" is not available',
+      },
+      {
+        service: "evaluator",
+        env: { REQUIRE_GPU: "true" },
+        expected: "the onnxruntime path runs on ONNX Runtime's CPU provider",
+      },
+      {
+        service: "evaluator",
+        env: { EVALUATOR_ORT_PROVIDER: "cuda" },
+        expected: "ONNX Runtime's CUDA execution provider failed",
+      },
+    ];
+    await Promise.all(
+      runs.map(async (run) => {
+        const process = startService(run.service, { ...env(), ...run.env });
+        const output = await cannotStart(process, run.service, `no GPU backend loaded: ${run.expected}`);
+        expect(output).not.toMatch(/ready/);
+      }),
+    );
+  }, 180_000);
+
+  it("says which compute backend really loaded: the ready line, /readyz and mfnas_compute_backend_info", async () => {
+    const trainer = startService("trainer", env());
+    const evaluator = startService("evaluator", env());
+    started.push(trainer, evaluator);
+    const expected = [
+      { process: trainer, name: "trainer", compute: { tfjs: "wasm", accelerator: "cpu" } },
+      {
+        process: evaluator,
+        name: "evaluator",
+        compute: { tfjs: "cpu", onnxruntime: "cpu", path: "onnxruntime", accelerator: "cpu" },
+      },
+    ];
+    for (const { process, name, compute } of expected) {
+      const port = await metricsPort(process);
+      await process.waitFor(new RegExp(`${name} ready`), 120_000);
+      expect(process.output()).toMatch(new RegExp(`"accelerator":"cpu"[^\n]*"msg":"${name} ready"`));
+      const readyz = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(readyz.status).toBe(200);
+      expect(await readyz.json()).toEqual({ status: "ready", checks: { postgres: "ok", redis: "ok" }, compute });
+      const families = parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+      expect(samplesOf(families, "mfnas_compute_backend_info"), name).toEqual([
+        { name: "mfnas_compute_backend_info", labels: { ...compute, service: name }, value: 1 },
+      ]);
+    }
   }, 180_000);
 
   it("says ready with what PostgreSQL and Redis answered, and /readyz reports each", async () => {

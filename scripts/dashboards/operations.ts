@@ -119,14 +119,18 @@ export function operationsDashboard(): dashboard.Dashboard {
       ]),
     )
     .withPanel(
+      // Every service (the API included) exports Node's process metrics under the same names with a `service`
+      // label, so one query per panel covers them all.
       graph("Process CPU by service", "percentunit", [
-        promql(`sum by (job) (rate(process_cpu_seconds_total{job=~"${WORKERS}"}[$__rate_interval]))`, "{{job}}"),
+        promql(
+          `sum by (service) (rate(process_cpu_seconds_total{service=~"${WORKERS}"}[$__rate_interval]))`,
+          "{{service}}",
+        ),
       ]),
     )
     .withPanel(
       graph("Resident memory by service", "bytes", [
-        promql(`sum by (job) (process_resident_memory_bytes{job=~"${WORKERS}"})`, "{{job}}", "A"),
-        promql(`sum by (job) (mfnas_api_process_resident_memory_bytes)`, "{{job}}", "B"),
+        promql(`sum by (service) (process_resident_memory_bytes{service=~"${WORKERS}"})`, "{{service}}"),
       ]),
     )
     .withRow(new dashboard.RowBuilder("API"))

@@ -14,8 +14,15 @@ export interface ServiceProcess {
 export function startService(service: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "services", service, "src/main.ts")], {
     cwd: ROOT,
-    // METRICS_PORT 0: each process's metrics server takes a free port (tests run services side by side).
-    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", METRICS_PORT: "0", ...env },
+    // METRICS_PORT / API_METRICS_PORT 0: each process's metrics server takes a free port (tests run services side
+    // by side).
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      HOME: process.env["HOME"] ?? "/tmp",
+      METRICS_PORT: "0",
+      API_METRICS_PORT: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -56,6 +56,11 @@ export const envVar = {
       .refine((n) => n >= 0 && n <= 65535, "must be a port number between 0 and 65535"),
   /** A pino log level. */
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+  /** A yes/no switch: 1 or true, 0 or false. */
+  flag: () =>
+    z
+      .enum(["1", "true", "0", "false"], { error: "must be 1, true, 0 or false" })
+      .transform((v) => v === "1" || v === "true"),
   /** A queue-key prefix: letters, digits, dashes and underscores. */
   queuePrefix: () => z.string().regex(/^[A-Za-z0-9_-]+$/, "must be letters, digits, '-' or '_'"),
 };

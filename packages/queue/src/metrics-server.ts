@@ -17,6 +17,8 @@ export interface MetricsServerOptions {
    * Default: always ready. /healthz only says the process answers (a liveness probe must not depend on Redis).
    */
   readonly ready?: () => Promise<unknown>;
+  /** Extra fields of every /readyz answer, e.g. `{ compute: { tfjs: "wasm", accelerator: "cpu" } }`. */
+  readonly readyInfo?: () => Readonly<Record<string, unknown>>;
 }
 
 export interface MetricsServer {
@@ -54,9 +56,10 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
           const report = typeof answer === "object" && answer !== null && "ready" in answer ? answer : undefined;
           const ok = report ? report.ready === true : answer !== false;
           const checks = report && "checks" in report ? { checks: (report as { checks: unknown }).checks } : {};
-          send(ok ? 200 : 503, "application/json", JSON.stringify({ status: ok ? "ready" : "not ready", ...checks }));
+          const body = { status: ok ? "ready" : "not ready", ...checks, ...options.readyInfo?.() };
+          send(ok ? 200 : 503, "application/json", JSON.stringify(body));
         },
-        () => send(503, "application/json", '{"status":"not ready"}'),
+        () => send(503, "application/json", JSON.stringify({ status: "not ready", ...options.readyInfo?.() })),
       );
     } else {
       send(404, "text/plain; charset=utf-8", "not found\n");
@@ -81,14 +84,17 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
 }
 
 /**
- * What each worker service's main.ts runs: serves `metrics` on the port from its env, logs
- * `metrics listening {port}`, and on close stops the server and the metrics' queue handles.
+ * What each worker service's main.ts runs: serves `metrics` on the port from its env (with /readyz saying the
+ * compute backend reported to `metrics`), logs `metrics listening {port}`, and on close stops the server and the
+ * metrics' queue handles.
  */
 export async function serveMetrics(
   metrics: ServiceMetrics,
   options: { port: number; host: string; ready?: () => Promise<unknown>; log: WorkerLog },
 ): Promise<MetricsServer> {
-  const server = await startMetricsServer({ registry: metrics.registry, ...options });
+  // /readyz says which compute backend loaded, once the service has reported it (ServiceMetrics.reportCompute).
+  const readyInfo = () => (metrics.compute ? { compute: metrics.compute } : {});
+  const server = await startMetricsServer({ registry: metrics.registry, readyInfo, ...options });
   options.log.info("metrics listening", { port: server.port, host: options.host });
   return {
     port: server.port,

@@ -65,6 +65,7 @@ export class ServiceMetrics {
   private readonly completed: Counter<"queue" | "name">;
   private readonly failures: Counter<"queue" | "name" | "final">;
   private readonly busySeconds: Counter<"queue">;
+  private computeLabels: Readonly<Record<string, string>> | undefined;
 
   constructor(private readonly options: ServiceMetricsOptions) {
     this.now = options.now ?? Date.now;
@@ -232,6 +233,26 @@ export class ServiceMetrics {
       bull.off("failed", onFailed);
       load.concurrency -= concurrency;
     };
+  }
+
+  /** What this process computes on, as set by reportCompute; /readyz serves it (serveMetrics). */
+  get compute(): Readonly<Record<string, string>> | undefined {
+    return this.computeLabels;
+  }
+
+  /**
+   * Says which compute backend really loaded (e.g. `{ tfjs: "wasm", accelerator: "cpu" }`): exported as
+   * `mfnas_compute_backend_info{...} 1` and served in /readyz as `compute`. Call once, at start.
+   */
+  reportCompute(labels: Readonly<Record<string, string>>): void {
+    if (this.computeLabels) throw new Error("reportCompute: the compute backend is reported once, at start");
+    this.computeLabels = { ...labels };
+    new Gauge({
+      name: "mfnas_compute_backend_info",
+      help: "The compute backend this process loaded (always 1; the labels say which, and on what).",
+      labelNames: Object.keys(labels),
+      registers: [this.registry],
+    }).set(labels, 1);
   }
 
   /** Closes the queue handles used for reading counts (not the connection). */

@@ -42,8 +42,8 @@ describe("event streams dropped at random moments", () => {
   afterAll(() => t.close());
 
   async function sse(): Promise<{ streams: number; timers: number; pollsInFlight: number; polls: number }> {
-    const text = (await t.app.inject({ url: "/metrics" })).body;
-    const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+    const text = await t.app.metricsRegistry.metrics();
+    const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
     return {
       streams: read("mfnas_api_sse_streams"),
       timers: read("mfnas_api_sse_timers"),

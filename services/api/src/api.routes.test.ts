@@ -129,15 +129,16 @@ describe("API routes on real Postgres and Redis", () => {
       }
     });
 
-    it("serves health, readiness, metrics and the OpenAPI document without a key", async () => {
+    it("serves health, readiness and the OpenAPI document without a key, and no /metrics on the API's port", async () => {
       expect((await call("GET", "/healthz", { as: null })).statusCode).toBe(200);
       expect((await call("GET", "/readyz", { as: null })).json()).toEqual({
         status: "ready",
         checks: { postgres: "ok", redis: "ok" },
       });
       await call("GET", "/v1/searches");
-      const metrics = await call("GET", "/metrics", { as: null });
-      expect(metrics.body).toMatch(
+      // Metrics are served on their own port (main.ts, API_METRICS_PORT) from the app's registry.
+      expect((await call("GET", "/metrics", { as: null })).statusCode).toBe(404);
+      expect(await t.app.metricsRegistry.metrics()).toMatch(
         /mfnas_api_request_duration_seconds_bucket\{.*route="\/v1\/searches".*status_code="200"/,
       );
       const doc = (await call("GET", "/v1/openapi.json", { as: null })).json<{

@@ -18,8 +18,9 @@ import { registerValidation } from "./validation.ts";
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Builds the API (not listening): /v1 routes, OpenAPI at /v1/openapi.json, docs at /docs, /healthz, /readyz,
- * /metrics. Tests call it with real resources and use `inject` or `listen`; main.ts adds the socket and signals.
+ * Builds the API (not listening): /v1 routes, OpenAPI at /v1/openapi.json, docs at /docs, /healthz, /readyz; its
+ * Prometheus registry is `app.metricsRegistry` (served by main.ts on its own port). Tests call it with real
+ * resources and use `inject` or `listen`; main.ts adds the sockets and signals.
  */
 export async function buildApi(resources: ApiResources): Promise<FastifyInstance> {
   const options: ApiOptions = { ...DEFAULT_API_OPTIONS, ...resources.options };

@@ -17,6 +17,13 @@ const schema = z.object({
   API_HOST: z.string().min(1).default("127.0.0.1"),
   API_PORT: envVar.port().default(8080),
   /**
+   * Port of the API's /metrics (and /healthz, /readyz) for Prometheus, apart from the API's own port so that
+   * metrics are never reachable where the API is published. Default 9460 (workers use 9461-9465); 0 = any free port.
+   */
+  API_METRICS_PORT: envVar.port().default(9460),
+  /** Listen address of the metrics port. Default: API_HOST's default, loopback; 0.0.0.0 for a scraper elsewhere. */
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  /**
    * A token `mfnas_<12 hex>_<43 base64url>` recorded (hashed) as an admin key at start if it is not stored yet:
    * the bootstrap path for the first admin key. Unset = no bootstrap (use scripts/create-api-key.ts).
    */

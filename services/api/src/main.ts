@@ -1,4 +1,12 @@
-import { JobProducer, createRedis, exitCannotStart, redisDependency, waitForDependencies } from "@mfnas/queue";
+import {
+  JobProducer,
+  checkDependencies,
+  createRedis,
+  exitCannotStart,
+  redisDependency,
+  startMetricsServer,
+  waitForDependencies,
+} from "@mfnas/queue";
 import { ApiKeyRepository, LocalArtifactStore, createDb, databaseDependency } from "@mfnas/store";
 import { errorMessage } from "@mfnas/core";
 import { buildApi } from "./app.ts";
@@ -16,10 +24,10 @@ const startupLog = {
     process.stderr.write(`api: ${message} ${JSON.stringify(fields ?? {})}\n`),
   error: () => undefined,
 };
-const startup = await waitForDependencies(
-  [databaseDependency(db, env.DATABASE_URL), redisDependency(redis, env.REDIS_URL)],
-  { waitMs: env.STARTUP_WAIT_MS, log: startupLog },
-).catch((error: unknown) => exitCannotStart("api", error));
+const dependencies = [databaseDependency(db, env.DATABASE_URL), redisDependency(redis, env.REDIS_URL)];
+const startup = await waitForDependencies(dependencies, { waitMs: env.STARTUP_WAIT_MS, log: startupLog }).catch(
+  (error: unknown) => exitCannotStart("api", error),
+);
 
 if (env.API_BOOTSTRAP_ADMIN_KEY !== undefined) {
   await new ApiKeyRepository(db).ensure(env.API_BOOTSTRAP_ADMIN_KEY, { name: "bootstrap admin", scopes: ["admin"] });
@@ -44,6 +52,14 @@ const app = await buildApi({
   },
 });
 
+// /metrics on its own port, never on the API's: Prometheus scrapes it inside the cluster or compose network.
+const metricsServer = await startMetricsServer({
+  registry: app.metricsRegistry,
+  port: env.API_METRICS_PORT,
+  host: env.METRICS_HOST,
+  ready: () => checkDependencies(dependencies),
+});
+
 let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
@@ -51,6 +67,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
   app.log.info({ signal }, "shutting down: no new requests; event streams end; requests in flight finish");
   try {
     await app.close();
+    await metricsServer.close();
     await jobs.close();
     await db.$disconnect();
     redis.disconnect();
@@ -64,4 +81,7 @@ process.on("SIGTERM", (signal) => void stop(signal));
 process.on("SIGINT", (signal) => void stop(signal));
 
 await app.listen({ host: env.API_HOST, port: env.API_PORT });
-app.log.info({ host: env.API_HOST, port: env.API_PORT, dependencies: startup.checks }, "api ready");
+app.log.info(
+  { host: env.API_HOST, port: env.API_PORT, metricsPort: metricsServer.port, dependencies: startup.checks },
+  "api ready",
+);

@@ -2,14 +2,23 @@ import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { FastifyInstance } from "fastify";
 import type { SseHub, SseStats } from "./sse.ts";
 
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The API's Prometheus registry; main.ts serves it on its own port (API_METRICS_PORT), not the API's. */
+    metricsRegistry: Registry;
+  }
+}
+
 /**
  * Prometheus metrics of one API instance: request latency by route template (never the raw URL, so the label
  * set stays small), method and status, what open event streams hold (streams, timers, polls), plus the process's
- * default metrics. Served at /metrics.
+ * default metrics under the same names as every other service's, all with `service="api"`. Not a route of the
+ * API: main.ts serves `app.metricsRegistry` on a separate port (API_METRICS_PORT), which stays inside the cluster.
  */
 export function registerMetrics(app: FastifyInstance, hub: SseHub): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "mfnas_api_" });
+  registry.setDefaultLabels({ service: "api" });
+  collectDefaultMetrics({ register: registry });
   const sse: Array<[keyof SseStats, string, string]> = [
     ["streams", "mfnas_api_sse_streams", "Server-sent event streams open."],
     ["timers", "mfnas_api_sse_timers", "Heartbeat and poll timers armed by open event streams."],
@@ -40,19 +49,6 @@ export function registerMetrics(app: FastifyInstance, hub: SseHub): Registry {
       reply.elapsedTime / 1_000,
     );
   });
-  app.get(
-    "/metrics",
-    {
-      config: { scope: "public" },
-      schema: {
-        hide: true,
-        response: { 200: { type: "string", description: "Prometheus text exposition" } },
-      },
-    },
-    async (_request, reply) => {
-      void reply.type(registry.contentType);
-      return registry.metrics();
-    },
-  );
+  app.decorate("metricsRegistry", registry);
   return registry;
 }

@@ -31,6 +31,17 @@ const schema = z.object({
    * evaluation (raise EVALUATOR_CONCURRENCY to use more cores) beat more threads each (bench/evaluator.ts).
    */
   EVALUATOR_ORT_THREADS: envVar.positiveInt().default(1),
+  /**
+   * ONNX Runtime's execution provider on the onnxruntime path: `cpu` (default) or `cuda` (needs the CUDA EP
+   * binaries, CUDA 12 and cuDNN 9: the evaluator-gpu image). cuda is checked at start; if it does not load the
+   * evaluator stops (exit 69, "no GPU backend loaded") instead of evaluating on the CPU.
+   */
+  EVALUATOR_ORT_PROVIDER: z.enum(["cpu", "cuda"]).default("cpu"),
+  /**
+   * 1 = refuse to start unless evaluations run on a GPU (tfjs-node-gpu with a device on the tfjs path, the cuda
+   * provider on the onnxruntime path), instead of on a CPU. Set in the GPU image.
+   */
+  REQUIRE_GPU: envVar.flag().default(false),
   /** Decoded supernet checkpoints kept in memory across jobs (least recently used goes first). Default 2. */
   EVALUATOR_CACHED_CHECKPOINTS: envVar.positiveInt().default(2),
   /** Lock time of a running evaluation; unset = the queue's default. Shorter = faster takeover after a crash. */

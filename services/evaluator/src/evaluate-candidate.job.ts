@@ -28,7 +28,13 @@ import type {
 } from "./evaluator-store.ts";
 import { SampleTeachers, writeSampleSheet } from "./sample-sheet.ts";
 import { SupernetCache } from "./supernet-cache.ts";
-import { onnxRuntimeUpscaler, subGeneratorWeights, tfjsUpscaler, type Upscaler } from "./upscalers.ts";
+import {
+  onnxRuntimeUpscaler,
+  subGeneratorWeights,
+  tfjsUpscaler,
+  type OrtProvider,
+  type Upscaler,
+} from "./upscalers.ts";
 import type { ValidationSet, ValidationSets } from "./validation-sets.ts";
 
 export interface EvaluateCandidateResources {
@@ -44,6 +50,8 @@ export interface EvaluateCandidateResources {
   readonly log: WorkerLog;
   /** ONNX Runtime intra-op threads; default ONNX Runtime's. */
   readonly ortThreads?: number;
+  /** ONNX Runtime execution provider; default cpu (checked at start by startEvaluator). */
+  readonly ortProvider?: OrtProvider;
   /** Decoded checkpoints kept across jobs. Default 2. */
   readonly cachedCheckpoints?: number;
 }
@@ -92,17 +100,16 @@ export async function subGeneratorUpscaler(
   supernet: MfaSupernet,
   genome: Genome,
   path: EvaluationPath,
-  options: { backend: string; ortThreads?: number | undefined },
+  options: { backend: string; ortThreads?: number | undefined; ortProvider?: OrtProvider | undefined },
 ): Promise<Upscaler> {
   const sub = supernet.extract(genome);
   if (path === "tfjs") return tfjsUpscaler(tf, sub, options.backend);
   try {
     const weights = await subGeneratorWeights(sub);
-    return onnxRuntimeUpscaler(
-      genome,
-      weights,
-      options.ortThreads !== undefined ? { threads: options.ortThreads } : {},
-    );
+    return onnxRuntimeUpscaler(genome, weights, {
+      ...(options.ortThreads !== undefined ? { threads: options.ortThreads } : {}),
+      ...(options.ortProvider !== undefined ? { provider: options.ortProvider } : {}),
+    });
   } finally {
     sub.dispose();
   }
@@ -165,6 +172,7 @@ export function createEvaluateCandidateHandler(resources: EvaluateCandidateResou
       upscaler = await subGeneratorUpscaler(tf, lease.supernet, genome, resources.path, {
         backend: resources.backend,
         ortThreads: resources.ortThreads,
+        ortProvider: resources.ortProvider,
       });
       scores = await scoreUpscaler(upscaler, set, ctx.signal, (index, sr) => {
         if (index === 0) firstSr = sr;

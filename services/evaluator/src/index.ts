@@ -7,5 +7,12 @@ export {
   type EvaluateCandidateResources,
 } from "./evaluate-candidate.job.ts";
 export type { ArtifactReader, EvaluationPath, EvaluationResult, EvaluationStore } from "./evaluator-store.ts";
-export { onnxRuntimeUpscaler, tfjsUpscaler, type Upscaler } from "./upscalers.ts";
+export {
+  ORT_PROVIDERS,
+  onnxRuntimeUpscaler,
+  probeOrtProvider,
+  tfjsUpscaler,
+  type OrtProvider,
+  type Upscaler,
+} from "./upscalers.ts";
 export { BUNDLED_VALIDATION_SET, ValidationSets, validationSetDir, type ValidationSet } from "./validation-sets.ts";

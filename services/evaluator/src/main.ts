@@ -34,13 +34,17 @@ const evaluator = await startEvaluator({
   backend: env.EVALUATOR_BACKEND,
   concurrency: env.EVALUATOR_CONCURRENCY,
   ortThreads: env.EVALUATOR_ORT_THREADS,
+  ortProvider: env.EVALUATOR_ORT_PROVIDER,
+  requireGpu: env.REQUIRE_GPU,
   cachedCheckpoints: env.EVALUATOR_CACHED_CHECKPOINTS,
   lockDurationMs: env.EVALUATOR_LOCK_DURATION_MS,
   stalledIntervalMs: env.EVALUATOR_STALLED_INTERVAL_MS,
   log,
   metrics,
   readyFields: { dependencies: startup.checks },
-});
+  // A GPU asked for (REQUIRE_GPU, EVALUATOR_ORT_PROVIDER=cuda, EVALUATOR_BACKEND=tensorflow-gpu) and not there:
+  // one line and exit 69, not evaluations on the CPU.
+}).catch((error: unknown) => exitCannotStart("evaluator", error));
 const metricsServer = await serveMetrics(metrics, {
   port: env.METRICS_PORT,
   host: env.METRICS_HOST,

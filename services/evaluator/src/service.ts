@@ -1,12 +1,13 @@
 import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
-import { QUEUES } from "@mfnas/core";
-import { selectBackend, type BackendName } from "@mfnas/model";
+import { MfnasError, QUEUES } from "@mfnas/core";
+import { NO_GPU_MESSAGE, selectComputeBackend, type Accelerator, type BackendName } from "@mfnas/model";
 import { CatalogWorker, type ServiceMetrics, type WorkerLog, type createRedis } from "@mfnas/queue";
 import { EvaluationRepository, LocalArtifactStore, type Db } from "@mfnas/store";
 import { createEvaluateCandidateHandler } from "./evaluate-candidate.job.ts";
 import type { EvaluationPath } from "./evaluator-store.ts";
 import { EvaluatorMetrics } from "./metrics.ts";
+import { probeOrtProvider, type OrtProvider } from "./upscalers.ts";
 import { ValidationSets } from "./validation-sets.ts";
 
 /** What a running evaluator needs; `main.ts` builds it from the environment, tests build it themselves. */
@@ -26,6 +27,13 @@ export interface EvaluatorResources {
   readonly backend?: BackendName | undefined;
   readonly concurrency?: number;
   readonly ortThreads?: number | undefined;
+  /** ONNX Runtime's execution provider; default cpu. cuda is checked at start and never falls back. */
+  readonly ortProvider?: OrtProvider | undefined;
+  /**
+   * Refuse to start unless evaluations run on a GPU: the tfjs path on tfjs-node-gpu with a device, or the ONNX
+   * Runtime path with the cuda provider. Default false.
+   */
+  readonly requireGpu?: boolean | undefined;
   readonly cachedCheckpoints?: number;
   readonly lockDurationMs?: number | undefined;
   readonly stalledIntervalMs?: number | undefined;
@@ -39,6 +47,8 @@ export interface EvaluatorResources {
 export interface RunningEvaluator {
   readonly backend: BackendName;
   readonly path: EvaluationPath;
+  /** What evaluations really run on: the tfjs backend's device on the tfjs path, the ORT provider's otherwise. */
+  readonly accelerator: Accelerator;
   /** Stops taking jobs, hands running ones back to the queue and frees the cached supernets; leaves db/redis open. */
   close(): Promise<void>;
 }
@@ -46,7 +56,7 @@ export interface RunningEvaluator {
 /** Starts an evaluator worker on the `evaluate` queue in this process (what `main.ts` runs). */
 export async function startEvaluator(resources: EvaluatorResources): Promise<RunningEvaluator> {
   const { log } = resources;
-  const backend = await selectBackend(tfCore, {
+  const backend = await selectComputeBackend(tfCore, {
     training: false,
     log: (line) => log.info(line),
     ...(resources.backend !== undefined ? { prefer: resources.backend } : {}),
@@ -54,7 +64,10 @@ export async function startEvaluator(resources: EvaluatorResources): Promise<Run
   const metrics = resources.metrics ? new EvaluatorMetrics(resources.metrics.registry) : undefined;
   const requested = resources.path ?? "auto";
   const path_: EvaluationPath =
-    requested === "auto" ? (backend.name === "tensorflow-gpu" ? "tfjs" : "onnxruntime") : requested;
+    requested === "auto" ? (backend.accelerator === "gpu" ? "tfjs" : "onnxruntime") : requested;
+  const ortProvider = resources.ortProvider ?? "cpu";
+  const accelerator = await checkAccelerator(path_, backend.accelerator, ortProvider, resources.requireGpu ?? false);
+  resources.metrics?.reportCompute({ tfjs: backend.name, onnxruntime: ortProvider, path: path_, accelerator });
   const handler = createEvaluateCandidateHandler({
     tf: backend.tf,
     backend: backend.name,
@@ -64,6 +77,7 @@ export async function startEvaluator(resources: EvaluatorResources): Promise<Run
     validationSets: new ValidationSets(resources.validationRoot),
     log,
     ...(resources.ortThreads !== undefined ? { ortThreads: resources.ortThreads } : {}),
+    ortProvider,
     ...(resources.cachedCheckpoints !== undefined ? { cachedCheckpoints: resources.cachedCheckpoints } : {}),
   });
   const worker = new CatalogWorker({
@@ -88,13 +102,44 @@ export async function startEvaluator(resources: EvaluatorResources): Promise<Run
     prefix: resources.queuePrefix,
     backend: backend.name,
     path: path_,
+    onnxruntime: ortProvider,
+    accelerator,
   });
   return {
     backend: backend.name,
     path: path_,
+    accelerator,
     async close() {
       await worker.close();
       handler.dispose();
     },
   };
+}
+
+/**
+ * What the evaluation path runs on, after checking what was asked for: the cuda provider must load (ONNX Runtime
+ * never falls back by itself here: the probe fails instead), and with `requireGpu` the path must be on a GPU.
+ * Throws `MfnasError("unsupported")` starting with "no GPU backend loaded".
+ */
+async function checkAccelerator(
+  path_: EvaluationPath,
+  tfjs: Accelerator,
+  ortProvider: OrtProvider,
+  requireGpu: boolean,
+): Promise<Accelerator> {
+  if (ortProvider === "cuda") {
+    await probeOrtProvider("cuda").catch((error: unknown) => {
+      const why = (error instanceof Error ? error.message : String(error)).split("\n", 1)[0];
+      throw new MfnasError("unsupported", `${NO_GPU_MESSAGE}: ONNX Runtime's CUDA execution provider failed: ${why}`);
+    });
+  }
+  const accelerator: Accelerator = path_ === "tfjs" ? tfjs : ortProvider === "cuda" ? "gpu" : "cpu";
+  if (requireGpu && accelerator !== "gpu") {
+    const how =
+      path_ === "tfjs"
+        ? "the tfjs path runs on a CPU backend (tfjs-node-gpu with an NVIDIA device is needed)"
+        : "the onnxruntime path runs on ONNX Runtime's CPU provider (set EVALUATOR_ORT_PROVIDER=cuda)";
+    throw new MfnasError("unsupported", `${NO_GPU_MESSAGE}: ${how}`);
+  }
+  return accelerator;
 }

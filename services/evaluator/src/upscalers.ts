@@ -1,6 +1,6 @@
 /**
  * The two ways the evaluator runs a SubGenerator on an LR image:
- * - ONNX Runtime on its exported graph (@mfnas/export, opset 17, fp32) with the CPU provider. Exported graphs have
+ * - ONNX Runtime on its exported graph (@mfnas/export, opset 17, fp32) with the CPU or CUDA provider. Exported graphs have
  *   a fixed input size and batch 1, so one session is made per LR size and reused for every image of that size.
  * - TensorFlow.js on the SubGenerator itself (the reference: the same forward the supernet was trained with).
  * Both return the SR image clipped to [0, 1], NHWC, as the metrics read it.
@@ -19,12 +19,54 @@ export interface Upscaler {
   dispose(): Promise<void>;
 }
 
+/** ONNX Runtime execution providers the evaluator can use (EVALUATOR_ORT_PROVIDER). */
+export const ORT_PROVIDERS = ["cpu", "cuda"] as const;
+export type OrtProvider = (typeof ORT_PROVIDERS)[number];
+
 export interface OnnxRuntimeOptions {
   /** Intra-op threads; default ONNX Runtime's own (one per core). */
   threads?: number;
+  /** Execution provider; default cpu. Check cuda once with `probeOrtProvider` first: it never falls back. */
+  provider?: OrtProvider;
 }
 
-export const ORT_RUNTIME = `onnxruntime-node ${ort.env.versions.common} cpu`;
+/** The runtime stored with ONNX Runtime evaluations: version and execution provider. */
+export function ortRuntime(provider: OrtProvider = "cpu"): string {
+  return `onnxruntime-node ${ort.env.versions.common} ${provider}`;
+}
+
+export const ORT_RUNTIME = ortRuntime("cpu");
+
+/**
+ * Runs a one-node ONNX graph (Identity on a 1-element tensor) on `provider`: resolves when the provider loaded and
+ * ran, rejects with ONNX Runtime's own reason otherwise (for cuda: its provider library or the CUDA/cuDNN libraries
+ * missing, or no device). The graph is encoded here (protobuf) so the check needs no exporter.
+ */
+export async function probeOrtProvider(provider: OrtProvider): Promise<void> {
+  const varint = (n: number): number[] => {
+    const out: number[] = [];
+    for (; n > 127; n >>>= 7) out.push((n & 127) | 128);
+    return [...out, n];
+  };
+  const bytes = (no: number, body: number[]) => [...varint((no << 3) | 2), ...varint(body.length), ...body];
+  const text = (no: number, s: string) => bytes(no, [...Buffer.from(s, "utf8")]);
+  const int = (no: number, n: number) => [...varint(no << 3), ...varint(n)];
+  // ValueInfoProto { name, type: TypeProto { tensor_type: { elem_type: FLOAT, shape: { dim: [{ dim_value: 1 }] } } } }
+  const value = (name: string) => [
+    ...text(1, name),
+    ...bytes(2, bytes(1, [...int(1, 1), ...bytes(2, bytes(1, int(1, 1)))])),
+  ];
+  const node = bytes(1, [...text(1, "x"), ...text(2, "y"), ...text(4, "Identity")]);
+  const graph = [...node, ...text(2, "probe"), ...bytes(11, value("x")), ...bytes(12, value("y"))];
+  // ModelProto { ir_version: 7, graph, opset_import: [{ version: 13 }] }
+  const model = Uint8Array.from([...int(1, 7), ...bytes(7, graph), ...bytes(8, int(2, 13))]);
+  const session = await ort.InferenceSession.create(model, { executionProviders: [provider] });
+  try {
+    await session.run({ x: new ort.Tensor("float32", Float32Array.of(1), [1]) });
+  } finally {
+    await session.release();
+  }
+}
 
 function clip01(v: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
@@ -40,7 +82,7 @@ export async function subGeneratorWeights(sub: SubGenerator): Promise<Map<string
   return new Map(entries);
 }
 
-/** ONNX Runtime (CPU) on the exported fp32 graph; sessions per LR size, released by `dispose`. */
+/** ONNX Runtime (CPU or CUDA provider) on the exported fp32 graph; sessions per LR size, released by `dispose`. */
 export function onnxRuntimeUpscaler(
   genome: Genome,
   weights: ReadonlyMap<string, WeightTensor>,
@@ -53,7 +95,7 @@ export function onnxRuntimeUpscaler(
     if (!session) {
       const { bytes } = exportGenerator(genome, weights, { format: "onnx", input: { height, width } });
       session = ort.InferenceSession.create(bytes, {
-        executionProviders: ["cpu"],
+        executionProviders: [options.provider ?? "cpu"],
         interOpNumThreads: 1,
         ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
       });
@@ -63,7 +105,7 @@ export function onnxRuntimeUpscaler(
   };
   return {
     path: "onnxruntime",
-    runtime: ORT_RUNTIME,
+    runtime: ortRuntime(options.provider),
     async upscale(lr) {
       const { height: h, width: w } = lr;
       const plane = h * w;

@@ -39,6 +39,9 @@ const scheduler = await startScheduler({
 
 const metrics = new ServiceMetrics({ service: "scheduler", log });
 metrics.watchQueue(redis, env.QUEUE_PREFIX, QUEUES.schedule.name);
+// The scheduler always runs: its counts of the train and evaluate queues are what autoscaling reads while those
+// workers are scaled to zero (k8s/base/keda.yaml).
+for (const queue of [QUEUES.train, QUEUES.evaluate]) metrics.watchQueue(redis, env.QUEUE_PREFIX, queue.name);
 registerScheduleMetrics(metrics.registry, () => scheduleRunSummaries(db));
 const metricsServer = await serveMetrics(metrics, {
   port: env.METRICS_PORT,

@@ -15,6 +15,11 @@ const schema = z.object({
   TRAINER_CONCURRENCY: envVar.positiveInt().default(1),
   /** Use exactly this tfjs backend (fail if it does not load); unset = the fastest that loads (GPU, native, wasm). */
   TRAINER_BACKEND: z.enum(BACKEND_NAMES).optional(),
+  /**
+   * 1 = refuse to start (exit 69, "no GPU backend loaded") unless tfjs-node-gpu loaded and an NVIDIA device is
+   * visible, instead of training on a CPU backend. Set in the GPU images; TRAINER_BACKEND=tensorflow-gpu implies it.
+   */
+  REQUIRE_GPU: envVar.flag().default(false),
   /** Lock time of a running training job; unset = the queue's default. Shorter = faster takeover after a crash. */
   TRAINER_LOCK_DURATION_MS: envVar.positiveInt().optional(),
   /** How often to look for training jobs whose worker died; unset = the queue's default. */

@@ -1,7 +1,7 @@
 import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
 import { JOBS, QUEUES } from "@mfnas/core";
-import { selectBackend } from "@mfnas/model";
+import { selectComputeBackend } from "@mfnas/model";
 import {
   CatalogWorker,
   ServiceMetrics,
@@ -23,11 +23,13 @@ import { createTrainSupernetHandler } from "./train-supernet.job.ts";
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL);
 const log = workerLog(logger);
-// tfjs-node-gpu when installed, else the fastest CPU backend; training gradients registered either way.
-const backend = await selectBackend(tfCore, {
+// tfjs-node-gpu when installed, else the fastest CPU backend; training gradients registered either way. A GPU
+// asked for (REQUIRE_GPU, TRAINER_BACKEND=tensorflow-gpu) and not there stops the trainer with one line, exit 69.
+const backend = await selectComputeBackend(tfCore, {
   ...(env.TRAINER_BACKEND !== undefined ? { prefer: env.TRAINER_BACKEND } : {}),
+  ...(env.REQUIRE_GPU ? { requireGpu: true } : {}),
   log: (line) => logger.info(line),
-});
+}).catch((error: unknown) => exitCannotStart("trainer", error));
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "trainer");
 // Nothing starts before PostgreSQL and Redis answer; if they do not in time, one line says which and where.
@@ -37,6 +39,7 @@ const startup = await waitForDependencies(dependencies, { waitMs: env.STARTUP_WA
 );
 const artifacts = new LocalArtifactStore(path.resolve(env.ARTIFACT_DIR), db);
 const metrics = new ServiceMetrics({ service: "trainer", log });
+metrics.reportCompute({ tfjs: backend.name, accelerator: backend.accelerator });
 const trainerMetrics = new TrainerMetrics(metrics.registry);
 
 const worker = new CatalogWorker({
@@ -94,6 +97,12 @@ stopOnSignals(
 
 await worker.start();
 logger.info(
-  { queue: QUEUES.train.name, prefix: env.QUEUE_PREFIX, backend: backend.name, dependencies: startup.checks },
+  {
+    queue: QUEUES.train.name,
+    prefix: env.QUEUE_PREFIX,
+    backend: backend.name,
+    accelerator: backend.accelerator,
+    dependencies: startup.checks,
+  },
   "trainer ready",
 );

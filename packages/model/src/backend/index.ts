@@ -1,6 +1,8 @@
 // Backend selection and CPU training support for the model package. See README.md.
 export { BACKEND_NAMES, selectBackend, wasmBinaryDirectory } from "./select-backend.ts";
 export type { BackendName, SelectBackendOptions, SelectedBackend } from "./select-backend.ts";
+export { NO_GPU_MESSAGE, nvidiaDevices, selectComputeBackend } from "./compute.ts";
+export type { Accelerator, ComputeBackend, ComputeBackendOptions } from "./compute.ts";
 export { registerTrainingGradients } from "./training-gradients.ts";
 export { registerWasmTrainingKernels } from "./wasm-kernels.ts";
 export type { WasmTrainingKernels } from "./wasm-kernels.ts";
