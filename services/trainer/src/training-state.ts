@@ -177,8 +177,13 @@ export class TrainingState {
           );
           return tf.addN(weighted) as Scalar;
         }, [...gVars.values()]);
-        for (const [name, t] of Object.entries(terms)) add(name, t);
-        add("generator", value);
+        let total = 0;
+        for (const [name, t] of Object.entries(terms)) {
+          add(name, t);
+          total += (t?.dataSync()[0] ?? NaN) * w[name as keyof typeof w];
+        }
+        // The tape's value weighs the terms by their shares; the reported total is this shard's share of the loss.
+        losses.generator = (losses.generator ?? 0) + (total * shard.share) / genomes.length;
         tf.dispose([value, ...Object.values(terms).filter((t): t is Scalar => t !== undefined)]);
         this.#accumulate(this.generatorOptimizer, sums.generator, grads);
       }
