@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
 import { JOBS, QUEUES } from "@mfnas/core";
@@ -28,6 +29,8 @@ const backend = await selectBackend(tfCore, {
   ...(env.TRAINER_BACKEND !== undefined ? { prefer: env.TRAINER_BACKEND } : {}),
   log: (line) => logger.info(line),
 });
+// One training worker per core the backend leaves idle: wasm computes on one thread, tfjs-node on all of them.
+const workers = env.TRAINER_WORKERS ?? Math.max(1, Math.floor(os.availableParallelism() / backend.threads));
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "trainer");
 // Nothing starts before PostgreSQL and Redis answer; if they do not in time, one line says which and where.
@@ -50,6 +53,7 @@ const worker = new CatalogWorker({
       artifacts,
       log,
       onSteps: trainerMetrics.record,
+      workers,
     }),
   },
   log,
@@ -94,6 +98,12 @@ stopOnSignals(
 
 await worker.start();
 logger.info(
-  { queue: QUEUES.train.name, prefix: env.QUEUE_PREFIX, backend: backend.name, dependencies: startup.checks },
+  {
+    queue: QUEUES.train.name,
+    prefix: env.QUEUE_PREFIX,
+    backend: backend.name,
+    workers,
+    dependencies: startup.checks,
+  },
   "trainer ready",
 );
