@@ -15,7 +15,7 @@ import { TEACHER_FIXTURE, tinyConfig } from "../services/trainer/src/test-suppor
 
 const STEPS = 40;
 
-describe("trainer killed with SIGKILL mid-run", () => {
+describe("trainer killed with SIGKILL mid-run (two data-parallel workers)", () => {
   let database: TestDatabase;
   let redis: Redis;
   let prefix: string;
@@ -43,6 +43,8 @@ describe("trainer killed with SIGKILL mid-run", () => {
       QUEUE_PREFIX: prefix,
       ARTIFACT_DIR: artifactDir,
       TRAINER_BACKEND: "wasm",
+      // Data-parallel steps on two worker threads, whatever this machine's core count.
+      TRAINER_WORKERS: "2",
       TRAINER_LOCK_DURATION_MS: "3000",
       TRAINER_STALLED_INTERVAL_MS: "1000",
       LOG_LEVEL: "info",
@@ -88,6 +90,7 @@ describe("trainer killed with SIGKILL mid-run", () => {
     const second = trainer();
     await finished(killedJob.jobId);
     expect(second.output()).toMatch(/resum/i);
+    expect(second.output()).toMatch(/"workers":2/);
 
     // The uninterrupted run, same seed and config, on the surviving worker.
     const straightJob = await producer.enqueue(JOBS.trainSupernet.name, { supernetId: straight.id });

@@ -2,7 +2,7 @@
  * One training checkpoint as one safetensors file (the format of @mfnas/model's supernet checkpoints): every weight
  * (supernet, adapters, both discriminators) and every Adam moment as float32, plus the metadata entry with what is
  * not a tensor (step, optimizer iteration counters, the sampler's and the subnet sampler's RNG states, the config
- * hash). Float32 round-trips exactly, so a run resumed from it computes bit for bit what the uninterrupted run
+ * hash, the worker count). Float32 round-trips exactly, so a run resumed from it computes bit for bit what the uninterrupted run
  * would have.
  */
 import { MfnasError, type RngState } from "@mfnas/core";
@@ -23,6 +23,8 @@ export interface CheckpointMeta extends CheckpointHeader {
   readonly iterations: { readonly generator: number; readonly dTeacher: number; readonly dStudent: number };
   readonly sampler: PatchSamplerState;
   readonly genomeRng: RngState;
+  /** Worker threads the run splits each batch over (absent in checkpoints from before data-parallel training: 1). */
+  readonly workers?: number;
 }
 
 export function encodeCheckpoint(state: TrainingState, meta: CheckpointMeta): Promise<Uint8Array> {

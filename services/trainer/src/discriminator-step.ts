@@ -6,6 +6,9 @@
  * taped passes double as the student's distillation targets (held constant there: the student's tape
  * differentiates the student's variables only, and the teacher's weights do not move until after both tapes).
  * The summed gradients equal those of one tape per fake, in a different order of additions.
+ *
+ * In a batch split over workers (`shard`), the relativistic losses run over the whole batch's logits (gathered
+ * from every shard) and the distillation term, a mean over this shard's images, weighs the shard's share.
  */
 import {
   discriminatorDistillLoss,
@@ -18,6 +21,7 @@ import {
   type Tf,
   type Variable,
 } from "@mfnas/model";
+import { WHOLE_BATCH, type ShardRole } from "./shards.ts";
 
 export interface DiscriminatorPhaseInput {
   readonly teacher: PatchGanDiscriminator;
@@ -33,7 +37,10 @@ export interface DiscriminatorPhaseGradients {
   /** Gradients of the losses summed over the fakes, keyed by tfjs variable name (the caller disposes them). */
   readonly teacherGrads: Record<string, Tensor>;
   readonly studentGrads: Record<string, Tensor>;
-  /** Per fake, in order: the teacher's loss, the student's total loss and its distillation term (caller disposes). */
+  /**
+   * Per fake, in order: the teacher's loss, the student's total loss and its distillation term (caller disposes);
+   * the distillation term is over the shard's images.
+   */
   readonly teacherLosses: Scalar[];
   readonly studentLosses: Scalar[];
   readonly distillLosses: Scalar[];
@@ -52,6 +59,7 @@ export function discriminatorPhaseGradients(
   input: DiscriminatorPhaseInput,
   fakes: readonly Tensor4D[],
   hr: Tensor4D,
+  shard: ShardRole = WHOLE_BATCH,
 ): DiscriminatorPhaseGradients {
   const teacherLosses: Scalar[] = [];
   const studentLosses: Scalar[] = [];
@@ -62,10 +70,11 @@ export function discriminatorPhaseGradients(
     const teacher = tf.variableGrads(() => {
       const real = input.teacher.forward(tf, hr);
       targets.real = keepOutput(tf, real);
-      const losses = fakes.map((fake) => {
-        const out = input.teacher.forward(tf, fake);
-        targets.fakes.push(keepOutput(tf, out));
-        const loss = relativisticDiscriminatorLoss(tf, real.logits, out.logits);
+      const outs = fakes.map((fake) => input.teacher.forward(tf, fake));
+      for (const out of outs) targets.fakes.push(keepOutput(tf, out));
+      const [realLogits, ...fakeLogits] = shard.gather(tf, [real.logits, ...outs.map((o) => o.logits)]);
+      const losses = fakeLogits.map((logits) => {
+        const loss = relativisticDiscriminatorLoss(tf, realLogits as Tensor4D, logits);
         teacherLosses.push(tf.keep(loss));
         return loss;
       });
@@ -77,14 +86,17 @@ export function discriminatorPhaseGradients(
     const student = tf.variableGrads(() => {
       const real = input.student.forward(tf, hr);
       const realDistill = discriminatorDistillLoss(tf, real, targetOnReal);
-      const losses = fakes.map((fake, k) => {
-        const out = input.student.forward(tf, fake);
-        const gan = relativisticDiscriminatorLoss(tf, real.logits, out.logits);
+      const outs = fakes.map((fake) => input.student.forward(tf, fake));
+      const [realLogits, ...fakeLogits] = shard.gather(tf, [real.logits, ...outs.map((o) => o.logits)]);
+      const losses = outs.map((out, k) => {
+        const gan = relativisticDiscriminatorLoss(tf, realLogits as Tensor4D, fakeLogits[k] as Tensor4D);
         const target = targets.fakes[k] as DiscriminatorOutput;
         const distill = tf.mul<Scalar>(tf.add(realDistill, discriminatorDistillLoss(tf, out, target)), 0.5);
         distillLosses.push(tf.keep(distill));
-        const loss = tf.add<Scalar>(gan, tf.mul(distill, input.distillWeight));
-        studentLosses.push(tf.keep(loss));
+        const loss = tf.add<Scalar>(gan, tf.mul(distill, input.distillWeight * shard.share));
+        studentLosses.push(
+          tf.keep(shard.share === 1 ? loss : tf.add<Scalar>(gan, tf.mul(distill, input.distillWeight))),
+        );
         return loss;
       });
       return tf.addN<Scalar>(losses);

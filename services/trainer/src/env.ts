@@ -13,6 +13,12 @@ const schema = z.object({
   ARTIFACT_DIR: z.string().min(1).default(".mfnas/artifacts"),
   /** Supernets trained at once by this process. Default 1: one job per GPU, a second would only share it. */
   TRAINER_CONCURRENCY: envVar.positiveInt().default(1),
+  /**
+   * Worker threads each training step's batch is split over, each with its own tfjs instance (tfjs's wasm backend
+   * computes on one thread under Node). Unset = one per core for a one-thread backend (os.availableParallelism()),
+   * 1 for a backend that already uses every core (tfjs-node). A run keeps the count it started with.
+   */
+  TRAINER_WORKERS: envVar.positiveInt().optional(),
   /** Use exactly this tfjs backend (fail if it does not load); unset = the fastest that loads (GPU, native, wasm). */
   TRAINER_BACKEND: z.enum(BACKEND_NAMES).optional(),
   /**

@@ -12,3 +12,4 @@ export {
   type PreparedTeacherTargets,
   type TeacherTargetsProgress,
 } from "./teacher-targets.ts";
+export { DataParallelTrainer, type DataParallelOptions } from "./data-parallel.ts";

@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
 import { JOBS, QUEUES } from "@mfnas/core";
@@ -30,6 +31,8 @@ const backend = await selectComputeBackend(tfCore, {
   ...(env.REQUIRE_GPU ? { requireGpu: true } : {}),
   log: (line) => logger.info(line),
 }).catch((error: unknown) => exitCannotStart("trainer", error));
+// One training worker per core the backend leaves idle: wasm computes on one thread, tfjs-node on all of them.
+const workers = env.TRAINER_WORKERS ?? Math.max(1, Math.floor(os.availableParallelism() / backend.threads));
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "trainer");
 // Nothing starts before PostgreSQL and Redis answer; if they do not in time, one line says which and where.
@@ -53,6 +56,7 @@ const worker = new CatalogWorker({
       artifacts,
       log,
       onSteps: trainerMetrics.record,
+      workers,
     }),
   },
   log,
@@ -102,6 +106,7 @@ logger.info(
     prefix: env.QUEUE_PREFIX,
     backend: backend.name,
     accelerator: backend.accelerator,
+    workers,
     dependencies: startup.checks,
   },
   "trainer ready",

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseTrainingConfig } from "@mfnas/core";
-import { readSafetensors } from "@mfnas/model";
+import { decodeSupernetCheckpoint, readSafetensors } from "@mfnas/model";
+import type { WorkerLog } from "@mfnas/queue";
+import type { CheckpointMeta } from "./checkpoint.ts";
 import { createTrainSupernetHandler } from "./train-supernet.job.ts";
 import {
   MemoryArtifacts,
@@ -13,45 +15,82 @@ import {
   trainingTf,
 } from "./test-support.ts";
 
-async function setup(patch: Parameters<typeof tinyConfig>[1] = {}) {
+async function setup(patch: Parameters<typeof tinyConfig>[1] = {}, workers = 1, log: WorkerLog = quiet) {
   const tf = await trainingTf();
   const artifacts = new MemoryArtifacts();
   const teacher = await teacherBytes();
   await artifacts.put({ bytes: teacher });
   const store = new MemoryStore(tinyConfig(sha256(teacher), patch));
-  const handler = createTrainSupernetHandler({ tf, store, artifacts, log: quiet });
+  const handler = createTrainSupernetHandler({ tf, store, artifacts, log, workers });
   return { tf, artifacts, store, handler };
 }
 
-describe("trainer.train-supernet handler", () => {
-  it("resumes from a checkpoint with exactly the losses of an uninterrupted run", async () => {
-    const straight = await setup({ steps: 6, checkpointEvery: 3 });
-    await straight.handler(jobContext("s1"));
-    expect(straight.store.status).toBe("ready");
-    expect(straight.store.checkpoints.map((c) => c.step)).toEqual([3, 6]);
-    // Each checkpoint names the teacher's size: its parameters are the weight file's values, counted here.
-    const file = readSafetensors(await teacherBytes());
-    const teacherParams = [...file.tensors.values()].reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
-    for (const c of straight.store.checkpoints) {
-      expect(c.metrics["teacherParams"]).toBe(teacherParams);
-      expect(c.metrics["teacherMacsPerLrPixel"]).toBeGreaterThan(teacherParams * 0.9);
-    }
+/** The `workers` entry of each stored checkpoint's metadata. */
+function recordedWorkers(store: MemoryStore, artifacts: MemoryArtifacts): (number | undefined)[] {
+  return store.checkpoints.map((c) => {
+    const bytes = artifacts.files.get(c.artifactSha256);
+    if (!bytes) throw new Error(`checkpoint ${c.step} is not stored`);
+    return decodeSupernetCheckpoint<CheckpointMeta>(bytes).meta.workers;
+  });
+}
 
-    // Interrupted after step 4 (shutdown signal): a checkpoint at 4 is written, then the job rethrows.
-    const interrupted = await setup({ steps: 6, checkpointEvery: 3 });
+describe("trainer.train-supernet handler", () => {
+  it.each([1, 2])(
+    "resumes from a checkpoint with exactly the losses of an uninterrupted run (%i worker(s))",
+    async (workers) => {
+      const straight = await setup({ steps: 6, checkpointEvery: 3 }, workers);
+      await straight.handler(jobContext("s1"));
+      expect(straight.store.status).toBe("ready");
+      expect(straight.store.checkpoints.map((c) => c.step)).toEqual([3, 6]);
+      // Each checkpoint names the teacher's size: its parameters are the weight file's values, counted here.
+      const file = readSafetensors(await teacherBytes());
+      const teacherParams = [...file.tensors.values()].reduce((n, t) => n + t.shape.reduce((x, y) => x * y, 1), 0);
+      for (const c of straight.store.checkpoints) {
+        expect(c.metrics["teacherParams"]).toBe(teacherParams);
+        expect(c.metrics["teacherMacsPerLrPixel"]).toBeGreaterThan(teacherParams * 0.9);
+      }
+
+      // Interrupted after step 4 (shutdown signal): a checkpoint at 4 is written, then the job rethrows.
+      const interrupted = await setup({ steps: 6, checkpointEvery: 3 }, workers);
+      const abort = new AbortController();
+      interrupted.store.onProgress = (p) => {
+        if (p.step === 4) abort.abort(new Error("shutdown"));
+      };
+      await expect(interrupted.handler(jobContext("s1", abort.signal))).rejects.toThrow("shutdown");
+      expect(interrupted.store.checkpoints.map((c) => c.step)).toEqual([3, 4]);
+      interrupted.store.onProgress = () => undefined;
+      await interrupted.handler(jobContext("s1"));
+      expect(interrupted.store.status).toBe("ready");
+      const a = straight.store.progress.map((p) => p.losses);
+      const b = interrupted.store.progress.map((p) => p.losses);
+      expect(b).toHaveLength(6);
+      expect(b).toEqual(a);
+      expect(recordedWorkers(interrupted.store, interrupted.artifacts)).toEqual([workers, workers, workers]);
+    },
+  );
+
+  it("resumes a run under another worker count with the count it started with, and says so", async () => {
+    const warnings: string[] = [];
+    const log: WorkerLog = { ...quiet, warn: (message) => void warnings.push(message) };
+    const first = await setup({ steps: 4, checkpointEvery: 2 }, 2, log);
     const abort = new AbortController();
-    interrupted.store.onProgress = (p) => {
-      if (p.step === 4) abort.abort(new Error("shutdown"));
+    first.store.onProgress = (p) => {
+      if (p.step === 2) abort.abort(new Error("shutdown"));
     };
-    await expect(interrupted.handler(jobContext("s1", abort.signal))).rejects.toThrow("shutdown");
-    expect(interrupted.store.checkpoints.map((c) => c.step)).toEqual([3, 4]);
-    interrupted.store.onProgress = () => undefined;
-    await interrupted.handler(jobContext("s1"));
-    expect(interrupted.store.status).toBe("ready");
-    const a = straight.store.progress.map((p) => p.losses);
-    const b = interrupted.store.progress.map((p) => p.losses);
-    expect(b).toHaveLength(6);
-    expect(b).toEqual(a);
+    await expect(first.handler(jobContext("s1", abort.signal))).rejects.toThrow("shutdown");
+    first.store.onProgress = () => undefined;
+    // The same store and artifacts, now handled by a trainer configured for one worker.
+    const resumed = createTrainSupernetHandler({
+      tf: first.tf,
+      store: first.store,
+      artifacts: first.artifacts,
+      log,
+      workers: 1,
+    });
+    await resumed(jobContext("s1"));
+    expect(first.store.status).toBe("ready");
+    expect(recordedWorkers(first.store, first.artifacts)).toEqual([2, 2]);
+    expect(warnings.join("\n")).toMatch(/resuming with the 2 training worker\(s\) the run started with, not 1/);
   });
 
   it("stops within one step of a cancellation, keeps the checkpoints and stays cancelled", async () => {

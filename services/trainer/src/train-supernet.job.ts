@@ -9,19 +9,24 @@ import {
   smallestGenome,
 } from "@mfnas/core";
 import {
+  BACKEND_NAMES,
   batchTensorList,
   batchToTensors,
   createPatchSampler,
+  type BackendName,
   type BatchTensors,
+  type PatchBatch,
   type PatchSampler,
   type PatchSamplerOptions,
   type Tf,
 } from "@mfnas/model";
 import { throwIfAborted, type JobContext, type WorkerLog } from "@mfnas/queue";
 import { encodeCheckpoint, restoreCheckpoint, type CheckpointMeta } from "./checkpoint.ts";
+import { DataParallelTrainer } from "./data-parallel.ts";
 import { validationPsnr } from "./evaluate.ts";
 import { prepareRun, type PreparedRun } from "./prepare.ts";
 import { genomesForStep } from "./sampling.ts";
+import { shardPlan } from "./shards.ts";
 import { distilledTeacherBlocks, prepareTeacherTargets } from "./teacher-targets.ts";
 import type { ArtifactPort, SupernetStore } from "./trainer-store.ts";
 import { TrainingState, type StepLosses } from "./training-state.ts";
@@ -34,6 +39,12 @@ export interface TrainSupernetResources {
   readonly log: WorkerLog;
   /** Told at every logged step how many steps and images the window since the previous one took (metrics). */
   readonly onSteps?: (window: TrainingWindow) => void;
+  /**
+   * Worker threads each step's batch is split over (data-parallel.ts), each with its own tfjs instance. Default 1:
+   * steps run on this thread. A run keeps the count it started with (recorded in its checkpoints): a resume
+   * under another count goes on with the recorded one, so its losses stay those of an uninterrupted run.
+   */
+  readonly workers?: number;
 }
 
 export interface TrainingWindow {
@@ -105,12 +116,23 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
     let sampler: PatchSampler;
     let genomeRng: Rng;
     const latest = await store.latestCheckpoint(supernetId);
+    let workers = resources.workers ?? 1;
     if (latest) {
       const meta = restoreCheckpoint(tf, state, await artifacts.get(latest.artifactSha256), run.configHash);
       step = meta.step;
       sampler = createPatchSampler(run.train, { ...samplerOptions, resumeFrom: meta.sampler });
       genomeRng = Rng.fromState(meta.genomeRng);
-      log.info("resuming supernet training from checkpoint", { supernetId, step });
+      // Checkpoints from before data-parallel training were all written by one worker.
+      const recorded = meta.workers ?? 1;
+      if (recorded !== workers) {
+        log.warn(
+          `resuming with the ${recorded} training worker(s) the run started with, not ${workers}: another count ` +
+            "sums the gradients in another order, and the losses would drift from an uninterrupted run's",
+          { supernetId, step, workers: recorded, configured: workers },
+        );
+        workers = recorded;
+      }
+      log.info("resuming supernet training from checkpoint", { supernetId, step, workers });
     } else {
       sampler = createPatchSampler(run.train, { ...samplerOptions, seed: config.seed });
       genomeRng = createRng((config.seed ^ GENOME_STREAM) >>> 0);
@@ -118,9 +140,45 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
         supernetId,
         steps: config.steps,
         genomesPerStep: 2 + config.sampling.random,
+        workers,
       });
     }
-    let savedStep = latest?.step ?? -1;
+    const pool =
+      shardPlan(config.batch, workers).sizes.length > 1
+        ? await DataParallelTrainer.start(tf, state, {
+            workers,
+            backend: backendName(tf),
+            space: run.space,
+            config,
+            teacherFeatures: run.teacher.features,
+            vgg: run.vgg,
+          })
+        : undefined;
+    try {
+      return await trainSteps(ctx, run, state, { step, sampler, genomeRng, workers, pool, savedStep: latest?.step });
+    } finally {
+      await pool?.close();
+    }
+  }
+
+  async function trainSteps(
+    ctx: JobContext<"trainer.train-supernet">,
+    run: PreparedRun,
+    state: TrainingState,
+    from: {
+      step: number;
+      sampler: PatchSampler;
+      genomeRng: Rng;
+      workers: number;
+      pool: DataParallelTrainer | undefined;
+      savedStep: number | undefined;
+    },
+  ): Promise<{ step: number }> {
+    const { supernetId } = ctx.payload;
+    const { config } = run;
+    const { sampler, genomeRng, workers, pool } = from;
+    let step = from.step;
+    let savedStep = from.savedStep ?? -1;
     let metrics: Record<string, number> = {};
 
     const checkpoint = async (why: string) => {
@@ -137,13 +195,14 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
         },
         sampler: sampler.state(),
         genomeRng: genomeRng.state(),
+        workers,
       };
       const bytes = await encodeCheckpoint(state, meta);
       const { sha256 } = await artifacts.put({
         bytes,
         kind: "checkpoint",
         mediaType: "application/vnd.safetensors",
-        metadata: { supernetId, step, configHash: run.configHash },
+        metadata: { supernetId, step, configHash: run.configHash, workers },
       });
       // The teacher's size beside the validation figures: what the SubGenerators are compared with.
       const teacher = {
@@ -169,21 +228,11 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
       }
       const batch = await sampler.next();
       const genomes = genomesForStep(run.space, config.sampling, config.scale, step, genomeRng);
-      const tensors: BatchTensors = batchToTensors(tf, batch);
-      let losses: StepLosses;
-      try {
-        losses = state.step(genomes, tensors, {
-          g: learningRateAt(config.optimizer.lr, config.schedule, step, config.steps),
-          d: learningRateAt(
-            config.optimizer.discriminatorLr ?? config.optimizer.lr,
-            config.schedule,
-            step,
-            config.steps,
-          ),
-        });
-      } finally {
-        tf.dispose(batchTensorList(tensors));
-      }
+      const rates = {
+        g: learningRateAt(config.optimizer.lr, config.schedule, step, config.steps),
+        d: learningRateAt(config.optimizer.discriminatorLr ?? config.optimizer.lr, config.schedule, step, config.steps),
+      };
+      const losses = pool ? await pool.step(genomes, batch, rates) : stepHere(state, genomes, batch, rates);
       step += 1;
       windowSteps += 1;
       if (step % config.logEvery === 0 || step === config.steps) {
@@ -219,6 +268,20 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
     return { step };
   }
 
+  function stepHere(
+    state: TrainingState,
+    genomes: ReturnType<typeof genomesForStep>,
+    batch: PatchBatch,
+    rates: { g: number; d: number },
+  ): StepLosses {
+    const tensors: BatchTensors = batchToTensors(tf, batch);
+    try {
+      return state.step(genomes, tensors, rates);
+    } finally {
+      tf.dispose(batchTensorList(tensors));
+    }
+  }
+
   /** The teacher's outputs on every training image, from the artifact store or computed once now (with progress). */
   async function teacherTargets(ctx: JobContext<"trainer.train-supernet">, run: PreparedRun) {
     const { supernetId } = ctx.payload;
@@ -249,4 +312,12 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
     });
     return prepared.targets;
   }
+}
+
+/** The name of `tf`'s current backend, which data-parallel workers select for themselves. */
+function backendName(tf: Tf): BackendName {
+  const name = tf.getBackend();
+  const known = BACKEND_NAMES.find((b) => b === name);
+  if (!known) throw new MfnasError("unsupported", `data-parallel training: unknown tfjs backend "${name}"`);
+  return known;
 }

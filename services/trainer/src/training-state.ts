@@ -26,9 +26,25 @@ import {
 } from "@mfnas/model";
 import { Adam } from "./adam.ts";
 import { discriminatorPhaseGradients } from "./discriminator-step.ts";
+import { WHOLE_BATCH, type ShardRole } from "./shards.ts";
 
 /** Loss values of one step, averaged over the sampled subnets. */
 export type StepLosses = Record<string, number>;
+
+export interface StepGradients {
+  /** Each loss averaged over the subnets, weighted by the shard's share of the batch. */
+  readonly losses: StepLosses;
+  /** Per network, the gradients summed over the subnets, by checkpoint variable name. */
+  readonly sums: Record<GradientGroup, Map<string, Tensor>>;
+  /** Subnets the sums run over. */
+  readonly subnets: number;
+}
+
+export type GradientGroup = "generator" | "dTeacher" | "dStudent";
+
+export function disposeGradients(tf: Tf, sums: StepGradients["sums"]): void {
+  for (const group of Object.values(sums)) tf.dispose([...group.values()]);
+}
 
 function named(prefix: string, entries: [string, Variable][]): [string, Variable][] {
   return entries.map(([name, v]) => [`${prefix}/${name}`, v]);
@@ -81,7 +97,7 @@ export class TrainingState {
     this.dStudentOptimizer = new Adam(tf, new Map(named("d_student", this.dStudent.params.entries())), adam);
   }
 
-  get optimizers(): Record<"generator" | "dTeacher" | "dStudent", Adam> {
+  get optimizers(): Record<GradientGroup, Adam> {
     return { generator: this.generatorOptimizer, dTeacher: this.dTeacherOptimizer, dStudent: this.dStudentOptimizer };
   }
 
@@ -90,13 +106,28 @@ export class TrainingState {
    * targets are the batch's cached teacher outputs (`batch.teacher`); a batch without them runs the teacher now.
    */
   step(genomes: readonly Genome[], batch: BatchTensors, rates: { g: number; d: number }): StepLosses {
+    const gradients = this.gradients(genomes, batch);
+    this.apply(gradients, rates);
+    return gradients.losses;
+  }
+
+  /**
+   * The gradients of one step, before any weight moves: the generator's over the sampled subnets, then both
+   * discriminators' on the subnets' fakes (the generator's update touches no discriminator weight, and the fakes
+   * are the outputs of the weights the step started from, so the order of the updates changes nothing).
+   * `shard` is this call's part of a batch split over workers (default: the whole batch).
+   */
+  gradients(genomes: readonly Genome[], batch: BatchTensors, shard: ShardRole = WHOLE_BATCH): StepGradients {
     const { lr, hr } = batch;
     const { tf, config } = this;
     const w = config.losses;
-    const sums: StepLosses = {};
+    const losses: StepLosses = {};
     const add = (name: string, value: Scalar | undefined) => {
-      if (value) sums[name] = (sums[name] ?? 0) + (value.dataSync()[0] ?? NaN) / genomes.length;
+      if (value) losses[name] = (losses[name] ?? 0) + ((value.dataSync()[0] ?? NaN) * shard.share) / genomes.length;
     };
+    // A mean over this shard's images weighs its share of the batch; the relativistic terms, computed over the
+    // whole batch's logits (shard.gather), weigh fully.
+    const shareOf = (name: string) => (name === "adversarial" ? 1 : shard.share);
     const features = this.teacher.features;
     let teacherOut: { sr: Tensor4D; blocks: ReadonlyMap<number, Tensor4D> };
     let ranTeacher: Tensor4D[] = [];
@@ -107,10 +138,14 @@ export class TrainingState {
       teacherOut = { sr: out.sr, blocks: new Map(out.blocks.map((t, i) => [i, t])) };
       ranTeacher = [out.sr, ...out.blocks];
     }
-    const realStudent = tf.tidy(() => this.dStudent.forward(tf, hr).logits);
+    const realStudent = tf.tidy(() => shard.gather(tf, [this.dStudent.forward(tf, hr).logits])[0] as Tensor4D);
     const fakes: Tensor4D[] = [];
     const gVars = this.generatorOptimizer.variables;
-    const gradSums = new Map<string, Tensor>();
+    const sums: StepGradients["sums"] = {
+      generator: new Map<string, Tensor>(),
+      dTeacher: new Map<string, Tensor>(),
+      dStudent: new Map<string, Tensor>(),
+    };
     try {
       for (const genome of genomes) {
         const terms: Partial<Record<string, Scalar>> = {};
@@ -134,28 +169,54 @@ export class TrainingState {
               ),
             );
           }
-          terms.adversarial = tf.keep(relativisticGeneratorLoss(tf, realStudent, this.dStudent.forward(tf, sr).logits));
+          const fakeLogits = shard.gather(tf, [this.dStudent.forward(tf, sr).logits])[0] as Tensor4D;
+          terms.adversarial = tf.keep(relativisticGeneratorLoss(tf, realStudent, fakeLogits));
           if (this.vgg && w.perceptual > 0) terms.perceptual = tf.keep(perceptualLoss(tf, this.vgg, sr, hr));
-          const weighted = Object.entries(terms).map(([name, t]) => tf.mul(t as Scalar, w[name as keyof typeof w]));
+          const weighted = Object.entries(terms).map(([name, t]) =>
+            tf.mul(t as Scalar, w[name as keyof typeof w] * shareOf(name)),
+          );
           return tf.addN(weighted) as Scalar;
         }, [...gVars.values()]);
-        for (const [name, t] of Object.entries(terms)) add(name, t);
-        add("generator", value);
+        let total = 0;
+        for (const [name, t] of Object.entries(terms)) {
+          add(name, t);
+          total += (t?.dataSync()[0] ?? NaN) * w[name as keyof typeof w];
+        }
+        // The tape's value weighs the terms by their shares; the reported total is this shard's share of the loss.
+        losses.generator = (losses.generator ?? 0) + (total * shard.share) / genomes.length;
         tf.dispose([value, ...Object.values(terms).filter((t): t is Scalar => t !== undefined)]);
-        this.#accumulate(this.generatorOptimizer, gradSums, grads);
+        this.#accumulate(this.generatorOptimizer, sums.generator, grads);
       }
-      this.#applyMean(this.generatorOptimizer, gradSums, genomes.length, rates.g);
-      this.#discriminatorSteps(fakes, hr, rates.d, add);
+      this.#discriminatorGradients(fakes, hr, shard, sums, add);
+    } catch (error) {
+      disposeGradients(tf, sums);
+      throw error;
     } finally {
-      tf.dispose([...ranTeacher, realStudent, ...fakes, ...gradSums.values()]);
+      tf.dispose([...ranTeacher, realStudent, ...fakes]);
     }
-    return sums;
+    return { losses, sums, subnets: genomes.length };
   }
 
-  #discriminatorSteps(fakes: Tensor4D[], hr: Tensor4D, rate: number, add: (n: string, v: Scalar) => void): void {
+  /** One Adam step of each network on the mean over the subnets of `gradients` (which it disposes). */
+  apply(gradients: Pick<StepGradients, "sums" | "subnets">, rates: { g: number; d: number }): void {
+    const { sums, subnets } = gradients;
+    try {
+      this.#applyMean(this.generatorOptimizer, sums.generator, subnets, rates.g);
+      this.#applyMean(this.dTeacherOptimizer, sums.dTeacher, subnets, rates.d);
+      this.#applyMean(this.dStudentOptimizer, sums.dStudent, subnets, rates.d);
+    } finally {
+      disposeGradients(this.tf, sums);
+    }
+  }
+
+  #discriminatorGradients(
+    fakes: Tensor4D[],
+    hr: Tensor4D,
+    shard: ShardRole,
+    sums: StepGradients["sums"],
+    add: (n: string, v: Scalar) => void,
+  ): void {
     const { tf } = this;
-    const sumsT = new Map<string, Tensor>();
-    const sumsS = new Map<string, Tensor>();
     const phase = discriminatorPhaseGradients(
       tf,
       {
@@ -167,6 +228,7 @@ export class TrainingState {
       },
       fakes,
       hr,
+      shard,
     );
     try {
       phase.teacherLosses.forEach((loss, k) => {
@@ -174,18 +236,10 @@ export class TrainingState {
         add("discriminator", phase.studentLosses[k] as Scalar);
         add("discriminatorDistill", phase.distillLosses[k] as Scalar);
       });
-      this.#accumulate(this.dTeacherOptimizer, sumsT, phase.teacherGrads);
-      this.#accumulate(this.dStudentOptimizer, sumsS, phase.studentGrads);
-      this.#applyMean(this.dTeacherOptimizer, sumsT, fakes.length, rate);
-      this.#applyMean(this.dStudentOptimizer, sumsS, fakes.length, rate);
+      this.#accumulate(this.dTeacherOptimizer, sums.dTeacher, phase.teacherGrads);
+      this.#accumulate(this.dStudentOptimizer, sums.dStudent, phase.studentGrads);
     } finally {
-      tf.dispose([
-        ...phase.teacherLosses,
-        ...phase.studentLosses,
-        ...phase.distillLosses,
-        ...sumsT.values(),
-        ...sumsS.values(),
-      ]);
+      tf.dispose([...phase.teacherLosses, ...phase.studentLosses, ...phase.distillLosses]);
     }
   }
 
@@ -202,7 +256,7 @@ export class TrainingState {
     tf.dispose(Object.values(grads));
   }
 
-  #applyMean(optimizer: Adam, sums: Map<string, Tensor>, count: number, lr: number): void {
+  #applyMean(optimizer: Adam, sums: ReadonlyMap<string, Tensor>, count: number, lr: number): void {
     const { tf } = this;
     const means = new Map([...sums].map(([name, t]) => [name, tf.div(t, count)] as [string, Tensor]));
     try {
