@@ -25,7 +25,8 @@ export interface SupernetContext {
   readonly serviceEnv: Record<string, string>;
 }
 
-function demoConfig(steps: number): TrainingConfigInput {
+/** The main job's training configuration for `steps` steps (bench/trainer-step.ts times its step). */
+export function demoConfig(steps: number): TrainingConfigInput {
   return {
     space: DEMO_SPACE,
     // No teacher named: the default, the pretrained @upscalerjs/esrgan-thick x4 (installed with the project). Its
