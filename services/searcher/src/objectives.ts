@@ -135,8 +135,9 @@ export function fitnessOf(spec: SearchSpec, axes: readonly ObjectiveAxis[], figu
 
 /**
  * The hypervolume reference point, fixed once from the first generation so that every later generation's
- * hypervolume is comparable: each constrained latency axis uses its limit; every other axis the worst feasible
- * value seen in generation 0 plus 10% of that generation's range (or of the value itself when the range is 0).
+ * hypervolume is comparable: each constrained latency axis, and the memory-traffic axis under a limit, uses its
+ * limit; every other axis the worst feasible value seen in generation 0 plus 10% of that generation's range (or of
+ * the value itself when the range is 0).
  */
 export function referencePoint(
   spec: SearchSpec,
@@ -146,7 +147,11 @@ export function referencePoint(
   const usable = firstGeneration.filter((f) => f.violation < FAILED_VIOLATION);
   return axes.map((axis, i) => {
     const limit =
-      axis.objective === "latency" ? spec.targets.find((t) => targetName(t) === axis.target)?.maxLatencyMs : undefined;
+      axis.objective === "latency"
+        ? spec.targets.find((t) => targetName(t) === axis.target)?.maxLatencyMs
+        : axis.objective === "traffic"
+          ? spec.constraints.maxMemoryTrafficMb
+          : undefined;
     if (limit !== undefined) return limit;
     const values = usable.map((f) => f.objectives[i] ?? 0);
     if (values.length === 0) return MISSING_FIGURE;

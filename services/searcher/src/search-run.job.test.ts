@@ -233,6 +233,8 @@ describe("search.run handler", () => {
       { name: "traffic", unit: "MB", negated: false },
     ]);
     expect(result.front.length).toBeGreaterThan(0);
+    // The hypervolume is measured up to the limit on the traffic axis, as up to a latency limit on a latency axis.
+    expect((store.finished?.result as { reference: number[] }).reference[1]).toBe(limit);
     const all = store.generations.flatMap((g) => g.candidates);
     for (const member of result.front) {
       const candidate = all.find((c) => c.hash === member.hash);
