@@ -7,7 +7,7 @@
 // The teacher targets are computed once by the real teacher (@upscalerjs/esrgan-thick) outside the timing, as the
 // trainer caches them. Prints measured figures only.
 //
-//   npx tsx bench/trainer-step.ts [--steps N] [--config main|default|both] [--batch N]
+//   npx tsx bench/trainer-step.ts [--steps N] [--config main|default|both] [--batch N] [--check-only] [--verbose]
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -50,7 +50,8 @@ const option = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const STEPS = Number(option("--steps") ?? 2);
+const CHECK_ONLY = args.includes("--check-only");
+const STEPS = CHECK_ONLY ? 0 : Number(option("--steps") ?? 2);
 const WHICH = option("--config") ?? "both";
 const BATCH = option("--batch");
 const THREADS = [1, 2];
@@ -191,7 +192,7 @@ async function bench(label: string, input: TrainingConfigInput) {
       discriminatorLayers: config.discriminator.layers,
       discriminatorDistill: config.losses.discriminatorDistill,
       expectedLosses,
-      threads: THREADS,
+      threads: CHECK_ONLY ? [] : THREADS,
       warmup: 1,
       steps: STEPS,
     };

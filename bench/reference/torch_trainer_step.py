@@ -212,6 +212,9 @@ def main():
             sr, blocks = supernet.forward(g, lr, skip)
             fakes.append(sr.detach())
             terms = {"pixel": l1(sr, hr), "outputDistill": l1(sr, teacher_sr)}
+            # The same two means in float64: how far float32 summation alone moves them.
+            add("pixel64", l1(sr.detach().double(), hr.double()))
+            add("outputDistill64", l1(sr.detach().double(), teacher_sr.double()))
             if g["pairs"]:
                 parts = []
                 for i, p in enumerate(g["pairs"]):
@@ -255,7 +258,7 @@ def main():
         opt_ds.step(len(fakes), job["rates"]["d"])
         return sums
 
-    torch.set_num_threads(job["threads"][0])
+    torch.set_num_threads(job["threads"][0] if job["threads"] else 2)
     # The check: every SubGenerator's output before training, then the first two steps' losses.
     worst_output = 0.0
     with torch.no_grad():
