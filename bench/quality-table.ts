@@ -16,7 +16,8 @@ const SIDE = 64;
 
 interface FrontFile {
   axes: { name: string }[];
-  front: { genome: string; objectives: number[] }[];
+  /** `ssim`: the member's Y-SSIM (front.json files written before it was added lack it). */
+  front: { genome: string; objectives: number[]; ssim?: number | null }[];
 }
 
 const file = process.argv[2] ?? "mfnas-output/front.json";
@@ -28,6 +29,7 @@ const rows = data.front
   .map((m) => ({
     genome: m.genome,
     psnr: -(m.objectives[psnrAxis] ?? NaN),
+    ssim: m.ssim ?? NaN,
     cost: genomeCost(decodeGenome(m.genome, DEFAULT_SEARCH_SPACE), SIDE, SIDE),
   }))
   .sort((a, b) => b.psnr - a.psnr);
@@ -36,13 +38,13 @@ console.log(
   `ESRGAN: ${esrgan.params} params, ${(esrgan.macs / pixels).toFixed(0)} MACs per LR pixel, peak ${mb(esrgan.peakActivationBytes)} MiB, traffic ${mb(esrgan.memoryTrafficBytes)} MiB`,
 );
 console.log(
-  "| SubGenerator | Y-PSNR dB | params | MACs / LR px | peak act. MiB | traffic MiB | MACs vs teacher | MACs vs ESRGAN | peak vs ESRGAN | traffic vs ESRGAN |",
+  "| SubGenerator | Y-PSNR dB | Y-SSIM | params | MACs / LR px | peak act. MiB | traffic MiB | MACs vs teacher | MACs vs ESRGAN | peak vs ESRGAN | traffic vs ESRGAN |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) {
   const perPixel = r.cost.macs / pixels;
   console.log(
-    `| \`${r.genome.replaceAll("|", "\\|")}\` | ${r.psnr.toFixed(2)} | ${r.cost.params.toLocaleString("en")} | ${Math.round(perPixel).toLocaleString("en")} | ` +
+    `| \`${r.genome.replaceAll("|", "\\|")}\` | ${r.psnr.toFixed(2)} | ${Number.isNaN(r.ssim) ? "–" : r.ssim.toFixed(4)} | ${r.cost.params.toLocaleString("en")} | ${Math.round(perPixel).toLocaleString("en")} | ` +
       `${mb(r.cost.peakActivationBytes)} | ${mb(r.cost.memoryTrafficBytes)} | ${(TEACHER.macsPerPixel / perPixel).toFixed(1)}x | ` +
       `${(esrgan.macs / r.cost.macs).toFixed(1)}x | ${(esrgan.peakActivationBytes / r.cost.peakActivationBytes).toFixed(2)}x | ` +
       `${(esrgan.memoryTrafficBytes / r.cost.memoryTrafficBytes).toFixed(1)}x |`,

@@ -133,7 +133,10 @@ async function main(): Promise<void> {
       artifactDir: env.ARTIFACT_DIR,
       outputDir: env.OUTPUT_DIR,
       validationSet: spec.validationSet,
-      write: writeFile,
+      write: async (file, data) => {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, data);
+      },
     });
     console.log(`main job finished in ${formatSeconds((Date.now() - started) / 1000)}; service logs in ${logDir}`);
     if (report.status !== "succeeded") process.exitCode = 1;
@@ -174,7 +177,13 @@ async function loadReport(db: ReturnType<typeof createDb>, searchId: string): Pr
   const search = await db.search.findUniqueOrThrow({ where: { id: searchId }, select: { status: true, result: true } });
   const candidates = await db.candidate.findMany({
     where: { searchId },
-    select: { genomeHash: true, psnr: true, feasible: true, latencies: { select: { target: true, measuredMs: true } } },
+    select: {
+      genomeHash: true,
+      psnr: true,
+      ssim: true,
+      feasible: true,
+      latencies: { select: { target: true, measuredMs: true } },
+    },
   });
   return { searchId, status: search.status, result: search.result as SearchReport["result"], candidates };
 }

@@ -1,11 +1,8 @@
 // The dashboard in Debian's headless Chromium (driven by playwright-core; no browser is ever downloaded) against
 // a real API on Postgres and Redis. Rows appear the way the searcher and the device lab write them (through the
 // store's SearchRepository and DeviceLabRepository), and the assertions read what the rendered page shows.
-import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { readFile } from "node:fs/promises";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   COST_MODEL_VERSION,
@@ -20,17 +17,12 @@ import {
   type Genome,
 } from "@mfnas/core";
 import { exportGenerator } from "@mfnas/export";
+import { createImage, encodePng, imresize, sideBySide } from "@mfnas/model";
 import { DeviceLabRepository, SearchRepository } from "@mfnas/store";
 import { probeWeights } from "../services/searcher/src/adapters/probe-weights.ts";
-import { startTestApi, type TestApi } from "./support/api.ts";
+import { listenLocally, startTestApi, type TestApi } from "./support/api.ts";
 import { seedSearchResults } from "./support/api-seed.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const required = process.env["MFNAS_REQUIRE_RUNTIMES"] !== undefined && process.env["MFNAS_REQUIRE_RUNTIMES"] !== "";
-const available = existsSync(CHROMIUM);
-if (required && !available) {
-  throw new Error(`MFNAS_REQUIRE_RUNTIMES is set but ${CHROMIUM} is missing (apt-get install chromium)`);
-}
+import { chromiumAvailable, openDashboard, type DashboardBrowser } from "./support/browser.ts";
 
 const TARGET = "pixel-7";
 const MAX_LATENCY_MS = 30;
@@ -47,12 +39,11 @@ const RUNTIME = {
   runs: 10,
 } as const;
 
-describe.skipIf(!available)("dashboard in headless Chromium", () => {
+describe.skipIf(!chromiumAvailable)("dashboard in headless Chromium", () => {
   let t: TestApi;
   let base: string;
-  let context: BrowserContext;
+  let browser: DashboardBrowser;
   let page: Page;
-  let profile: string;
   let deviceId: string;
 
   const json = async <T>(
@@ -68,10 +59,7 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
 
   beforeAll(async () => {
     t = await startTestApi();
-    await t.app.listen({ host: "127.0.0.1", port: 0 });
-    const address = t.app.server.address();
-    if (typeof address !== "object" || address === null) throw new Error("no address");
-    base = `http://127.0.0.1:${address.port}`;
+    base = await listenLocally(t);
     // A phone of the target's class, reported by its agent as the device lab does.
     const phone = await json<{ id: string }>("PUT", `/v1/agent/devices/emu-7a`, t.auth.agent, {
       deviceClass: TARGET,
@@ -85,35 +73,15 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
       },
     });
     deviceId = phone.id;
-    profile = await mkdtemp(path.join(os.tmpdir(), "mfnas-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      acceptDownloads: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(45_000); // generous: a busy machine renders slowly
+    browser = await openDashboard(base);
+    page = browser.page;
     // Sign in through the key box; the key stays in sessionStorage for the rest of the session.
-    await page.goto(`${base}/`);
-    await page.fill("input[name=apiKey]", t.auth.read.authorization.replace(/^Bearer /, ""));
-    await page.click("form.login button[type=submit]");
-    await page.waitForSelector("table.searches");
+    await browser.signIn(t.auth.read);
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await t?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   /** One measurement of an architecture on the phone, with the conditions the device lab records. */
@@ -326,8 +294,49 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
       },
     });
     await page.waitForSelector(".page-head .badge[data-status=succeeded]");
+    await browser.screenshot("search-live");
     await expect.poll(() => page.locator("#result table.final tbody tr").count()).toBe(front.points.length);
     expect(await page.textContent("#result")).toContain(`${front.points.length} SubGenerators in the final Pareto set`);
+
+    // The best candidate's evaluation, with its sample crops as the evaluator stores them (a PNG of four panels).
+    const storedSpec = (await t.database.db.search.findUniqueOrThrow({ where: { id } })).spec as {
+      validationSet: string;
+    };
+    const panel = imresize(createImage(32, 32, new Float32Array(32 * 32 * 3).fill(0.5)), { scale: 4 });
+    const sheet = await t.artifacts.put({
+      bytes: await encodePng(sideBySide([panel, panel, panel, panel])),
+      kind: "report",
+      mediaType: "image/png",
+      metadata: { report: "sample-crops", sampleOf: best.genomeHash },
+    });
+    await t.database.db.evaluation.create({
+      data: {
+        supernetId: supernet.id,
+        checkpointStep: 10,
+        genomeHash: best.genomeHash,
+        genome: encodeGenome(figures.genome),
+        validationSet: storedSpec.validationSet,
+        psnr: figures.psnr,
+        ssim: 0.8,
+        imageCount: 3,
+        images: [],
+        path: "onnxruntime",
+        runtime: "onnxruntime-node",
+        durationMs: 1,
+        samples: {
+          sha256: sheet.sha256,
+          image: "chelsea.png",
+          scale: 4,
+          window: { top: 64, left: 128, size: 128 },
+          panels: [
+            { name: "bicubic", psnrY: 27.125 },
+            { name: "subgenerator", psnrY: 27.5 },
+            { name: "teacher", psnrY: 28.25 },
+            { name: "hr", psnrY: null },
+          ],
+        },
+      },
+    });
 
     // Click the best point: the candidate page with its diagram, cost next to ESRGAN's and measurements.
     await page.click(`#front-plot .point[data-key="${best.candidateId}"]`);
@@ -344,6 +353,24 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     const measurements = (await page.textContent("table.measurements")) ?? "";
     expect(measurements).toContain("Pixel 7 (emulated) (emu-7a)");
     expect(measurements).toContain("1 threads · xnnpack · fp32 · 64×64 · emulated phone · stop: confident");
+    // The headline latency (the candidate's measured figure on the target) is found in its own measurements table.
+    expect(await page.textContent("table.latencies tbody")).toContain(figures.latency.toFixed(2));
+    expect(await page.textContent("table.measurements .headline")).toBe(
+      `${TARGET}: ${figures.latency.toFixed(2)} ms (median)`,
+    );
+    await browser.screenshot("candidate");
+
+    // The sample crops: the sheet fetched with the key and decoded by the browser, each panel named with its PSNR.
+    await expect
+      .poll(() =>
+        page.locator("img.sample-sheet").evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      )
+      .toBe(4 * 128 + 3 * 4);
+    const panels = (await page.textContent("table.sample-panels")) ?? "";
+    for (const text of ["bicubic", "this SubGenerator", "teacher", "HR (ground truth)", "27.50 dB", "28.25 dB"]) {
+      expect(panels).toContain(text);
+    }
+    expect(await page.textContent("section.samples")).toContain("chelsea.png, 128×128 HR pixels at (64, 128), x4");
 
     // Download the .tflite through the page and compare it with the stored artifact byte for byte.
     const sha = exported.get(best.genomeHash)!;
@@ -429,6 +456,7 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     expect(pixel7[6]).toBe(`${share.toFixed(1)}% (${((measured * WALL_MS) / 1000).toFixed(1)} s benchmarking)`);
     const pixel8 = await phones.nth(1).locator("td").allTextContents();
     expect(pixel8[2]).toBe("quarantinedtoo hot");
+    await browser.screenshot("lab");
     const predictors = page.locator("table.lab-predictors tbody tr");
     expect(await predictors.count()).toBe(1);
     const cells = await predictors.nth(0).locator("td").allTextContents();
@@ -451,6 +479,27 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     ]);
     const bytes = await readFile(await download.path());
     expect(Buffer.compare(bytes, Buffer.from(await t.artifacts.get(newest.sha256)))).toBe(0);
+
+    // A search for pixel-8, whose only phone is quarantined: listed as waiting, and its page says so.
+    const waiting = await json<{ id: string }>("POST", "/v1/searches", t.auth.submit, {
+      name: "waits-for-pixel-8",
+      seed: 1,
+      targets: [{ deviceClass: "pixel-8" }],
+      budget: { generations: 1, population: 4 },
+    });
+    await page.reload();
+    const row = page.locator("table.lab-waiting tbody tr", { hasText: "waits-for-pixel-8" });
+    await row.waitFor();
+    expect(await row.locator("td").allTextContents()).toEqual([
+      "waits-for-pixel-8",
+      "queued",
+      "waiting for phones of class pixel-8",
+    ]);
+    await row.locator("a").click();
+    await page.waitForURL(`**/#/searches/${waiting.id}`);
+    await page.locator("#waiting-for-phones").waitFor();
+    expect(await page.locator("#waiting-for-phones").textContent()).toMatch(/^waiting for phones of class pixel-8: /);
+    await json("POST", `/v1/searches/${waiting.id}/cancel`, t.auth.submit);
   });
 
   it("compares two searches' fronts on one plot", async () => {
@@ -472,5 +521,6 @@ describe.skipIf(!available)("dashboard in headless Chromium", () => {
     expect(summary).toContain(`A: night A: ${fronts[0]!.points.length} points on the front`);
     expect(summary).toContain(`B: night B: ${fronts[1]!.points.length} points on the front`);
     expect(summary).toMatch(/A's front dominates \d+% of B's; B's dominates \d+% of A's\./);
+    await browser.screenshot("compare");
   });
 });

@@ -1,75 +1,29 @@
-import { mkdtemp } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JOBS, measureQueue, type PayloadOf } from "@mfnas/core";
-import { HOST_CPU_DEVICE_CLASS, startEmulatedPhones, type AdbDriver, type RunningEmulatedPhone } from "@mfnas/devices";
-import { JobProducer, createRedis } from "@mfnas/queue";
-import type { LocalArtifactStore } from "@mfnas/store";
-import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
-import { SMALL_RUN, startAdbServer, startAgent, storedSubGenerator, teardownLab } from "./support/device-lab.ts";
-import { TEST_REDIS_URL } from "./support/env.ts";
+import { SMALL_RUN, openLab, type Lab } from "./support/device-lab.ts";
 import { eventually } from "./support/processes.ts";
 
 // The device lab end to end: a real adb server (its own port), adbkit, two emulated phones attached with
 // `adb connect`, the agent, a real exported SubGenerator measured with LiteRT.js on the host CPU.
 describe("device lab with two emulated phones on a real adb server", () => {
   const ADB_PORT = 5047;
-  let database: TestDatabase;
-  let adb: { driver: AdbDriver; stop(): Promise<void> };
-  let phones: RunningEmulatedPhone[];
-  let artifacts: LocalArtifactStore;
+  let lab: Lab;
+  let database: Lab["database"];
+  let adb: Lab["adb"];
+  let phones: Lab["phones"];
   let architectureHash: string;
-  let artifactSha256: string;
-  let agent: ReturnType<typeof startAgent>;
-  const prefix = uniqueName("mfnas-test");
-  const redis = createRedis(TEST_REDIS_URL);
-  const producer = new JobProducer({ connection: redis, prefix });
+  let agent: Lab["agent"];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    adb = await startAdbServer(ADB_PORT);
-    phones = await startEmulatedPhones(2, { adb: { port: ADB_PORT } });
-    const stored = await storedSubGenerator(database.db, await mkdtemp(path.join(os.tmpdir(), "mfnas-artifacts-")));
-    artifacts = stored.store;
-    architectureHash = stored.architectureHash;
-    artifactSha256 = stored.artifact.sha256;
-    agent = startAgent({ driver: adb.driver, db: database.db, artifacts, prefix });
-    await agent.agent.start();
-    await agent.agent.settled();
+    lab = await openLab({ adbPort: ADB_PORT, phones: 2 });
+    ({ database, adb, phones, architectureHash } = lab);
+    agent = lab.agent;
   });
-  afterAll(() => teardownLab({ agent, producer, redis, prefix, phones, adb, database }));
+  afterAll(() => lab?.close());
 
-  async function measure(requestKey: string, runtimeConfig = SMALL_RUN) {
-    const payload: PayloadOf<"devicelab.measure"> = {
-      requestKey,
-      architectureHash,
-      artifactSha256,
-      deviceClass: HOST_CPU_DEVICE_CLASS,
-      runtimeConfig,
-      inputHeight: 32,
-      inputWidth: 32,
-    };
-    const { jobId } = await producer.enqueue(JOBS.measure.name, payload);
-    return jobId;
-  }
-
-  async function finished(jobId: string) {
-    const connection = redis.duplicate();
-    const events = new QueueEvents(measureQueue(HOST_CPU_DEVICE_CLASS).name, { connection, prefix });
-    try {
-      await events.waitUntilReady();
-      const job = (await producer.queue(measureQueue(HOST_CPU_DEVICE_CLASS).name).getJob(jobId))!;
-      await job.waitUntilFinished(events, 150_000);
-      return job;
-    } finally {
-      await events.close();
-      connection.disconnect();
-    }
-  }
+  const measure = (requestKey: string, runtimeConfig = SMALL_RUN) => lab.measure(requestKey, { runtimeConfig });
+  const finished = (jobId: string) => lab.settled(jobId, 150_000);
 
   it("finds both phones, registers them, and stores a measurement with its conditions and raw output", async () => {
     const devices = await database.db.device.findMany({ orderBy: { serial: "asc" } });
@@ -145,10 +99,10 @@ describe("device lab with two emulated phones on a real adb server", () => {
     expect(perRepetition).toHaveLength(m.samples);
     for (const r of perRepetition) {
       expect(r.frequencies.before.length).toBeGreaterThan(0);
-      expect(r.frequencies.before[0]).toMatchObject({ governor: "host" });
-      // The host's clock as os.cpus() reports it; some virtual machines report 0 (unknown), read as null.
-      const khz = r.frequencies.before[0]!.curKhz;
-      expect(khz === null || khz > 0).toBe(true);
+      // The host's clock: its cpufreq files, or in a virtual machine without them /proc/cpuinfo's "cpu MHz".
+      expect(r.frequencies.before[0]?.governor).toBeTruthy();
+      expect(r.frequencies.before[0]?.curKhz).toBeGreaterThan(0);
+      expect((r.frequencies.after[0] as { curKhz: number }).curKhz).toBeGreaterThan(0);
       expect(r.frequencies.throttling).toEqual([]);
     }
     expect(conditions["throttledRepetitions"]).toBe(0);

@@ -1,105 +1,49 @@
 import { createHash } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JOBS, measureQueue, type PayloadOf } from "@mfnas/core";
-import {
-  EMULATED_RUNNER_PATH,
-  HOST_CPU_DEVICE_CLASS,
-  startEmulatedPhones,
-  type AdbDriver,
-  type RunnerCheck,
-  type RunningEmulatedPhone,
-} from "@mfnas/devices";
-import { JobProducer, createRedis } from "@mfnas/queue";
-import type { LocalArtifactStore } from "@mfnas/store";
-import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
-import { SMALL_RUN, startAdbServer, startAgent, storedSubGenerator, teardownLab } from "./support/device-lab.ts";
-import { TEST_REDIS_URL } from "./support/env.ts";
+import { EMULATED_RUNNER_PATH, type RunnerCheck } from "@mfnas/devices";
+import { openLab, type Lab } from "./support/device-lab.ts";
 import { eventually } from "./support/processes.ts";
 
 // A phone without benchmark_model on a real adb server: shown "not ready" and given no job; once the operator
 // provides a binary for its ABI, the agent pushes it, checks that it runs, and the phone measures.
 describe("runner provisioning", () => {
-  const ADB_PORT = 5053;
-  let database: TestDatabase;
-  let adb: { driver: AdbDriver; stop(): Promise<void> };
-  let phones: RunningEmulatedPhone[];
-  let artifacts: LocalArtifactStore;
-  let architectureHash: string;
-  let artifactSha256: string;
-  let agent: ReturnType<typeof startAgent> | undefined;
+  let lab: Lab;
   const binaries = new Map<string, Uint8Array>();
-  const prefix = uniqueName("mfnas-test");
-  const redis = createRedis(TEST_REDIS_URL);
-  const producer = new JobProducer({ connection: redis, prefix });
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    adb = await startAdbServer(ADB_PORT);
-    phones = await startEmulatedPhones(1, { adb: { port: ADB_PORT } });
-    const stored = await storedSubGenerator(database.db, await mkdtemp(path.join(os.tmpdir(), "mfnas-artifacts-")));
-    artifacts = stored.store;
-    architectureHash = stored.architectureHash;
-    artifactSha256 = stored.artifact.sha256;
+    lab = await openLab({ adbPort: 5053, agent: false });
   });
-  afterAll(() =>
-    teardownLab({
-      agent: agent ?? { stop: () => Promise.resolve() },
-      producer,
-      redis,
-      prefix,
-      phones,
-      adb,
-      database,
-    }),
-  );
+  afterAll(() => lab?.close());
 
-  const device = (serial: string) => database.db.device.findUniqueOrThrow({ where: { serial } });
+  const device = (serial: string) => lab.db.device.findUniqueOrThrow({ where: { serial } });
   const runnerOf = async (serial: string) =>
     ((await device(serial)).health as unknown as { runner?: RunnerCheck }).runner;
 
   it("a phone with no runner is not ready and gets no job; after the binary is provided it is pushed and measures", async () => {
-    const phone = phones[0]!;
+    const phone = lab.phones[0]!;
     // The phone's own runner, as the operator's "binary" for its ABI; then the phone loses it.
     const binary = new TextEncoder().encode(
-      (await adb.driver.shell(phone.serial, ["cat", EMULATED_RUNNER_PATH])).output,
+      (await lab.adb.driver.shell(phone.serial, ["cat", EMULATED_RUNNER_PATH])).output,
     );
-    const abi = (await adb.driver.shell(phone.serial, ["getprop", "ro.product.cpu.abi"])).output.trim();
-    expect((await adb.driver.shell(phone.serial, ["rm", "-f", EMULATED_RUNNER_PATH])).exitCode).toBe(0);
+    const abi = (await lab.adb.driver.shell(phone.serial, ["getprop", "ro.product.cpu.abi"])).output.trim();
+    expect((await lab.adb.driver.shell(phone.serial, ["rm", "-f", EMULATED_RUNNER_PATH])).exitCode).toBe(0);
 
-    agent = startAgent({
-      driver: adb.driver,
-      db: database.db,
-      artifacts,
-      prefix,
-      deps: { runnerBinaries: (forAbi: string) => Promise.resolve(binaries.get(forAbi)) },
-    });
-    await agent.agent.start();
+    // The agent starts; its attach fails the runner check, so settling leaves the phone not ready.
+    await lab.startAgent({ deps: { runnerBinaries: (forAbi: string) => Promise.resolve(binaries.get(forAbi)) } });
     // Attach (and its runner check) may be retried at a heartbeat when a first attempt failed on a busy machine.
     const row = await eventually(
       async () => {
-        const d = await database.db.device.findUnique({ where: { serial: phone.serial } });
+        const d = await lab.db.device.findUnique({ where: { serial: phone.serial } });
         return d?.state === "quarantined" ? d : undefined;
       },
       30_000,
       "phone marked not ready",
     );
     expect(row.quarantineReason).toMatch(/^not ready: no runner at \/data\/local\/tmp\/benchmark_model: /);
-    expect(agent.agent.attached()).not.toContain(phone.serial);
+    expect(lab.agent.agent.attached()).not.toContain(phone.serial);
 
-    const payload: PayloadOf<"devicelab.measure"> = {
-      requestKey: "after-provisioning",
-      architectureHash,
-      artifactSha256,
-      deviceClass: HOST_CPU_DEVICE_CLASS,
-      runtimeConfig: SMALL_RUN,
-      inputHeight: 32,
-      inputWidth: 32,
-    };
-    const { jobId } = await producer.enqueue(JOBS.measure.name, payload);
+    const jobId = await lab.measure("after-provisioning");
     // Checked again at a later heartbeat, still without a runner: the job still waits.
     const first = (await runnerOf(phone.serial))!.checkedAt;
     await eventually(
@@ -107,10 +51,10 @@ describe("runner provisioning", () => {
       30_000,
       "checked again",
     );
-    const queue = producer.queue(measureQueue(HOST_CPU_DEVICE_CLASS).name);
+    const queue = lab.queue;
     expect(await (await queue.getJob(jobId))!.getState()).toBe("waiting");
 
-    const events = new QueueEvents(queue.name, { connection: redis.duplicate(), prefix });
+    const events = new QueueEvents(queue.name, { connection: lab.redis.duplicate(), prefix: lab.prefix });
     await events.waitUntilReady();
     try {
       binaries.set(abi, binary);
@@ -128,7 +72,7 @@ describe("runner provisioning", () => {
       pushed: true,
       sha256,
     });
-    const m = await database.db.measurement.findUniqueOrThrow({ where: { requestKey: "after-provisioning" } });
+    const m = await lab.db.measurement.findUniqueOrThrow({ where: { requestKey: "after-provisioning" } });
     expect((m.conditions as { runner: { sha256: string } }).runner.sha256).toBe(sha256);
   });
 });

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOBS, QUEUES } from "@mfnas/core";
-import { startEmulatedPhones, type RunningEmulatedPhone } from "@mfnas/devices";
+import { startEmulatedPhones, type CoreFrequency, type RunningEmulatedPhone } from "@mfnas/devices";
 import { JobProducer, createRedis } from "@mfnas/queue";
 import { SearchRepository } from "@mfnas/store";
 import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
@@ -151,6 +151,24 @@ describe("hardware-aware search end to end", () => {
     expect(result.front.map((m) => m.hash)).toEqual(generations.at(-1)?.front);
     for (const member of result.front) expect(member.latency["host-cpu"]?.finalMs).toBeGreaterThan(0);
     expect(await database.db.measurement.count()).toBe(evaluated.size + result.front.length);
+    // Every measurement, as the main job stores them on its emulated phone: the peak memory the tool measured, and
+    // the governor and clock of the watched cores before and after every repetition.
+    for (const m of await database.db.measurement.findMany()) {
+      expect(m.peakMemoryMb).toBeGreaterThan(0);
+      const conditions = m.conditions as {
+        memory: { measured: boolean };
+        perRepetition: Array<{ frequencies: { before: CoreFrequency[]; after: CoreFrequency[] } | null }>;
+      };
+      expect(conditions.memory.measured).toBe(true);
+      expect(conditions.perRepetition).toHaveLength(m.samples);
+      for (const { frequencies } of conditions.perRepetition) {
+        expect(frequencies?.before.length).toBeGreaterThan(0);
+        for (const core of [...frequencies!.before, ...frequencies!.after]) {
+          expect(core.governor).toBeTruthy();
+          expect(core.curKhz).toBeGreaterThan(0);
+        }
+      }
+    }
     const devices = await database.db.device.findMany({ where: { deviceClass: "host-cpu" } });
     expect(devices).toHaveLength(2);
   }, 1_260_000);

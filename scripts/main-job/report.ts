@@ -1,8 +1,8 @@
 import path from "node:path";
 import { esrganCost, renderFrontSvg, renderTable } from "@mfnas/core";
 import { ValidationSets } from "@mfnas/evaluator";
-import { imresize, srMetrics } from "@mfnas/model";
-import { LocalArtifactStore, type Db } from "@mfnas/store";
+import { clipImage01, imresize, srMetrics } from "@mfnas/model";
+import { LocalArtifactStore, SearchQueryRepository, type Db } from "@mfnas/store";
 
 /** The stored result of a search (the searcher's SearchResult, read back from Postgres). */
 export interface SearchReport {
@@ -27,6 +27,7 @@ export interface SearchReport {
   readonly candidates: readonly {
     genomeHash: string;
     psnr: number | null;
+    ssim: number | null;
     feasible: boolean | null;
     latencies: readonly { target: string; measuredMs: number | null }[];
   }[];
@@ -49,9 +50,7 @@ async function bicubicPsnr(validationSet: string): Promise<number> {
   const set = await new ValidationSets(undefined).get(validationSet, 4);
   let sum = 0;
   for (const image of set.images) {
-    const sr = imresize(image.lr, { scale: 4 });
-    for (let i = 0; i < sr.data.length; i++) sr.data[i] = Math.min(1, Math.max(0, sr.data[i] as number));
-    sum += srMetrics(sr, image.hr, { scale: 4 }).psnrY;
+    sum += srMetrics(clipImage01(imresize(image.lr, { scale: 4 })), image.hr, { scale: 4 }).psnrY;
   }
   return sum / set.images.length;
 }
@@ -73,13 +72,28 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
     `\nPareto front (${front.length} SubGenerators; Y-PSNR on ${deps.validationSet}, latency on ${target}, ` +
       `64x64 LR input, x4; bicubic ${bicubic.toFixed(2)} dB; ${result.measurementsRequested} device measurements)`,
   );
+  // The teacher's size, as the trainer recorded it with the supernet's latest checkpoint.
+  const checkpoint = await deps.db.supernetCheckpoint.findFirst({
+    where: { supernet: { searches: { some: { id: report.searchId } } } },
+    orderBy: { step: "desc" },
+    select: { metrics: true },
+  });
+  const teacherMetrics = (checkpoint?.metrics ?? {}) as { teacherParams?: number; teacherMacsPerLrPixel?: number };
+  const teacherMacs = (teacherMetrics.teacherMacsPerLrPixel ?? NaN) * 64 * 64;
+  if (Number.isFinite(teacherMacs)) {
+    console.log(
+      `teacher: ${((teacherMetrics.teacherParams ?? NaN) / 1e6).toFixed(2)} M params, ` +
+        `${(teacherMacs / 1e9).toFixed(1)} GMACs at 64x64 (ESRGAN: ${(esrgan.params / 1e6).toFixed(2)} M, ` +
+        `${(esrgan.macs / 1e9).toFixed(1)} GMACs)`,
+    );
+  }
   const saving = (theirs: number, ours: number | undefined, digits: number) =>
     ours === undefined ? "-" : `${(theirs / ours).toFixed(digits)}x less`;
   console.log(
     renderTable(
       [
         ...["#", "genome", "Y-PSNR dB", "ms (search)", "ms (final)", "params K", "GMACs", "MACs vs ESRGAN"],
-        ...["peak act. MB", "peak vs ESRGAN", "mem. traffic MB", "traffic vs ESRGAN"],
+        ...["vs teacher", "peak act. MB", "peak vs ESRGAN", "mem. traffic MB", "traffic vs ESRGAN"],
       ],
       front.map((m, i) => [
         i + 1,
@@ -90,6 +104,7 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
         m.params / 1e3,
         m.macs / 1e9,
         saving(esrgan.macs, m.macs, 0),
+        Number.isFinite(teacherMacs) ? `${(teacherMacs / m.macs).toFixed(0)}x less` : "–",
         (m.peakActivationBytes ?? NaN) / 1e6,
         saving(esrgan.peakActivationBytes, m.peakActivationBytes, 2),
         (m.memoryTrafficBytes ?? NaN) / 1e6,
@@ -115,7 +130,10 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
   });
   const plot = path.join(deps.outputDir, "front.svg");
   await deps.write(plot, svg);
-  await deps.write(path.join(deps.outputDir, "front.json"), JSON.stringify(result, null, 2));
+  // The stored result, each front member with its Y-SSIM beside the objectives (what the quality table reads).
+  const ssimOf = new Map(report.candidates.map((c) => [c.genomeHash, c.ssim]));
+  const withSsim = { ...result, front: result.front.map((m) => ({ ...m, ssim: ssimOf.get(m.hash) ?? null })) };
+  await deps.write(path.join(deps.outputDir, "front.json"), JSON.stringify(withSsim, null, 2));
   const best = front[0];
   const artifacts = new LocalArtifactStore(deps.artifactDir, deps.db);
   const written = [plot, path.join(deps.outputDir, "front.json")];
@@ -125,6 +143,26 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
     await deps.write(file, await artifacts.get(sha));
     written.push(file);
   }
+  // Each front member's sample crops (bicubic | SubGenerator | teacher | HR), as its evaluation stored them.
+  const queries = new SearchQueryRepository(deps.db);
+  const sheets: string[] = [];
+  for (const [i, m] of front.entries()) {
+    const found = await queries.samplesOf(report.searchId, m.hash);
+    const samples = found?.samples as { sha256: string; panels: { name: string; psnrY: number | null }[] } | undefined;
+    if (!samples) continue;
+    const file = path.join(deps.outputDir, "samples", `${String(i + 1).padStart(2, "0")}-${m.hash.slice(0, 12)}.png`);
+    await deps.write(file, await artifacts.get(samples.sha256));
+    sheets.push(file);
+    const figures = samples.panels.map((p) => `${p.name} ${p.psnrY === null ? "" : p.psnrY.toFixed(2)}`.trim());
+    if (i === 0) console.log(`sample crops of the best (Y-PSNR on the window): ${figures.join(" | ")}`);
+  }
+  if (sheets.length < front.length) {
+    console.log(`sample crops: ${front.length - sheets.length} of ${front.length} front members have none stored`);
+  }
+  written.push(...sheets);
   if (best) console.log(`best SubGenerator: ${best.genome} (${psnrOf(best).toFixed(2)} dB Y-PSNR)`);
   console.log(`wrote ${written.map((f) => path.relative(process.cwd(), f)).join(", ")}`);
+  if (sheets.length > 0) {
+    console.log(`sample crops (bicubic | SubGenerator | teacher | HR) of ${sheets.length} front members in samples/`);
+  }
 }

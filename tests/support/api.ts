@@ -75,3 +75,11 @@ export async function startTestApi(options: Partial<ApiOptions> = {}): Promise<T
     },
   };
 }
+
+/** Makes a test API listen on a loopback port (for event streams and browsers); returns its base URL. */
+export async function listenLocally(t: TestApi): Promise<string> {
+  await t.app.listen({ host: "127.0.0.1", port: 0 });
+  const address = t.app.server.address();
+  if (typeof address !== "object" || address === null) throw new Error("the API has no address");
+  return `http://127.0.0.1:${address.port}`;
+}

@@ -1,7 +1,14 @@
 import { execFile } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
+import { QueueEvents } from "bullmq";
 import {
   COST_MODEL_VERSION,
+  JOBS,
+  measureQueue,
+  type PayloadOf,
   DEFAULT_SEARCH_SPACE,
   genomeCost,
   genomeHash,
@@ -9,11 +16,18 @@ import {
   type RuntimeConfig,
 } from "@mfnas/core";
 import { DeviceLabAgent, type AgentConfig, type AgentDeps } from "@mfnas/device-lab";
-import { AdbDriver, type RunningEmulatedPhone } from "@mfnas/devices";
+import {
+  AdbDriver,
+  HOST_CPU_DEVICE_CLASS,
+  startEmulatedPhones,
+  type RunningEmulatedPhone,
+  type StartEmulatedPhonesOptions,
+} from "@mfnas/devices";
 import { exportGenerator } from "@mfnas/export";
-import { createRedis, type WorkerLog } from "@mfnas/queue";
+import { JobProducer, createRedis, type WorkerLog } from "@mfnas/queue";
 import { DeviceLabRepository, LocalArtifactStore, type Db } from "@mfnas/store";
 import { randomWeights } from "../../packages/export/src/test-support.ts";
+import { createTestDatabase, uniqueName } from "./database.ts";
 import { TEST_REDIS_URL } from "./env.ts";
 
 const run = promisify(execFile);
@@ -142,3 +156,114 @@ export async function teardownLab(lab: {
   await lab.adb.stop();
   await lab.database.drop();
 }
+
+export interface OpenLabOptions {
+  /** The lab's own adb server port (unique per test file). */
+  readonly adbPort: number;
+  /** Emulated phones to attach. Default 1. */
+  readonly phones?: number;
+  /** What the phones report about themselves and their battery level at start. */
+  readonly phoneOptions?: Pick<StartEmulatedPhonesOptions, "profile" | "batteryLevel">;
+  /** Start the agent at once (and wait until it settled). Default true; false leaves `lab.startAgent` to the test. */
+  readonly agent?: boolean;
+  readonly agentOptions?: Omit<Parameters<typeof startAgent>[0], "driver" | "db" | "artifacts" | "prefix">;
+  /** Runs after the phones attached and before the agent starts (e.g. to rewrite the phones' files). */
+  readonly prepare?: (phones: readonly RunningEmulatedPhone[]) => Promise<void>;
+}
+
+/**
+ * A device lab for a test file: its own database, adb server, emulated phones, a stored SubGenerator, a queue
+ * prefix with a producer, and an agent. `measure` enqueues a measurement of the stored model, `settled` waits
+ * until a job completed or failed (its last state, with a deadline), `close` tears everything down.
+ */
+export async function openLab(options: OpenLabOptions) {
+  const database = await createTestDatabase();
+  const prefix = uniqueName("mfnas-test");
+  const redis = createRedis(TEST_REDIS_URL);
+  const producer = new JobProducer({ connection: redis, prefix });
+  const adb = await startAdbServer(options.adbPort);
+  const phones = await startEmulatedPhones(options.phones ?? 1, {
+    adb: { port: options.adbPort },
+    ...options.phoneOptions,
+  });
+  await options.prepare?.(phones);
+  const stored = await storedSubGenerator(database.db, await mkdtemp(path.join(os.tmpdir(), "mfnas-artifacts-")));
+  let agent: ReturnType<typeof startAgent> | undefined;
+  const queue = producer.queue(measureQueue(HOST_CPU_DEVICE_CLASS).name);
+
+  const lab = {
+    database,
+    db: database.db,
+    prefix,
+    redis,
+    producer,
+    adb,
+    phones,
+    artifacts: stored.store,
+    architectureHash: stored.architectureHash,
+    artifactSha256: stored.artifact.sha256,
+    queue,
+    get agent() {
+      if (!agent) throw new Error("the lab's agent has not been started");
+      return agent;
+    },
+    /** Starts the agent (once) and waits until it attached the phones it could. */
+    async startAgent(agentOptions = options.agentOptions) {
+      agent = startAgent({
+        driver: adb.driver,
+        db: database.db,
+        artifacts: stored.store,
+        prefix,
+        ...agentOptions,
+      });
+      await agent.agent.start();
+      await agent.agent.settled();
+      return agent;
+    },
+    /** Enqueues a measurement of the stored SubGenerator on `host-cpu`; returns the job id. */
+    async measure(requestKey: string, overrides: Partial<PayloadOf<"devicelab.measure">> = {}, retryFailed = false) {
+      const payload: PayloadOf<"devicelab.measure"> = {
+        requestKey,
+        architectureHash: stored.architectureHash,
+        artifactSha256: stored.artifact.sha256,
+        deviceClass: HOST_CPU_DEVICE_CLASS,
+        runtimeConfig: SMALL_RUN,
+        inputHeight: 32,
+        inputWidth: 32,
+        ...overrides,
+      };
+      return (await producer.enqueue(JOBS.measure.name, payload, { retryFailed })).jobId;
+    },
+    /** Waits (up to `timeoutMs`) until the job completed or failed for good; returns it, re-read. */
+    async settled(jobId: string, timeoutMs = 60_000) {
+      const connection = redis.duplicate();
+      const events = new QueueEvents(queue.name, { connection, prefix });
+      try {
+        await events.waitUntilReady();
+        const job = await queue.getJob(jobId);
+        if (!job) throw new Error(`no job ${jobId}`);
+        await job.waitUntilFinished(events, timeoutMs).catch(() => undefined);
+        const after = await queue.getJob(jobId);
+        if (!after) throw new Error(`job ${jobId} is gone`);
+        return after;
+      } finally {
+        await events.close();
+        connection.disconnect();
+      }
+    },
+    close: () =>
+      teardownLab({
+        agent: agent ?? { stop: () => Promise.resolve() },
+        producer,
+        redis,
+        prefix,
+        phones,
+        adb,
+        database,
+      }),
+  };
+  if (options.agent ?? true) await lab.startAgent();
+  return lab;
+}
+
+export type Lab = Awaited<ReturnType<typeof openLab>>;

@@ -232,10 +232,7 @@ export async function awaitHealthy(
       throw new MfnasError(
         "transient",
         `device ${serial} did not cool down within ${maxWaitMs} ms: ${problems.join("; ")}`,
-        {
-          serial,
-          problems,
-        },
+        { serial, problems, waitedMs, readings },
       );
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));

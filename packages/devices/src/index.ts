@@ -24,3 +24,4 @@ export {
   HOST_CPU_DEVICE_CLASS,
   type EmulatedPhoneOptions,
 } from "./emulated/emulated-phone.ts";
+export { EMULATED_PROFILES, parseEmulatedProfile, type EmulatedProfileName } from "./emulated/profiles.ts";

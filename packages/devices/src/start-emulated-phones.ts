@@ -5,6 +5,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MfnasError } from "@mfnas/core";
 import { AdbDriver, type AdbDriverOptions } from "./adb-driver.ts";
+import { PhoneFs } from "./emulated/phone-fs.ts";
+import { setBatteryLevel, setThermalZone, type EmulatedProfileName } from "./emulated/profiles.ts";
 
 const ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "emulated/emulated-phone.main.ts");
 
@@ -23,6 +25,10 @@ export interface RunningEmulatedPhone {
   kill(): void;
   /** Disconnects it from the adb server and stops the process. */
   stop(): Promise<void>;
+  /** Sets the battery level the phone reports (dumpsys battery, power_supply capacity, Qualcomm's `soc` zone). */
+  setBatteryLevel(percent: number): Promise<void>;
+  /** Sets a thermal zone's raw value by its type, e.g. ("cpu-1-7-usr", 61500) for 61.5 °C. */
+  setThermalZone(type: string, raw: number): Promise<void>;
 }
 
 export interface StartEmulatedPhonesOptions {
@@ -34,15 +40,21 @@ export interface StartEmulatedPhonesOptions {
   readonly rootDir?: string;
   /** How long to wait for each phone to be online in adb. Default 30 000 ms. */
   readonly timeoutMs?: number;
+  /** What the phones report about themselves ("host" or "sm8250", see emulated/profiles.ts). Default "host". */
+  readonly profile?: EmulatedProfileName;
+  /** Battery level of every phone at start, in percent. Default: the profile's. */
+  readonly batteryLevel?: number;
 }
 
 function startPhone(
   serial: string,
   root: string,
+  options: StartEmulatedPhonesOptions,
 ): Promise<{ port: number; child: ChildProcess; log: { text: string; listeners: Set<() => void> } }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "--serial", serial, "--root", root], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const args = ["--import", "tsx", ENTRY, "--serial", serial, "--root", root];
+  if (options.profile !== undefined) args.push("--profile", options.profile);
+  if (options.batteryLevel !== undefined) args.push("--battery", String(options.batteryLevel));
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   const log = { text: "", listeners: new Set<() => void>() };
   const onData = (chunk: Buffer) => {
     log.text += chunk.toString("utf8");
@@ -81,7 +93,8 @@ export async function startEmulatedPhones(
   for (let i = 0; i < count; i++) {
     const name = `${options.serialPrefix ?? "emulated"}-${i}-${process.pid}`;
     const root = path.join(parent, name);
-    const { port, child, log } = await startPhone(name, root);
+    const { port, child, log } = await startPhone(name, root, options);
+    const fs = new PhoneFs(root);
     const serial = `127.0.0.1:${port}`;
     await driver.connect("127.0.0.1", port);
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
@@ -110,6 +123,8 @@ export async function startEmulatedPhones(
           log.listeners.add(check);
           check();
         }),
+      setBatteryLevel: (percent) => setBatteryLevel(fs, percent),
+      setThermalZone: (type, raw) => setThermalZone(fs, type, raw),
       kill: () => {
         if (child.exitCode === null) child.kill("SIGKILL");
       },

@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { jobDefinition, validatePayload, type JobName, type PayloadOf } from "@mfnas/core";
+import { addDemand, withdrawDemand } from "./job-demand.ts";
 
 /** Per-job overrides of the catalog's retry policy; for tests and operators tuning a deployment. */
 export interface RetryOverride {
@@ -35,12 +36,13 @@ export class JobProducer {
 
   /**
    * Enqueues a job. With `retryFailed`, a job of the same id that already failed for good (e.g. before a fix was
-   * deployed) is removed and queued afresh; without it, that failed job stands and the enqueue is a no-op.
+   * deployed) is removed and queued afresh; without it, that failed job stands and the enqueue is a no-op. With
+   * `waiter`, the caller is recorded as waiting on the job (before it is added) until it calls `withdraw`.
    */
   async enqueue<N extends JobName>(
     name: N,
     payload: PayloadOf<N>,
-    extra: { delayMs?: number; retryFailed?: boolean } = {},
+    extra: { delayMs?: number; retryFailed?: boolean; waiter?: string } = {},
   ): Promise<EnqueuedJob> {
     const valid = validatePayload(name, payload);
     const job = jobDefinition(name);
@@ -57,12 +59,43 @@ export class JobProducer {
       ...(extra.delayMs !== undefined ? { delay: extra.delayMs } : {}),
     };
     const queue = this.queue(queueDef.name);
+    if (extra.waiter !== undefined) {
+      await addDemand(this.options.connection, this.options.prefix, extra.waiter, queue.name, jobId);
+    }
     if (extra.retryFailed) {
       const existing = await queue.getJob(jobId);
       if (existing && (await existing.getState()) === "failed") await existing.remove();
     }
     await queue.add(name, valid, opts);
     return { jobId, queue: queueDef.name };
+  }
+
+  /**
+   * `waiter` stops waiting on the jobs (enqueued with it as `waiter`). With `removeUnwanted` (it gave up for good:
+   * its search was cancelled), those of them that have not started and that no other waiter wants are removed
+   * from their queue; returns their ids. See job-demand.ts.
+   */
+  async withdraw(
+    waiter: string,
+    jobs: readonly EnqueuedJob[],
+    options: { removeUnwanted: boolean },
+  ): Promise<string[]> {
+    const removed: string[] = [];
+    for (const name of new Set(jobs.map((j) => j.queue))) {
+      const ids = jobs.filter((j) => j.queue === name).map((j) => j.jobId);
+      const queue = this.queue(name);
+      removed.push(
+        ...(await withdrawDemand(
+          this.options.connection,
+          this.options.prefix,
+          waiter,
+          queue,
+          ids,
+          options.removeUnwanted,
+        )),
+      );
+    }
+    return removed;
   }
 
   /** The BullMQ queue behind a name, for inspection (counts, job state). */

@@ -94,6 +94,37 @@ describe("submitting a search checks what it names", () => {
     ]);
   });
 
+  it("shows a search waiting for phones of a class none of which is online, on its detail and the device lab", async () => {
+    const response = await submit({ ...SPEC, name: "phoneless", targets: [{ deviceClass: "galaxy-s20" }] });
+    expect(response.statusCode, response.body).toBe(201);
+    const { id } = response.json<{ id: string }>();
+    const detail = async () =>
+      (await t.app.inject({ url: `/v1/searches/${id}`, headers: t.auth.read })).json<{ waitingForPhones: string[] }>();
+    const lab = async () =>
+      (await t.app.inject({ url: "/v1/device-lab", headers: t.auth.read })).json<{
+        waitingSearches: Array<{ id: string; name: string; status: string; deviceClasses: string[] }>;
+      }>().waitingSearches;
+    expect((await detail()).waitingForPhones).toEqual(["galaxy-s20"]);
+    expect(await lab()).toContainEqual({ id, name: "phoneless", status: "queued", deviceClasses: ["galaxy-s20"] });
+
+    // A phone of the class that is offline measures nothing: still waiting. Online, it is not.
+    const phone = await t.database.db.device.create({
+      data: { serial: "s20", model: "SM-G980F", deviceClass: "galaxy-s20", state: "offline" },
+    });
+    expect((await detail()).waitingForPhones).toEqual(["galaxy-s20"]);
+    await t.database.db.device.update({ where: { id: phone.id }, data: { state: "online" } });
+    expect((await detail()).waitingForPhones).toEqual([]);
+    expect((await lab()).map((w) => w.id)).not.toContain(id);
+
+    // Cancelled, a search waits for nothing, even with its phones gone.
+    await t.database.db.device.update({ where: { id: phone.id }, data: { state: "offline" } });
+    expect((await lab()).map((w) => w.id)).toContain(id);
+    const cancel = await t.app.inject({ method: "POST", url: `/v1/searches/${id}/cancel`, headers: t.auth.submit });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect((await detail()).waitingForPhones).toEqual([]);
+    expect((await lab()).map((w) => w.id)).not.toContain(id);
+  });
+
   it("serves why a candidate failed, and the search's error", async () => {
     const db = t.database.db;
     const search = await db.search.create({ data: { name: "f", spec: SPEC, seed: 1, status: "running" } });

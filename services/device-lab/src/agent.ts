@@ -14,7 +14,7 @@ import {
 import { CatalogWorker, type WorkerLog, type createRedis } from "@mfnas/queue";
 import type { DeviceRegistration, Prisma } from "@mfnas/store";
 import type { DeviceLabStore } from "./device-lab-store.ts";
-import { createMeasureHandler, type MeasureOptions } from "./measure.job.ts";
+import { createMeasureHandler, type GateOutcome, type MeasureOptions } from "./measure.job.ts";
 
 type Redis = ReturnType<typeof createRedis>;
 
@@ -68,8 +68,11 @@ export interface AgentDeps {
 interface AttachedPhone {
   readonly serial: string;
   readonly socCode: string | null;
-  /** Kept in every health snapshot next to the reading: the phone's clusters and its runner check. */
-  readonly facts: { readonly cpuClusters: unknown; readonly runner: RunnerCheck };
+  /**
+   * Kept in every health snapshot next to the reading: the phone's clusters, its runner check and the latest
+   * health gate's outcome (a refusal names the zones).
+   */
+  readonly facts: { readonly cpuClusters: unknown; readonly runner: RunnerCheck; lastGate?: GateOutcome };
   readonly deviceClass: string;
   readonly worker: CatalogWorker;
   readonly connection: Redis;
@@ -272,6 +275,10 @@ export class DeviceLabAgent {
       options: config.measure,
       log,
       onPhoneProblem: (reason) => this.phoneProblem(serial, reason),
+      onGate: (gate) => {
+        phone.facts.lastGate = gate;
+        if (!gate.fit) log.warn("health gate refused the phone", { serial, ...gate });
+      },
     });
     const worker = new CatalogWorker({
       connection,

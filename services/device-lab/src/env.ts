@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { envVar, errorMessage, parseEnv } from "@mfnas/core";
+import { EMULATED_PROFILES } from "@mfnas/devices";
 
 const number = (what: string) =>
   z
@@ -131,6 +132,27 @@ export function loadEnv(source: Readonly<Record<string, string | undefined>> = p
     return parseEnv(schema, source);
   } catch (error) {
     process.stderr.write(`device-lab: ${errorMessage(error)}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}
+
+const emulatedPhonesSchema = z.object({
+  /**
+   * What `npm run emulated-phones` phones report about themselves: `host` (the host's CPUs; the default, true to
+   * what is measured) or `sm8250` (a real Android 11 Snapdragon 865 phone's properties, thermal zones and CPU
+   * clusters, for trying the lab's SM8250 paths without a phone). Timings are the host CPU's either way.
+   */
+  EMULATED_PHONE_PROFILE: z.enum(EMULATED_PROFILES).default("host"),
+});
+
+/** The emulated-phones command's environment (a `--profile` option overrides it). */
+export function loadEmulatedPhonesEnv(
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): z.infer<typeof emulatedPhonesSchema> {
+  try {
+    return parseEnv(emulatedPhonesSchema, source);
+  } catch (error) {
+    process.stderr.write(`emulated-phones: ${errorMessage(error)}\n`);
     process.exit(78); // EX_CONFIG
   }
 }

@@ -65,6 +65,19 @@ export interface MeasureDeps {
    * which the agent acts on (the job goes back to the queue for another phone).
    */
   readonly onPhoneProblem?: (reason: string) => void;
+  /** Told each health gate's outcome (passed, or refused after the cool-down wait), for the device's health. */
+  readonly onGate?: (gate: GateOutcome) => void;
+}
+
+/** A health gate's outcome for one request, kept with the phone's health (`lastGate`). */
+export interface GateOutcome {
+  readonly at: string;
+  readonly requestKey: string;
+  readonly fit: boolean;
+  /** What kept it from measuring, naming the zones (`thermal_zone6 (cpu-1-7-usr, cpu) at 61.5 °C > 45 °C`). */
+  readonly problems: readonly string[];
+  readonly waitedMs: number;
+  readonly readings: number;
 }
 
 /** A plain JSON copy (drops undefined, turns Infinity into null) for a JSON column. */
@@ -125,12 +138,28 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
       let frequenciesBefore: CoreFrequency[] = [];
       await progress({ serial: phone.serial, phase: "health" });
       const thresholds = { ...options.thresholds, ...options.classThresholds?.[phone.deviceClass] };
+      const outcome = (fit: boolean, problems: readonly string[], waitedMs: number, readings: number) =>
+        deps.onGate?.({
+          at: new Date().toISOString(),
+          requestKey: payload.requestKey,
+          fit,
+          problems,
+          waitedMs,
+          readings,
+        });
       const gate = await awaitHealthy(driver, phone.serial, {
         thresholds,
         ...options.cooldown,
         signal,
         socCode: phone.socCode,
+      }).catch((error: unknown) => {
+        const refused = error instanceof MfnasError ? error.details : undefined;
+        if (Array.isArray(refused?.["problems"])) {
+          outcome(false, refused["problems"] as string[], Number(refused["waitedMs"]), Number(refused["readings"]));
+        }
+        throw error;
       });
+      outcome(true, [], gate.waitedMs, gate.readings);
       await progress({ serial: phone.serial, phase: "measure", repetition: 0 });
       const measured = await measureUntilConfident(driver, phone.serial, argv, {
         rule: options.confidence,

@@ -16,7 +16,17 @@ import {
   sampleGenome,
   type Genome,
 } from "@mfnas/core";
-import { MfaSupernet, encodeSupernetCheckpoint, supernetCheckpointEntries } from "@mfnas/model";
+import {
+  MfaSupernet,
+  createImage,
+  cropImage,
+  decodeImage,
+  encodeSupernetCheckpoint,
+  loadPackageTeacher,
+  srMetrics,
+  supernetCheckpointEntries,
+  type RgbImage,
+} from "@mfnas/model";
 import { JobProducer, createRedis, type WorkerLog } from "@mfnas/queue";
 import { LocalArtifactStore, SupernetRepository } from "@mfnas/store";
 import { createTestDatabase, uniqueName, type TestDatabase } from "../../../tests/support/database.ts";
@@ -31,6 +41,8 @@ const SPACE = narrowSpace(DEFAULT_SEARCH_SPACE, {
   depth: { min: 1, max: 2 },
 });
 const STEP = 40;
+/** A supernet's training config as submitted; its teacher is the default, esrgan-thick x4. */
+const TRAINING_CONFIG = { data: { train: "photos-train", val: "photos-val" }, steps: 40 };
 const quiet: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe("evaluator on real Postgres and Redis", () => {
@@ -65,7 +77,7 @@ describe("evaluator on real Postgres and Redis", () => {
     supernet = new MfaSupernet(tf, SPACE, { seed: 4, initScale: 1, outputInitScale: 1 });
     const bytes = await encodeSupernetCheckpoint(supernetCheckpointEntries(supernet), { format: 1, step: STEP });
     const supernets = new SupernetRepository(database.db);
-    supernetId = (await supernets.create({ name: "s", searchSpace: SPACE, trainingConfig: {} })).id;
+    supernetId = (await supernets.create({ name: "s", searchSpace: SPACE, trainingConfig: TRAINING_CONFIG })).id;
     const { sha256 } = await new LocalArtifactStore(artifactDir, database.db).put({ bytes, kind: "checkpoint" });
     await supernets.recordCheckpoint({ supernetId, step: STEP, artifactSha256: sha256, metrics: {} });
   }, 180_000);
@@ -109,7 +121,7 @@ describe("evaluator on real Postgres and Redis", () => {
     const result = (await finished(first.jobId)) as { evaluated: boolean; psnr: number; path: string };
     expect(result).toMatchObject({ evaluated: true, path: "onnxruntime", imageCount: 6 });
 
-    const rows = await database.db.evaluation.findMany();
+    const rows = await database.db.evaluation.findMany({ where: { genomeHash: genomeHash(genome) } });
     expect(rows).toHaveLength(1);
     const row = rows[0];
     expect(row).toMatchObject({ genome: encodeGenome(genome), genomeHash: genomeHash(genome), imageCount: 6 });
@@ -127,7 +139,99 @@ describe("evaluator on real Postgres and Redis", () => {
     await (await Job.fromId(producer.queue(QUEUES.evaluate.name), first.jobId))?.remove();
     const again = await producer.enqueue(JOBS.evaluateCandidate.name, payload(genome));
     expect(await finished(again.jobId)).toMatchObject({ evaluated: false, psnr: row?.psnr });
-    expect(await database.db.evaluation.count()).toBe(1);
+    expect(await database.db.evaluation.count({ where: { genomeHash: genomeHash(genome) } })).toBe(1);
+  }, 180_000);
+
+  it("stores side-by-side sample crops with the training config's pretrained teacher, its panel computed once", async () => {
+    // Two x4 genomes (the teacher's scale), and one x2 whose sheet says why it has no teacher panel.
+    const rng = createRng(21);
+    const all = Array.from({ length: 24 }, () => sampleGenome(SPACE, rng));
+    const genomes = all.filter((g) => g.scale === 4).slice(0, 2);
+    const x2 = all.find((g) => g.scale === 2);
+    if (genomes.length < 2 || !x2) throw new Error("the space's sampler gave too few genomes of each scale");
+    const { jobId: x2Job } = await producer.enqueue(JOBS.evaluateCandidate.name, payload(x2));
+    await finished(x2Job);
+    const x2Row = await database.db.evaluation.findFirst({ where: { genomeHash: genomeHash(x2) } });
+    expect((x2Row?.samples as { teacherMissing?: string }).teacherMissing).toMatch(/teacher upscales x4.*x2/);
+    for (const genome of genomes) {
+      const { jobId } = await producer.enqueue(JOBS.evaluateCandidate.name, payload(genome));
+      await finished(jobId);
+    }
+    const store = new LocalArtifactStore(artifactDir, database.db);
+    const set = await new ValidationSets(undefined).get(BUNDLED_VALIDATION_SET, 4);
+    const image = set.images[0];
+    if (!image) throw new Error("the bundled validation set is empty");
+    // The training config names no teacher: its default is esrgan-thick x4, run here independently on the same LR.
+    const teacher = await loadPackageTeacher(tf, "@upscalerjs/esrgan-thick", 4);
+    const teacherSr = tf.tidy(() => {
+      const lr = tf.tensor4d(image.lr.data, [1, image.lr.height, image.lr.width, 3], "float32");
+      return tf.clipByValue(teacher.run(tf, lr, false).sr, 0, 1);
+    });
+    const teacherFull = createImage(image.hr.height, image.hr.width, (await teacherSr.data()) as Float32Array);
+    teacherSr.dispose();
+    teacher.dispose();
+
+    for (const genome of genomes) {
+      const row = await database.db.evaluation.findFirst({ where: { genomeHash: genomeHash(genome) } });
+      const samples = row?.samples as {
+        sha256: string;
+        image: string;
+        window: { top: number; left: number; size: number };
+        panels: { name: string; psnrY: number | null }[];
+        teacherMissing?: string;
+      };
+      expect(samples.teacherMissing).toBeUndefined();
+      expect(samples.image).toBe(image.name);
+      expect(samples.panels.map((p) => p.name)).toEqual(["bicubic", "subgenerator", "teacher", "hr"]);
+      const { top, left, size } = samples.window;
+      // The HR window lies in the image, on the LR grid.
+      expect(top % 4).toBe(0);
+      expect(left % 4).toBe(0);
+      expect(top + size).toBeLessThanOrEqual(image.hr.height);
+      const sheet = await decodeImage(await store.get(samples.sha256));
+      expect([sheet.height, sheet.width]).toEqual([size, 4 * size + 3 * 4]);
+      // Panel 3 is the teacher's output on this window; panel 4 is the HR image itself (8-bit, as PNG keeps them).
+      const panel = (k: number) => cropImage(sheet, 0, k * (size + 4), size, size);
+      const expectedTeacher = cropImage(teacherFull, top, left, size, size);
+      const hr = cropImage(image.hr, top, left, size, size);
+      const maxDiff = (a: RgbImage, b: RgbImage) =>
+        a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - (b.data[i] ?? 0))), 0);
+      expect(maxDiff(panel(3), hr)).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+      expect(maxDiff(panel(2), expectedTeacher)).toBeLessThanOrEqual(1.5 / 255);
+      const teacherPsnr = samples.panels[2]?.psnrY ?? NaN;
+      expect(teacherPsnr).toBeCloseTo(srMetrics(expectedTeacher, hr, { scale: 4 }).psnrY, 0);
+    }
+    // Both sheets share one cached teacher panel.
+    const cached = await database.db.artifact.count({
+      where: { metadata: { path: ["report"], equals: "teacher-sample" } },
+    });
+    expect(cached).toBe(1);
+  }, 180_000);
+
+  it("says why a sample sheet has no teacher panel when the configured teacher cannot be loaded", async () => {
+    const supernets = new SupernetRepository(database.db);
+    const missing = "ab".repeat(32);
+    const id = (
+      await supernets.create({
+        name: "artifact teacher",
+        searchSpace: SPACE,
+        trainingConfig: { ...TRAINING_CONFIG, teacher: { kind: "tfjs-layers", artifact: missing } },
+      })
+    ).id;
+    const checkpoint = await database.db.supernetCheckpoint.findFirstOrThrow({ where: { supernetId } });
+    await supernets.recordCheckpoint({
+      supernetId: id,
+      step: STEP,
+      artifactSha256: checkpoint.artifactSha256,
+      metrics: {},
+    });
+    const genome = sampleGenome(SPACE, createRng(23));
+    const { jobId } = await producer.enqueue(JOBS.evaluateCandidate.name, { ...payload(genome), supernetId: id });
+    await finished(jobId);
+    const row = await database.db.evaluation.findFirst({ where: { supernetId: id } });
+    const samples = row?.samples as { panels: { name: string }[]; teacherMissing?: string };
+    expect(samples.panels.map((p) => p.name)).toEqual(["bicubic", "subgenerator", "hr"]);
+    expect(samples.teacherMissing).toMatch(new RegExp(`teacher.artifact.*${missing}`));
   }, 180_000);
 
   it("fails for good, writing nothing, when the checkpoint does not exist", async () => {

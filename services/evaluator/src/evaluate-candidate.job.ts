@@ -10,15 +10,23 @@ import {
   type Genome,
   type SearchSpace,
 } from "@mfnas/core";
-import { decodeSupernetWeights, srMetrics, supernetFromWeights, type MfaSupernet, type Tf } from "@mfnas/model";
+import {
+  decodeSupernetWeights,
+  srMetrics,
+  supernetFromWeights,
+  type MfaSupernet,
+  type RgbImage,
+  type Tf,
+} from "@mfnas/model";
 import { throwIfAborted, type JobContext, type WorkerLog } from "@mfnas/queue";
 import type {
-  ArtifactReader,
   EvaluationPath,
   EvaluationResult,
   EvaluationStore,
   ImageScore,
+  SampleArtifacts,
 } from "./evaluator-store.ts";
+import { SampleTeachers, writeSampleSheet } from "./sample-sheet.ts";
 import { SupernetCache } from "./supernet-cache.ts";
 import { onnxRuntimeUpscaler, subGeneratorWeights, tfjsUpscaler, type Upscaler } from "./upscalers.ts";
 import type { ValidationSet, ValidationSets } from "./validation-sets.ts";
@@ -30,7 +38,8 @@ export interface EvaluateCandidateResources {
   readonly backend: string;
   readonly path: EvaluationPath;
   readonly store: EvaluationStore;
-  readonly artifacts: ArtifactReader;
+  /** Checkpoints are read from it; sample crops (and the teacher panels they share) are written to it. */
+  readonly artifacts: SampleArtifacts;
   readonly validationSets: ValidationSets;
   readonly log: WorkerLog;
   /** ONNX Runtime intra-op threads; default ONNX Runtime's. */
@@ -55,16 +64,21 @@ function outcome(result: EvaluationResult, evaluated: boolean): EvaluateCandidat
   return { evaluated, psnr, ssim, imageCount, path, durationMs };
 }
 
-/** The SR images of `upscaler` on a validation set, scored on Y with the border of `scale` pixels cropped. */
+/**
+ * The SR images of `upscaler` on a validation set, scored on Y with the border of `scale` pixels cropped;
+ * `onImage` sees each SR image as it was scored.
+ */
 export async function scoreUpscaler(
   upscaler: Upscaler,
   set: ValidationSet,
   signal?: AbortSignal,
+  onImage?: (index: number, sr: RgbImage) => void,
 ): Promise<{ psnr: number; ssim: number; images: ImageScore[] }> {
   const images: ImageScore[] = [];
   for (const image of set.images) {
     if (signal) throwIfAborted(signal);
     const sr = await upscaler.upscale(image.lr);
+    onImage?.(images.length, sr);
     const m = srMetrics(sr, image.hr, { scale: set.scale });
     images.push({ name: image.name, psnr: m.psnrY, ssim: m.ssimY });
   }
@@ -104,6 +118,7 @@ export async function subGeneratorUpscaler(
 export function createEvaluateCandidateHandler(resources: EvaluateCandidateResources) {
   const { tf, store, artifacts, validationSets, log } = resources;
   const cache = new SupernetCache(resources.cachedCheckpoints ?? 2);
+  const teachers = new SampleTeachers(tf, artifacts);
 
   async function loadSupernet(supernetId: string, step: number, artifactSha256: string, space: SearchSpace) {
     const started = performance.now();
@@ -145,16 +160,35 @@ export function createEvaluateCandidateHandler(resources: EvaluateCandidateResou
     const started = performance.now();
     let upscaler: Upscaler | undefined;
     let scores: Awaited<ReturnType<typeof scoreUpscaler>>;
+    let firstSr: RgbImage | undefined;
     try {
       upscaler = await subGeneratorUpscaler(tf, lease.supernet, genome, resources.path, {
         backend: resources.backend,
         ortThreads: resources.ortThreads,
       });
-      scores = await scoreUpscaler(upscaler, set, ctx.signal);
+      scores = await scoreUpscaler(upscaler, set, ctx.signal, (index, sr) => {
+        if (index === 0) firstSr = sr;
+      });
     } finally {
       await upscaler?.dispose();
       lease.release();
     }
+    const durationMs = performance.now() - started;
+    const firstImage = set.images[0];
+    const samples =
+      firstImage && firstSr
+        ? await writeSampleSheet({
+            tf,
+            image: firstImage,
+            sr: firstSr,
+            scale: genome.scale,
+            genomeHash: key.genomeHash,
+            trainingConfig: checkpoint.trainingConfig,
+            teachers,
+            artifacts,
+            log,
+          })
+        : null;
     const result: EvaluationResult = {
       ...key,
       genome: encodeGenome(genome),
@@ -162,7 +196,8 @@ export function createEvaluateCandidateHandler(resources: EvaluateCandidateResou
       imageCount: scores.images.length,
       path: upscaler.path,
       runtime: upscaler.runtime,
-      durationMs: performance.now() - started,
+      durationMs,
+      samples,
     };
     const { created } = await store.recordEvaluation(result);
     if (!created) return outcome((await store.findEvaluation(key)) ?? result, false);
@@ -177,6 +212,9 @@ export function createEvaluateCandidateHandler(resources: EvaluateCandidateResou
 
   return Object.assign(evaluateCandidate, {
     /** Frees the cached supernets (on shutdown). */
-    dispose: () => cache.clear(),
+    dispose: () => {
+      cache.clear();
+      teachers.dispose();
+    },
   });
 }

@@ -1,7 +1,15 @@
+import type { SampleSheetInfo } from "@mfnas/core";
+
 /** What the evaluator needs from the results store; implemented over Prisma by @mfnas/store's EvaluationRepository. */
 export interface EvaluationStore {
-  /** The supernet's search space and its checkpoint's artifact at `step`; null when either does not exist. */
-  getCheckpoint(supernetId: string, step: number): Promise<{ searchSpace: unknown; artifactSha256: string } | null>;
+  /**
+   * The supernet's search space and training config, and its checkpoint's artifact at `step`; null when either does
+   * not exist.
+   */
+  getCheckpoint(
+    supernetId: string,
+    step: number,
+  ): Promise<{ searchSpace: unknown; trainingConfig: unknown; artifactSha256: string } | null>;
   findEvaluation(key: EvaluationKey): Promise<EvaluationResult | null>;
   /** Writes the result unless one with its key exists (then the first one stays); says whether this call wrote it. */
   recordEvaluation(result: EvaluationResult): Promise<{ created: boolean }>;
@@ -35,9 +43,22 @@ export interface EvaluationResult extends EvaluationKey {
   /** Runtime and version, e.g. "onnxruntime-node 1.23.0 cpu". */
   readonly runtime: string;
   readonly durationMs: number;
+  /** Side-by-side sample crops (absent on evaluations stored before they existed). */
+  readonly samples?: SampleSheetInfo | null;
 }
 
 /** The artifact store as the evaluator reads it (LocalArtifactStore satisfies it). */
 export interface ArtifactReader {
   get(sha256: string): Promise<Uint8Array>;
+}
+
+/** What sample crops need of the artifact store: read, write, and find derived data by what it came from. */
+export interface SampleArtifacts extends ArtifactReader {
+  put(artifact: {
+    bytes: Uint8Array;
+    kind: "report";
+    mediaType: string;
+    metadata: Record<string, string>;
+  }): Promise<{ sha256: string }>;
+  findByCacheKey(cacheKey: string): Promise<string | null>;
 }

@@ -606,14 +606,15 @@ function frontGenomes(optimizer: Optimizer<Genome>, front: readonly string[], sp
 function watchCancellation(store: SearchStore, searchId: string, jobSignal: AbortSignal, pollMs: number) {
   const controller = new AbortController();
   let cancelled = false;
-  const onAbort = () => controller.abort();
+  // The reason tells waiting sources a cancel (give up for good) from a job abort (shutdown: the search resumes).
+  const onAbort = () => controller.abort(jobSignal.reason);
   jobSignal.addEventListener("abort", onAbort, { once: true });
   const timer = setInterval(() => {
     store.getSearch(searchId).then(
       (s) => {
         if (s?.status === "cancelled") {
           cancelled = true;
-          controller.abort();
+          controller.abort(new MfnasError("cancelled", `search ${searchId} was cancelled`));
         }
       },
       () => undefined,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SEARCH_SPACE, largestGenome, narrowSpace, smallestGenome } from "@mfnas/core";
-import { MfaSupernet, cropImage, imresize, openDataset, psnrY } from "@mfnas/model";
+import { MfaSupernet, clipImage01, cropImage, imresize, openDataset, psnrY } from "@mfnas/model";
 import { restoreCheckpoint } from "./checkpoint.ts";
 import { validationPsnr } from "./evaluate.ts";
 import { prepareRun } from "./prepare.ts";
@@ -48,8 +48,7 @@ describe("supernet training on the real photographs with the pretrained teacher 
       // On the images validationPsnr scores: LR cropped to sides divisible by 4, the HR to match, output clipped.
       const pair = await val.load(i);
       const [h, w] = [pair.lr.height - (pair.lr.height % 4), pair.lr.width - (pair.lr.width % 4)];
-      const sr = imresize(cropImage(pair.lr, 0, 0, h, w), { scale: 4 });
-      for (let k = 0; k < sr.data.length; k++) sr.data[k] = Math.min(1, Math.max(0, sr.data[k] as number));
+      const sr = clipImage01(imresize(cropImage(pair.lr, 0, 0, h, w), { scale: 4 }));
       bicubic += psnrY(sr, cropImage(pair.hr, 0, 0, 4 * h, 4 * w), { cropBorder: 4 }) / val.entries.length;
     }
     const figures = {

@@ -15,13 +15,9 @@ import {
   type TrainingConfig,
 } from "@mfnas/core";
 import {
-  RrdbNet,
   Vgg19Features,
-  loadArtifactTeacher,
-  loadPackageTeacher,
-  loadWeights,
+  loadConfiguredTeacher,
   openDataset,
-  rrdbNetTeacher,
   type SrDataset,
   type SrTeacher,
   type Tf,
@@ -82,7 +78,7 @@ export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: Artifact
     await openData("data.val", config.data.val, config),
   ];
   const vggBytes = config.vggWeights ? await loadArtifact("vggWeights", artifacts, config.vggWeights) : undefined;
-  const teacher = await loadTeacher(tf, config, artifacts);
+  const teacher = await loadConfiguredTeacher(tf, config, (sha) => artifacts.get(sha));
   let vgg: Vgg19Features | undefined;
   try {
     if (vggBytes) {
@@ -101,32 +97,4 @@ export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: Artifact
   // Canonical JSON: the config read back from Postgres (JSONB reorders keys) must hash like the one submitted.
   const configHash = createHash("sha256").update(canonicalJson(config)).digest("hex");
   return { config, configHash, space, train, val, teacher, vgg };
-}
-
-/** The configured teacher, loaded and checked (errors name the `teacher.*` field at fault). */
-async function loadTeacher(tf: Tf, config: TrainingConfig, artifacts: ArtifactPort): Promise<SrTeacher> {
-  const spec = config.teacher;
-  if (spec.kind === "tfjs-layers") {
-    // Their errors name the field (teacher.package, teacher.artifact, teacher.scale) and are permanent.
-    if (spec.package !== undefined) return loadPackageTeacher(tf, spec.package, config.scale);
-    const artifact = spec.artifact ?? "";
-    return loadArtifactTeacher(tf, {
-      sha256: artifact,
-      scale: config.scale,
-      ...(spec.valueRange ? { valueRange: spec.valueRange } : {}),
-      ...(spec.featureLayers ? { featureLayers: spec.featureLayers } : {}),
-      read: (sha) => artifacts.get(sha),
-    });
-  }
-  const bytes = await loadArtifact("teacher.weights", artifacts, spec.weights);
-  const { blocks, channels, growth } = spec;
-  const net = new RrdbNet(tf, { blocks, channels, growth, scale: config.scale });
-  try {
-    // loadWeights checks every tensor's presence and shape before assigning, naming the first wrong one.
-    loadWeights(tf, net.params, bytes);
-  } catch (error) {
-    net.dispose();
-    at("teacher.weights", error);
-  }
-  return rrdbNetTeacher(net, spec.weights);
 }

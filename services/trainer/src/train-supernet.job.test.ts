@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseTrainingConfig } from "@mfnas/core";
+import { readSafetensors } from "@mfnas/model";
 import { createTrainSupernetHandler } from "./train-supernet.job.ts";
 import {
   MemoryArtifacts,
@@ -28,6 +29,13 @@ describe("trainer.train-supernet handler", () => {
     await straight.handler(jobContext("s1"));
     expect(straight.store.status).toBe("ready");
     expect(straight.store.checkpoints.map((c) => c.step)).toEqual([3, 6]);
+    // Each checkpoint names the teacher's size: its parameters are the weight file's values, counted here.
+    const file = readSafetensors(await teacherBytes());
+    const teacherParams = [...file.tensors.values()].reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+    for (const c of straight.store.checkpoints) {
+      expect(c.metrics["teacherParams"]).toBe(teacherParams);
+      expect(c.metrics["teacherMacsPerLrPixel"]).toBeGreaterThan(teacherParams * 0.9);
+    }
 
     // Interrupted after step 4 (shutdown signal): a checkpoint at 4 is written, then the job rethrows.
     const interrupted = await setup({ steps: 6, checkpointEvery: 3 });

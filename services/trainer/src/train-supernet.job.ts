@@ -145,7 +145,12 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
         mediaType: "application/vnd.safetensors",
         metadata: { supernetId, step, configHash: run.configHash },
       });
-      await store.recordCheckpoint({ supernetId, step, artifactSha256: sha256, metrics });
+      // The teacher's size beside the validation figures: what the SubGenerators are compared with.
+      const teacher = {
+        teacherParams: run.teacher.cost.params,
+        teacherMacsPerLrPixel: run.teacher.cost.macsPerLrPixel,
+      };
+      await store.recordCheckpoint({ supernetId, step, artifactSha256: sha256, metrics: { ...metrics, ...teacher } });
       savedStep = step;
       log.info("checkpoint saved", { supernetId, step, why, sha256 });
     };

@@ -9,7 +9,7 @@ describe("search spec", () => {
     expect(spec).toMatchObject({
       name: "n",
       seed: 0,
-      validationSet: "bundled:val",
+      validationSet: "photos-val",
       referenceInput: { height: 64, width: 64 },
       targets: [],
       constraints: {},

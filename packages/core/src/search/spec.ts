@@ -113,13 +113,14 @@ export const searchSpecSchema = z
       })
       .optional(),
     /**
-     * Images quality is measured on: "bundled:val" (procedural patterns), a built-in dataset such as "photos-val"
-     * (real photographs shipped with the evaluator), or a folder name under the evaluators' validation root.
+     * Images quality is measured on: a built-in dataset such as "photos-val" (real photographs shipped with the
+     * evaluator; the default), "bundled:val" (procedural patterns, for tests), or a folder name under the
+     * evaluators' validation root.
      */
     validationSet: z
       .string()
       .regex(/^(bundled:val|[A-Za-z0-9][A-Za-z0-9._-]{0,127})$/, 'must be "bundled:val" or a plain folder name')
-      .default("bundled:val"),
+      .default("photos-val"),
     /** Narrowing (or widening) of the default search space; validated by the space itself. */
     space: z.record(z.string(), z.unknown()).optional(),
     /** LR input size the cost figures are computed for; multiples of 4 so that every x4-downscaling branch fits. */

@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AdbDeviceServer, type DeviceStream } from "../adb/device-transport.ts";
 import { MiniShell, type Command, type CommandContext, type ShellHost, type Sink } from "./mini-shell.ts";
 import { PhoneFs } from "./phone-fs.ts";
+import { phoneProfile, refreshHostClocks, writeProfileFiles, type EmulatedProfileName } from "./profiles.ts";
 import { serveSync } from "./sync-service.ts";
 
 /** First line of the emulated phone's runner file: executing such a file runs the LiteRT.js benchmark tool. */
@@ -30,17 +30,12 @@ export interface EmulatedPhoneOptions {
   readonly onEvent?: (event: string) => void;
   /** getprop values set over (or added to) the emulated ones, e.g. to test how hosts cope with odd phones. */
   readonly properties?: Readonly<Record<string, string>>;
-}
-
-const ANDROID_ABI: Partial<Record<NodeJS.Architecture, string>> = {
-  arm64: "arm64-v8a",
-  arm: "armeabi-v7a",
-  ia32: "x86",
-  x64: "x86_64",
-};
-
-function hostAbi(): string {
-  return ANDROID_ABI[process.arch] ?? process.arch;
+  /** What the phone reports about itself (`profiles.ts`). Default "host". */
+  readonly profile?: EmulatedProfileName;
+  /** Battery charge in percent at start. Default: the profile's. */
+  readonly batteryLevel?: number;
+  /** Raw value per thermal zone type at start, e.g. {"cpu-1-7-usr": 61500} (millidegrees). */
+  readonly thermalZones?: Readonly<Record<string, number>>;
 }
 
 function liteRtVersion(): string {
@@ -53,8 +48,9 @@ function liteRtVersion(): string {
 }
 
 /**
- * An emulated Android phone over ADB. It says what it is: model "mfnas emulated phone (host CPU)", SoC
- * "host-cpu", and its benchmark_model runs the pushed .tflite on the host's CPU with LiteRT.js (TFLite's kernels
+ * An emulated Android phone over ADB. It says what it is (ro.mfnas.emulated=1; with the default profile model
+ * "mfnas emulated phone (host CPU)", SoC "host-cpu"; with the `sm8250` profile a real Snapdragon 865 phone's
+ * properties, thermal zones and CPU clusters, its manufacturer naming it emulated), and its benchmark_model runs the pushed .tflite on the host's CPU with LiteRT.js (TFLite's kernels
  * built to WebAssembly), printing benchmark_model's output format with real timings. Thermal and battery files
  * are emulated (plain files that tests may rewrite through `adb shell`).
  */
@@ -67,31 +63,31 @@ export class EmulatedPhone {
   private benchmarkQueue: Promise<void> = Promise.resolve();
   private runs = 0;
   private port = 0;
+  private readonly profileFiles: Readonly<Record<string, string>>;
 
   constructor(private readonly options: EmulatedPhoneOptions) {
     this.fs = new PhoneFs(options.root);
-    const cpu = os.cpus()[0]?.model.trim() ?? "unknown";
+    const profile = phoneProfile(options.profile ?? "host", {
+      serial: options.serial,
+      ...(options.batteryLevel !== undefined ? { batteryLevel: options.batteryLevel } : {}),
+      ...(options.thermalZones !== undefined ? { thermalZones: options.thermalZones } : {}),
+    });
+    this.profileFiles = profile.files;
     this.properties = new Map([
-      ["ro.serialno", options.serial],
-      ["ro.product.model", "mfnas emulated phone (host CPU)"],
-      ["ro.product.manufacturer", "mfnas"],
-      ["ro.product.brand", "mfnas"],
-      ["ro.product.name", "mfnas_emulated"],
-      ["ro.product.device", "emulated"],
-      ["ro.hardware", "emulated"],
-      ["ro.build.version.release", "emulated"],
-      ["ro.build.version.sdk", ""],
-      ["ro.product.cpu.abi", hostAbi()],
-      ["ro.soc.manufacturer", "host"],
-      ["ro.soc.model", "host-cpu"],
-      ["ro.board.platform", "host"],
-      ["ro.mfnas.emulated", "1"],
-      ["ro.mfnas.host_cpu", cpu],
+      ...profile.properties,
       ["ro.mfnas.runtime", `litert.js ${liteRtVersion()} (wasm)`],
       ...Object.entries(options.properties ?? {}),
     ]);
+    const get = (key: string) => this.properties.get(key) ?? "";
     this.server = new AdbDeviceServer(
-      { product: "mfnas_emulated", model: "mfnas_emulated_phone_host_CPU", device: "emulated", features: "" },
+      {
+        product: get("ro.product.name"),
+        model: get("ro.product.model")
+          .replace(/[^A-Za-z0-9_]+/g, "_")
+          .replace(/^_+|_+$/g, ""),
+        device: get("ro.product.device"),
+        features: "",
+      },
       (service, stream) => this.open(service, stream),
     );
   }
@@ -113,33 +109,13 @@ export class EmulatedPhone {
   }
 
   private async seed(): Promise<void> {
-    const files: Record<string, string> = {
-      [EMULATED_RUNNER_PATH]: `${EMULATED_RUNNER_MARKER}\nLiteRT.js ${liteRtVersion()} on the host CPU\n`,
-      "/sys/class/thermal/thermal_zone0/type": "cpu-emulated\n",
-      "/sys/class/thermal/thermal_zone0/temp": "36000\n",
-      "/sys/class/thermal/thermal_zone1/type": "battery-emulated\n",
-      "/sys/class/thermal/thermal_zone1/temp": "31000\n",
-      "/sys/class/power_supply/battery/capacity": "87\n",
-      "/sys/class/power_supply/battery/temp": "310\n",
-      "/sys/class/power_supply/battery/status": "Charging\n",
-      "/sys/devices/system/cpu/possible": `0-${os.cpus().length - 1}\n`,
-    };
-    const cpus = os.cpus();
-    for (const [i, cpu] of cpus.entries()) {
-      const base = `/sys/devices/system/cpu/cpu${i}/cpufreq`;
-      files[`${base}/cpuinfo_max_freq`] = `${cpu.speed * 1000}\n`;
-      files[`${base}/related_cpus`] = `${cpus.map((_, j) => j).join(" ")}\n`;
-      files[`${base}/scaling_governor`] = "host\n";
-      // The host's clock as the kernel's cpufreq policy would show it (no min: the host does not say).
-      files[`${base}/scaling_cur_freq`] = `${cpu.speed * 1000}\n`;
-      files[`${base}/scaling_max_freq`] = `${cpu.speed * 1000}\n`;
-    }
+    await writeProfileFiles(this.fs, this.profileFiles);
     await mkdir(this.fs.hostPath("/data/local/tmp"), { recursive: true });
-    for (const [phonePath, content] of Object.entries(files)) {
-      const target = this.fs.hostPath(phonePath);
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, content, { mode: phonePath === EMULATED_RUNNER_PATH ? 0o755 : 0o644 });
-    }
+    await writeFile(
+      this.fs.hostPath(EMULATED_RUNNER_PATH),
+      `${EMULATED_RUNNER_MARKER}\nLiteRT.js ${liteRtVersion()} on the host CPU\n`,
+      { mode: 0o755 },
+    );
   }
 
   private open(service: string, stream: DeviceStream): boolean {
@@ -230,13 +206,17 @@ export class EmulatedPhone {
         return status;
       },
       grep: async (ctx) => {
-        // Enough of toybox grep for `grep -H . FILES`: print each non-empty line prefixed with its file.
+        // Enough of toybox grep for `grep -H . FILES` (each non-empty line prefixed with its file) and for
+        // `... | grep TEXT` (fixed text on standard input, as in a pipe).
         const [pattern, ...files] = operands(ctx.args);
         if (pattern === undefined) return fail(ctx, "grep: no pattern", 2);
         const withName = flags(ctx.args).includes("H") || files.length > 1;
         let matched = false;
-        for (const file of files) {
-          const text = await readFile(fs.hostPath(file, ctx.cwd), "utf8").catch(() => undefined);
+        for (const file of files.length > 0 ? files : ["-"]) {
+          const text =
+            file === "-"
+              ? ctx.stdin.toString("utf8")
+              : await readFile(fs.hostPath(file, ctx.cwd), "utf8").catch(() => undefined);
           if (text === undefined) {
             await fail(ctx, `grep: ${file}: No such file or directory`);
             continue;
@@ -409,7 +389,9 @@ export class EmulatedPhone {
         abort.signal.removeEventListener("abort", kill);
         this.running.delete(abort);
         this.options.onEvent?.(`benchmark finished ${code === 137 ? "killed" : code}`);
-        void writes.then(() => resolve(code));
+        // The host profile's current frequency follows the host's clock, as read right after the run.
+        const clocks = (this.options.profile ?? "host") === "host" ? refreshHostClocks(this.fs) : Promise.resolve();
+        void Promise.all([writes, clocks.catch(() => undefined)]).then(() => resolve(code));
       };
       const onMessage = (message: { id?: number; chunk?: string; code?: number }) => {
         if (message.id !== id) return;

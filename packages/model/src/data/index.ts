@@ -27,3 +27,5 @@ export type { SampleImageDirs } from "./sample-images.ts";
 export { LruCache } from "./lru-cache.ts";
 export { builtinDatasetDir, openDataset } from "./named-datasets.ts";
 export type { OpenDatasetOptions } from "./named-datasets.ts";
+export { clipImage01, cropHrWindow, pickSampleWindow, sideBySide } from "./sample-sheet.ts";
+export type { LrWindow } from "./sample-sheet.ts";

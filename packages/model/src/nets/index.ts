@@ -80,3 +80,4 @@ export {
   type TeacherFeatures,
   type TeacherOutput,
 } from "./sr-teacher.ts";
+export { loadConfiguredTeacher, type ArtifactRead } from "./configured-teacher.ts";

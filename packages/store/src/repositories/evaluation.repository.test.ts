@@ -36,7 +36,11 @@ describe("EvaluationRepository on real Postgres", () => {
   }
 
   it("finds the checkpoint's artifact and the supernet's space", async () => {
-    expect(await repo.getCheckpoint(supernetId, 5)).toEqual({ searchSpace: { scales: [4] }, artifactSha256: SHA });
+    expect(await repo.getCheckpoint(supernetId, 5)).toEqual({
+      searchSpace: { scales: [4] },
+      trainingConfig: {},
+      artifactSha256: SHA,
+    });
     expect(await repo.getCheckpoint(supernetId, 6)).toBeNull();
   });
 
@@ -46,7 +50,7 @@ describe("EvaluationRepository on real Postgres", () => {
     const writes = await Promise.all([repo.recordEvaluation(first), repo.recordEvaluation(first)]);
     expect(writes.map((w) => w.created).sort()).toEqual([false, true]);
     expect(await repo.recordEvaluation({ ...first, psnr: 99 })).toEqual({ created: false });
-    expect(await repo.findEvaluation(first)).toEqual(first);
+    expect(await repo.findEvaluation(first)).toEqual({ ...first, samples: null });
     expect(await database.db.evaluation.count()).toBe(1);
 
     // Another validation set or genome is another row.
@@ -58,6 +62,22 @@ describe("EvaluationRepository on real Postgres", () => {
       "d".repeat(64),
     ]);
     expect(found.map((e) => e.psnr).sort()).toEqual([20, 21]);
+
+    // Sample crops are stored with the row and read back as written.
+    const samples = {
+      sha256: "e".repeat(64),
+      image: "chelsea.png",
+      scale: 4,
+      window: { top: 8, left: 16, size: 128 },
+      panels: [
+        { name: "bicubic", psnrY: 26.5 },
+        { name: "hr", psnrY: null },
+      ],
+      teacherMissing: "the teacher upscales x4 and this SubGenerator x2",
+    } as const;
+    const withSamples = { ...record("f".repeat(64), 22), samples };
+    await repo.recordEvaluation(withSamples);
+    expect(await repo.findEvaluation(withSamples)).toEqual(withSamples);
   });
 
   it("refuses an evaluation of a checkpoint that does not exist", async () => {

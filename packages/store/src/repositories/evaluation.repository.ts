@@ -1,4 +1,6 @@
+import type { SampleSheetInfo } from "@mfnas/core";
 import type { Db } from "../client.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import { isUniqueViolation } from "./errors.ts";
 
 /** What an evaluation scores: one genome, with one supernet checkpoint's weights, on one validation set. */
@@ -29,6 +31,8 @@ export interface EvaluationRecord extends EvaluationKey {
   readonly path: EvaluationPathValue;
   readonly runtime: string;
   readonly durationMs: number;
+  /** Sample crops: the PNG artifact and what it shows (JSON as the evaluator describes it); null when none. */
+  readonly samples?: SampleSheetInfo | null;
 }
 
 const SELECT = {
@@ -44,28 +48,31 @@ const SELECT = {
   path: true,
   runtime: true,
   durationMs: true,
+  samples: true,
 } as const;
 
-type Row = { [K in keyof typeof SELECT]: K extends "images" ? unknown : EvaluationRecord[K] };
+type Row = { [K in keyof typeof SELECT]: K extends "images" | "samples" ? unknown : EvaluationRecord[K] };
 
 function toRecord(row: Row): EvaluationRecord {
-  return { ...row, images: row.images as ImageScore[] };
+  return { ...row, images: row.images as ImageScore[], samples: (row.samples as SampleSheetInfo | null) ?? null };
 }
 
 /** Candidate evaluations over Prisma: written once per key, read by the evaluator and the searcher. */
 export class EvaluationRepository {
   constructor(private readonly db: Db) {}
 
-  /** The supernet's search space and the artifact of its checkpoint at `step`; null if either is missing. */
+  /** The supernet's search space and training config, and its checkpoint's artifact at `step`; null if missing. */
   async getCheckpoint(
     supernetId: string,
     step: number,
-  ): Promise<{ searchSpace: unknown; artifactSha256: string } | null> {
+  ): Promise<{ searchSpace: unknown; trainingConfig: unknown; artifactSha256: string } | null> {
     const row = await this.db.supernetCheckpoint.findUnique({
       where: { supernetId_step: { supernetId, step } },
-      select: { artifactSha256: true, supernet: { select: { searchSpace: true } } },
+      select: { artifactSha256: true, supernet: { select: { searchSpace: true, trainingConfig: true } } },
     });
-    return row ? { searchSpace: row.supernet.searchSpace, artifactSha256: row.artifactSha256 } : null;
+    if (!row) return null;
+    const { searchSpace, trainingConfig } = row.supernet;
+    return { searchSpace, trainingConfig, artifactSha256: row.artifactSha256 };
   }
 
   async findEvaluation(key: EvaluationKey): Promise<EvaluationRecord | null> {
@@ -98,7 +105,15 @@ export class EvaluationRepository {
   async recordEvaluation(record: EvaluationRecord): Promise<{ created: boolean }> {
     try {
       const { count } = await this.db.evaluation.createMany({
-        data: [{ ...record, images: record.images.map((i) => ({ ...i })) }],
+        data: [
+          {
+            ...record,
+            images: record.images.map((i) => ({ ...i })),
+            samples: record.samples
+              ? (JSON.parse(JSON.stringify(record.samples)) as Prisma.InputJsonObject)
+              : Prisma.DbNull,
+          },
+        ],
         skipDuplicates: true,
       });
       return { created: count === 1 };

@@ -211,6 +211,43 @@ export class SearchQueryRepository {
     return row;
   }
 
+  /**
+   * Searches in flight (queued or running) whose latency waits for phones: each with the device classes of its
+   * targets that no online phone serves, so its `measure.<class>` jobs wait until one attaches ("waiting for
+   * phones of class X"). Searches whose classes all have a phone online are left out; `ids` narrows the search.
+   */
+  async waitingForPhones(
+    ids?: readonly string[],
+  ): Promise<Array<{ id: string; name: string; status: SearchStatus; deviceClasses: string[] }>> {
+    const searches = await this.db.search.findMany({
+      where: { status: { in: IN_FLIGHT }, ...(ids ? { id: { in: [...ids] } } : {}) },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      select: { id: true, name: true, status: true, spec: true },
+    });
+    const classesOf = (spec: Prisma.JsonValue): string[] => {
+      const targets = (spec as { targets?: unknown } | null)?.targets;
+      if (!Array.isArray(targets)) return [];
+      const classes = targets.map((t) => (t as { deviceClass?: unknown } | null)?.deviceClass);
+      return [...new Set(classes.filter((c): c is string => typeof c === "string"))];
+    };
+    const wanted = [...new Set(searches.flatMap((s) => classesOf(s.spec)))];
+    if (wanted.length === 0) return [];
+    const served = await this.db.device.findMany({
+      where: { deviceClass: { in: wanted }, state: "online" },
+      distinct: ["deviceClass"],
+      select: { deviceClass: true },
+    });
+    const online = new Set(served.map((d) => d.deviceClass));
+    return searches
+      .map(({ id, name, status, spec }) => ({
+        id,
+        name,
+        status,
+        deviceClasses: classesOf(spec).filter((c) => !online.has(c)),
+      }))
+      .filter((s) => s.deviceClasses.length > 0);
+  }
+
   async spec(id: string): Promise<{ name: string; spec: Prisma.JsonValue } | null> {
     return this.db.search.findUnique({ where: { id }, select: { name: true, spec: true } });
   }
@@ -304,6 +341,31 @@ export class SearchQueryRepository {
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       take: limit,
       select: MEASUREMENT_SUMMARY,
+    });
+  }
+
+  /**
+   * The sample crops of a candidate of a search: from its evaluation with the search's supernet on the search's
+   * validation set, the latest checkpoint first; null when it has none (not evaluated, or evaluated before sample
+   * crops were stored).
+   */
+  async samplesOf(searchId: string, genomeHash: string): Promise<{ checkpointStep: number; samples: unknown } | null> {
+    const search = await this.db.search.findUnique({
+      where: { id: searchId },
+      select: { spec: true, supernetId: true },
+    });
+    const spec = (search?.spec ?? {}) as { supernet?: { id?: string }; validationSet?: string };
+    const supernetId = search?.supernetId ?? spec.supernet?.id;
+    if (!supernetId) return null;
+    return this.db.evaluation.findFirst({
+      where: {
+        supernetId,
+        genomeHash,
+        ...(spec.validationSet !== undefined ? { validationSet: spec.validationSet } : {}),
+        samples: { not: Prisma.DbNull },
+      },
+      orderBy: { checkpointStep: "desc" },
+      select: { checkpointStep: true, samples: true },
     });
   }
 

@@ -192,6 +192,17 @@ export function eventStream(path, onEvent) {
 }
 
 /**
+ * An artifact fetched with the key, as an object URL an <img> can show (the key never goes into a URL).
+ * @param {string} path
+ * @returns {Promise<string>}
+ */
+export async function objectUrl(path) {
+  const response = await fetch(path, { headers: authHeaders() });
+  if (!response.ok) throw await errorOf(response);
+  return URL.createObjectURL(await response.blob());
+}
+
+/**
  * Downloads an artifact with the key and hands it to the browser as a file.
  * @param {string} path
  * @param {string} fallbackName
@@ -209,4 +220,16 @@ export async function download(path, fallbackName) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/**
+ * A JSON request with a body (POST, PATCH).
+ * @template T
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} body
+ * @returns {Promise<T>}
+ */
+export function sendJson(method, path, body) {
+  return api(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }

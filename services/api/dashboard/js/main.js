@@ -2,11 +2,15 @@
 // function that closes its event streams and timers).
 import { api, apiKey, clearApiKey, setApiKey } from "./api.js";
 import { h, replace } from "./dom.js";
+import { whoami } from "./session.js";
 import { candidatePage } from "./pages/candidate.js";
 import { comparePage } from "./pages/compare.js";
 import { labPage } from "./pages/lab.js";
+import { schedulePage, schedulesPage } from "./pages/schedules.js";
 import { searchPage } from "./pages/search.js";
 import { searchesPage } from "./pages/searches.js";
+import { submitPage } from "./pages/submit.js";
+import { supernetPage, supernetsPage } from "./pages/supernets.js";
 
 /** @typedef {(root: HTMLElement, params: Record<string, string>, query: URLSearchParams) => (() => void)} Page */
 
@@ -15,6 +19,11 @@ const ROUTES = [
   [/^\/?$/, [], searchesPage],
   [/^\/searches\/([0-9a-f-]{36})$/, ["id"], searchPage],
   [/^\/searches\/([0-9a-f-]{36})\/candidates\/([0-9a-f-]{36})$/, ["id", "candidateId"], candidatePage],
+  [/^\/submit$/, [], submitPage],
+  [/^\/supernets$/, [], supernetsPage],
+  [/^\/supernets\/([0-9a-f-]{36})$/, ["id"], supernetPage],
+  [/^\/schedules$/, [], schedulesPage],
+  [/^\/schedules\/([0-9a-f-]{36})$/, ["id"], schedulePage],
   [/^\/lab$/, [], labPage],
   [/^\/compare$/, [], comparePage],
 ];
@@ -58,7 +67,7 @@ function loginForm(message = "") {
 
 async function showWho() {
   try {
-    const me = /** @type {{ name: string; scopes: string[] }} */ (await api("/v1/whoami"));
+    const me = await whoami();
     const out = h("button", { type: "button", class: "link" }, "sign out");
     out.addEventListener("click", () => {
       clearApiKey();

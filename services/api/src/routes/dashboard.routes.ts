@@ -153,6 +153,17 @@ const deviceLab = object({
       lastMeasuredAt: nullable(dateTime),
     }),
   ),
+  waitingSearches: {
+    ...arrayOf(
+      object({
+        id: uuid,
+        name: { type: "string" },
+        status: { type: "string" },
+        deviceClasses: arrayOf({ type: "string" }),
+      }),
+    ),
+    description: "queued or running searches waiting for phones of device classes that have none online",
+  },
 });
 
 /** The stored result (JSON written by the searcher) in the documented shape; anything malformed is dropped. */
@@ -350,7 +361,11 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: RouteDeps): 
     async () => {
       const windowEnd = new Date();
       const windowStart = new Date(windowEnd.getTime() - WINDOW_MS);
-      const [phones, busy] = await Promise.all([devices.list({}), reads.busyTime(windowStart)]);
+      const [phones, busy, waitingSearches] = await Promise.all([
+        devices.list({}),
+        reads.busyTime(windowStart),
+        searches.waitingForPhones(),
+      ]);
       const busyOf = new Map(busy.map((b) => [b.deviceId, b]));
       const classNames = [...new Set(phones.map((p) => p.deviceClass))].sort();
       const classes = await Promise.all(
@@ -399,6 +414,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: RouteDeps): 
             lastMeasuredAt: b?.lastMeasuredAt ?? null,
           };
         }),
+        waitingSearches,
       };
     },
   );

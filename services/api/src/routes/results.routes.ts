@@ -1,4 +1,12 @@
-import { FRONT_AXES, MfnasError, OBJECTIVE_UNITS, parseSearchSpec, targetName, type FrontAxis } from "@mfnas/core";
+import {
+  FRONT_AXES,
+  MfnasError,
+  OBJECTIVE_UNITS,
+  SAMPLE_PANELS,
+  parseSearchSpec,
+  targetName,
+  type FrontAxis,
+} from "@mfnas/core";
 import { SearchQueryRepository, type CandidateRow } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import {
@@ -21,6 +29,7 @@ import {
   pageOf,
   pageQuery,
   responses,
+  sha256,
   uuid,
 } from "../schemas.ts";
 import type { RouteDeps } from "./deps.ts";
@@ -60,11 +69,47 @@ const candidateSchema = object({
   updatedAt: dateTime,
 });
 
+const samplesSchema = object(
+  {
+    sha256,
+    imageUrl: { type: "string", description: "the PNG: panels left to right, each the HR window's size" },
+    checkpointStep: { type: "integer" },
+    image: { type: "string", description: "the validation image the window is taken from" },
+    scale: { type: "integer" },
+    window: object({ top: { type: "integer" }, left: { type: "integer" }, size: { type: "integer" } }),
+    panels: arrayOf(
+      object({
+        name: { type: "string", enum: [...SAMPLE_PANELS] },
+        psnrY: nullable({ type: "number" }),
+      }),
+    ),
+    teacherMissing: { type: "string", description: "why the teacher's panel is missing, when it is" },
+  },
+  ["teacherMissing"],
+);
+
 const candidateDetail = object({
   ...(candidateSchema["properties"] as Record<string, object>),
   measurements: arrayOf(measurementSummary),
   exports: arrayOf(artifactSummary),
+  samples: {
+    ...nullable(samplesSchema),
+    description:
+      "side-by-side sample crops (bicubic / SubGenerator / teacher / HR) of its evaluation on the search's " +
+      "validation set; null until it is evaluated",
+  },
 });
+
+/** The stored sample crops as the API shows them. */
+function toSamples(found: { checkpointStep: number; samples: unknown } | null) {
+  if (!found) return null;
+  const samples = found.samples as { sha256: string } & Record<string, unknown>;
+  return {
+    ...samples,
+    checkpointStep: found.checkpointStep,
+    imageUrl: `/v1/artifacts/${samples.sha256}/download`,
+  };
+}
 
 const frontPoint = object({
   candidateId: uuid,
@@ -218,7 +263,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
-        summary: "One candidate with its measurements (and their conditions) and exported models",
+        summary: "One candidate with its measurements (and their conditions), exported models and sample crops",
         tags: ["results"],
         params: object({ id: uuid, candidateId: uuid }),
         response: responses({ 200: candidateDetail }),
@@ -228,11 +273,17 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
       const { id, candidateId } = request.params as { id: string; candidateId: string };
       const row = await searches.candidate(id, candidateId);
       if (!row) throw new MfnasError("not_found", `search ${id} has no candidate ${candidateId}`, { id, candidateId });
-      const [measurements, exports] = await Promise.all([
+      const [measurements, exports, samples] = await Promise.all([
         searches.measurementsOf(row.genomeHash, 100),
         searches.exportsOf(row.genomeHash),
+        searches.samplesOf(id, row.genomeHash),
       ]);
-      return { ...toCandidate(row), measurements: measurements.map(toMeasurement), exports: exports.map(toArtifact) };
+      return {
+        ...toCandidate(row),
+        measurements: measurements.map(toMeasurement),
+        exports: exports.map(toArtifact),
+        samples: toSamples(samples),
+      };
     },
   );
 

@@ -36,6 +36,12 @@ export const searchDetail = object({
     fraction: nullable({ type: "number" }),
   }),
   counts: object({ candidates: { type: "integer" }, generations: { type: "integer" } }),
+  waitingForPhones: {
+    ...arrayOf({ type: "string" }),
+    description:
+      "device classes of the search's targets that no online phone serves while it is queued or running: its " +
+      "measurements wait in measure.<class> until a phone of the class attaches",
+  },
 });
 
 /** A submitted search, with what may keep it from running as asked (resources that may still appear). */
@@ -63,6 +69,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
     const budget = (row.spec as { budget?: { generations?: unknown } } | null)?.budget?.generations;
     const generations = typeof budget === "number" ? budget : null;
     const done = (row.lastGeneration ?? -1) + 1;
+    const [waiting] = await searches.waitingForPhones([id]);
     return {
       ...rest,
       progress: {
@@ -71,6 +78,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
         fraction: generations ? Math.min(1, done / generations) : null,
       },
       counts: { candidates: _count.candidates, generations: _count.generations },
+      waitingForPhones: waiting?.deviceClasses ?? [],
     };
   }
 

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
-import { canonicalJson, JOBS, measureQueue, type SearchTarget } from "@mfnas/core";
+import { createHash, randomUUID } from "node:crypto";
+import { canonicalJson, JOBS, MfnasError, measureQueue, type SearchTarget } from "@mfnas/core";
 import { EXPORTER_VERSION, exportGenerator } from "@mfnas/export";
-import type { JobProducer } from "@mfnas/queue";
+import type { EnqueuedJob, JobProducer } from "@mfnas/queue";
 import { awaitResults, failedJobs } from "../await-results.ts";
 import type { CandidateGenome, Latency, LatencyRequest, LatencySource } from "../ports.ts";
 import { probeWeights } from "./probe-weights.ts";
@@ -77,13 +77,16 @@ export class DeviceLabLatencySource implements LatencySource {
     const stored = await store.measurementsByRequestKey([...keyOf.values()]);
     const missing = models.filter((m) => !stored.has(keyOf.get(m.hash) ?? ""));
     const jobIds = new Map<string, string>();
+    // This call's token in each job's demand: measure jobs are shared by request key across searches.
+    const waiter = randomUUID();
+    const enqueued: EnqueuedJob[] = [];
     for (const m of missing) {
       const requestKey = keyOf.get(m.hash) ?? "";
       const artifactSha256 =
         m.artifactSha256 ?? (m.candidate ? await this.exportProbe(m.candidate, target) : undefined);
       if (artifactSha256 === undefined) throw new Error(`no model to measure for ${m.hash}`);
       // As for evaluations: a measurement that failed for good earlier is tried again once by this request.
-      const { jobId } = await producer.enqueue(
+      const job = await producer.enqueue(
         JOBS.measure.name,
         {
           requestKey,
@@ -94,18 +97,30 @@ export class DeviceLabLatencySource implements LatencySource {
           inputHeight: target.input.height,
           inputWidth: target.input.width,
         },
-        { retryFailed: true },
+        { retryFailed: true, waiter },
       );
-      jobIds.set(requestKey, jobId);
+      enqueued.push(job);
+      jobIds.set(requestKey, job.jobId);
       this.requested++;
     }
     const queue = producer.queue(measureQueue(target.deviceClass).name);
-    const results = await awaitResults([...keyOf.values()], {
-      signal,
-      fetch: (keys) => store.measurementsByRequestKey(keys),
-      failures: (keys) => failedJobs(queue, jobIds, keys, "measurement failed"),
-      onProgress: (done, total) => this.options.onProgress?.(target.name ?? target.deviceClass, done, total),
-    });
+    let results: Map<string, Latency | Error>;
+    try {
+      results = await awaitResults([...keyOf.values()], {
+        signal,
+        fetch: (keys) => store.measurementsByRequestKey(keys),
+        failures: (keys) => failedJobs(queue, jobIds, keys, "measurement failed"),
+        onProgress: (done, total) => this.options.onProgress?.(target.name ?? target.deviceClass, done, total),
+      });
+    } catch (error) {
+      // A cancelled search takes its queued measurements that no other search waits on out of the queues; a
+      // searcher shutting down leaves them for the search's resume. The error it stopped with is what counts: a
+      // failed withdrawal only leaves jobs queued, as before demand was tracked.
+      const cancelled = signal.reason instanceof MfnasError && signal.reason.code === "cancelled";
+      await producer.withdraw(waiter, enqueued, { removeUnwanted: cancelled }).catch(() => undefined);
+      throw error;
+    }
+    await producer.withdraw(waiter, enqueued, { removeUnwanted: false });
     return new Map(models.map((m) => [m.hash, results.get(keyOf.get(m.hash) ?? "") ?? new Error("lost")]));
   }
 

@@ -1,13 +1,17 @@
 // One candidate: its SubGenerator as a diagram, its cost next to ESRGAN's, its latency per target, the phone
 // measurements with their conditions, and its exported models to download.
-import { api, download } from "../api.js";
+import { api, download, objectUrl } from "../api.js";
 import { bytes, fixed, h, int, replace, si, table, when } from "../dom.js";
 import { generatorDiagram } from "../diagram.js";
 
 /**
  * @typedef {import("./search.js").Candidate & {
  *   measurements: Measurement[];
- *   exports: { sha256: string; kind: string; sizeBytes: number; metadata: unknown; downloadUrl: string }[] }} CandidateDetail
+ *   exports: { sha256: string; kind: string; sizeBytes: number; metadata: unknown; downloadUrl: string }[];
+ *   samples: Samples | null }} CandidateDetail
+ * @typedef {{ sha256: string; imageUrl: string; checkpointStep: number; image: string; scale: number;
+ *   window: { top: number; left: number; size: number };
+ *   panels: { name: string; psnrY: number | null }[]; teacherMissing?: string }} Samples
  * @typedef {{ id: string; device: { serial: string; model: string; soc: string | null }; deviceClass: string;
  *   runtime: string; runtimeVersion: string; runtimeConfig: Record<string, unknown>;
  *   input: { height: number; width: number }; samples: number; medianMs: number; p90Ms: number; stdMs: number;
@@ -60,6 +64,77 @@ function conditionsOf(m) {
       `before: ${healthText(c["healthBefore"])}; after: ${healthText(c["healthAfter"])}`,
     ),
     h("details", {}, h("summary", {}, "all conditions"), h("pre", {}, JSON.stringify(c, null, 2))),
+  );
+}
+
+const PANEL_LABELS = /** @type {Record<string, string>} */ ({
+  bicubic: "bicubic",
+  subgenerator: "this SubGenerator",
+  teacher: "teacher",
+  hr: "HR (ground truth)",
+});
+
+/**
+ * The sample crops section: the sheet (fetched with the key) with each panel's label and Y-PSNR under it.
+ * @param {Samples | null} samples
+ * @param {(e: unknown) => void} fail
+ */
+function samplesSection(samples, fail) {
+  if (!samples) {
+    return h(
+      "section",
+      { class: "samples" },
+      h("h2", {}, "Sample crops"),
+      h("p", { class: "muted" }, "No sample crops yet: they are made when the candidate is evaluated."),
+    );
+  }
+  const size = samples.window.size;
+  const img = h("img", {
+    class: "sample-sheet",
+    alt: `sample crops of ${samples.image}: ${samples.panels.map((p) => PANEL_LABELS[p.name] ?? p.name).join(", ")}`,
+    // Shown at twice its size, pixels kept sharp, so detail (and its absence) is visible.
+    width: String(2 * (samples.panels.length * size + (samples.panels.length - 1) * 4)),
+    height: String(2 * size),
+  });
+  void objectUrl(samples.imageUrl)
+    .then((url) => img.setAttribute("src", url))
+    .catch(fail);
+  return h(
+    "section",
+    { class: "samples" },
+    h("h2", {}, "Sample crops"),
+    h(
+      "p",
+      { class: "muted" },
+      `${samples.image}, ${size}×${size} HR pixels at (${samples.window.top}, ${samples.window.left}), ` +
+        `x${samples.scale}, checkpoint step ${samples.checkpointStep}`,
+    ),
+    h("div", { class: "sample-wrap" }, img),
+    table(
+      samples.panels.map((p) => PANEL_LABELS[p.name] ?? p.name),
+      [samples.panels.map((p) => (p.psnrY === null ? "reference" : `${fixed(p.psnrY)} dB Y-PSNR`))],
+      { class: "sample-panels" },
+    ),
+    samples.teacherMissing ? h("p", { class: "muted" }, `No teacher panel: ${samples.teacherMissing}`) : null,
+  );
+}
+
+/**
+ * Which targets take their headline latency from this measurement, and the figure (the fastest run or the median,
+ * as the target's spec asks), so that the number at the top of the page can be found in the table.
+ * @param {Measurement} m
+ * @param {import("./search.js").Latency[]} latencies
+ */
+function headlineOf(m, latencies) {
+  const used = latencies.filter((l) => l.measurementId === m.id && l.measuredMs !== null);
+  if (used.length === 0) return "–";
+  return h(
+    "span",
+    { class: "headline" },
+    used.map((l) => {
+      const figure = l.measuredMs === m.minMs ? "fastest run" : l.measuredMs === m.medianMs ? "median" : "figure";
+      return h("div", { "data-target": l.target }, `${l.target}: ${fixed(l.measuredMs)} ms (${figure})`);
+    }),
   );
 }
 
@@ -133,6 +208,7 @@ export function candidatePage(root, params) {
           { class: "cost" },
         ),
       ),
+      samplesSection(c.samples, fail),
       h(
         "section",
         {},
@@ -155,11 +231,26 @@ export function candidatePage(root, params) {
         c.measurements.length === 0
           ? h("p", { class: "muted" }, "Not measured on a phone.")
           : table(
-              ["phone", "class", "runtime", "median ms", "p90 ms", "std ms", "samples", "peak MB", "conditions", "at"],
+              [
+                "phone",
+                "class",
+                "runtime",
+                "headline",
+                "fastest ms",
+                "median ms",
+                "p90 ms",
+                "std ms",
+                "samples",
+                "peak MB",
+                "conditions",
+                "at",
+              ],
               c.measurements.map((m) => [
                 `${m.device.model} (${m.device.serial})`,
                 m.deviceClass,
                 `${m.runtime} ${m.runtimeVersion}`,
+                headlineOf(m, c.latencies),
+                fixed(m.minMs),
                 fixed(m.medianMs),
                 fixed(m.p90Ms),
                 fixed(m.stdMs),

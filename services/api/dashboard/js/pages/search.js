@@ -1,8 +1,10 @@
 // One search: live progress, the interactive Pareto front per target, hypervolume per generation and the final
 // result (the Pareto set re-measured on phones, with its exported models).
-import { allPages, api, download, eventStream } from "../api.js";
+import { allPages, api, download, eventStream, sendJson } from "../api.js";
 import { badge, encodeGenome, fixed, h, int, progressBar, ramp, replace, s, si } from "../dom.js";
 import { lineChart, scatterPlot } from "../plot.js";
+import { actionButton } from "../session.js";
+import { candidatesTable, parallelCoordinates } from "../candidates.js";
 
 /**
  * @typedef {{ target: string; predictedMs: number | null; predictedStdMs: number | null;
@@ -16,7 +18,7 @@ import { lineChart, scatterPlot } from "../plot.js";
  *   spec: { targets?: Target[]; objectives?: string[]; budget?: { generations?: number };
  *     constraints?: { maxMemoryTrafficMb?: number } };
  *   progress: { generationsDone: number; generations: number | null; fraction: number | null };
- *   counts: { candidates: number; generations: number } }} SearchDetail
+ *   counts: { candidates: number; generations: number }; waitingForPhones?: string[] }} SearchDetail
  * @typedef {{ candidateId: string; quality: number; latencyMs: number; latencyBasis: string; x: number }} FrontPoint
  * @typedef {{ index: number; hypervolume: number | null }} GenerationSummary
  * @typedef {{ hash: string; candidateId: string | null; genome: string; params: number; macs: number;
@@ -29,6 +31,21 @@ import { lineChart, scatterPlot } from "../plot.js";
  */
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+/**
+ * "waiting for phones of class X" while a queued or running search has targets no online phone serves.
+ * @param {SearchDetail} search
+ */
+function waitingNote(search) {
+  const classes = TERMINAL.has(search.status) ? [] : (search.waitingForPhones ?? []);
+  if (classes.length === 0) return null;
+  return h(
+    "p",
+    { class: "warning", id: "waiting-for-phones" },
+    `waiting for phones of class ${classes.join(", ")}: no phone of ${classes.length > 1 ? "these classes" : "this class"} ` +
+      "is online, so its measurements wait in the queue until one attaches",
+  );
+}
 const BASES = ["measured-else-predicted", "measured", "predicted"];
 /**
  * The costs a front can rank against quality (the API's `axis`): latency on the target, or a cost-model figure at
@@ -99,6 +116,8 @@ export function searchPage(root, params, query) {
   const legend = h("div", { class: "legend" });
   const hv = h("div", { class: "hypervolume" });
   const result = h("div", { class: "result", id: "result" });
+  const table = candidatesTable(id);
+  const parallel = h("div", { class: "parallel-plot", id: "parallel-plot" });
   const note = h("p", { class: "muted", id: "search-note" });
   replace(
     root,
@@ -107,6 +126,8 @@ export function searchPage(root, params, query) {
     note,
     h("section", {}, h("h2", {}, "Pareto front"), controls, plot, legend, summary),
     h("section", {}, h("h2", {}, "Hypervolume per generation"), hv),
+    h("section", {}, h("h2", {}, "Genes against objectives"), parallel),
+    h("section", {}, h("h2", {}, "Candidates"), table.element),
     h("section", {}, h("h2", {}, "Final result"), result),
   );
 
@@ -121,7 +142,17 @@ export function searchPage(root, params, query) {
   function drawHead() {
     if (!search) return;
     const compare = h("a", { href: `#/compare?a=${id}`, class: "button" }, "Compare with another search");
-    replace(head, h("h1", {}, search.name), badge(search.status), compare);
+    // Rebuilt only when the state changes, so a button is never swapped under the pointer by a progress event.
+    if (head.getAttribute("data-status") !== search.status) {
+      head.setAttribute("data-status", search.status);
+      replace(
+        head,
+        h("h1", {}, search.name),
+        badge(search.status),
+        compare,
+        h("span", { class: "actions" }, actions()),
+      );
+    }
     const done = lastGeneration + 1;
     const total = search.progress.generations;
     replace(
@@ -129,7 +160,55 @@ export function searchPage(root, params, query) {
       progressBar(total ? done / total : null, total ? `generation ${done} of ${total}` : `${done} generations`),
       h("span", { class: "muted" }, ` ${int(candidates.size)} candidates`),
       search.error ? h("p", { class: "error" }, search.error) : null,
+      waitingNote(search),
     );
+  }
+
+  /** @param {string} verb */
+  async function act(verb) {
+    const body = /** @type {SearchDetail} */ (await sendJson("POST", `/v1/searches/${id}/${verb}`, {}));
+    if (stopped || !search) return;
+    search = { ...search, status: body.status, error: body.error };
+    replace(note);
+    drawHead();
+    // A resumed search runs again: follow its stream anew (the previous one ended with the search).
+    if (verb === "resume") {
+      replace(result, h("p", { class: "muted" }, "Not finished yet."));
+      stream?.close();
+      follow();
+    }
+  }
+
+  /** The buttons this search's state allows: cancel while it may still run, resume once stopped, clone always. */
+  function actions() {
+    if (!search) return [];
+    const status = search.status;
+    const buttons = [];
+    if (status === "queued" || status === "running") {
+      buttons.push(
+        actionButton({ label: "Cancel", scope: "submit", run: () => act("cancel"), fail, attrs: { class: "cancel" } }),
+      );
+    }
+    if (status === "failed" || status === "cancelled") {
+      buttons.push(
+        actionButton({ label: "Resume", scope: "submit", run: () => act("resume"), fail, attrs: { class: "resume" } }),
+      );
+    }
+    buttons.push(
+      actionButton({
+        label: "Clone",
+        scope: "submit",
+        fail,
+        attrs: { class: "clone" },
+        run: async () => {
+          const name = `${search?.name ?? "search"} (clone)`.slice(0, 200);
+          const created = /** @type {{ id: string }} */ (await sendJson("POST", `/v1/searches/${id}/clone`, { name }));
+          location.hash = `#/searches/${created.id}`;
+        },
+      }),
+      h("a", { href: `#/submit?from=${id}`, class: "button edit-spec" }, "Edit spec as new"),
+    );
+    return buttons;
   }
 
   function drawControls() {
@@ -178,8 +257,10 @@ export function searchPage(root, params, query) {
   async function redraw() {
     if (stopped || !search) return;
     drawHead();
+    table.update([...candidates.values()], targets);
     if (!target) {
       replace(plot, h("p", { class: "muted" }, "This search has no latency target yet."));
+      replace(parallel, h("p", { class: "muted" }, "No latency target to draw against yet."));
       return;
     }
     const q = quality();
@@ -209,6 +290,7 @@ export function searchPage(root, params, query) {
         key: c.id,
         color: ramp(c.generationIndex / top),
         data: { candidate: c, latency: lat, onFront: onFront.has(c.id) },
+        emphasis: onFront.has(c.id),
       });
     }
     const spec = (search.spec.targets ?? []).find((t) => targetName(t) === target);
@@ -221,52 +303,70 @@ export function searchPage(root, params, query) {
           ? { x: trafficLimit, what: "memory traffic", unit: "MB" }
           : undefined;
     const constraints = limit ? [{ x: limit.x, label: `max ${limit.x} ${limit.unit}` }] : [];
-    scatterPlot(plot, {
-      series: [
-        {
-          name: search.name,
-          color: "#d1242f",
-          shape: "circle",
-          points,
-          front: front.map((p) => ({ x: p.x, y: p.quality })),
-        },
-      ],
-      constraints,
-      xLabel: cost ? `${cost.label} (${cost.unit})` : `latency on ${target} (ms, ${basis})`,
-      yLabel: q === "psnr" ? "PSNR (dB)" : "SSIM",
-      tooltip: (p) => {
-        const { candidate: c, latency } =
-          /** @type {{ candidate: Candidate; latency: { ms: number; basis: string } }} */ (p.data);
-        return h(
-          "div",
-          {},
-          h("div", { class: "mono" }, encodeGenome(c.genome)),
-          h("div", {}, `generation ${c.generationIndex}${onFront.has(c.id) ? " · on the front" : ""}`),
-          h("div", {}, `PSNR ${fixed(c.psnr)} dB · SSIM ${fixed(c.ssim, 4)}`),
-          h("div", {}, `latency ${fixed(latency.ms)} ms (${latency.basis})`),
-          h("div", {}, `params ${si(c.cost.params)} · MACs ${si(c.cost.macs)}`),
-          h(
+    if (points.length === 0) {
+      const why =
+        candidates.size === 0
+          ? TERMINAL.has(search.status)
+            ? `This search ${search.status} without evaluating any candidate.`
+            : "No candidate evaluated yet."
+          : `None of the ${candidates.size} candidates has both a ${q.toUpperCase()} and a ${basis} latency on ${target}.`;
+      replace(plot, h("p", { class: "muted empty" }, why));
+    } else {
+      scatterPlot(plot, {
+        series: [
+          {
+            name: search.name,
+            color: "#d1242f",
+            shape: "circle",
+            points,
+            front: front.map((p) => ({ x: p.x, y: p.quality })),
+          },
+        ],
+        constraints,
+        xLabel: cost ? `${cost.label} (${cost.unit})` : `latency on ${target} (ms, ${basis})`,
+        yLabel: q === "psnr" ? "PSNR (dB)" : "SSIM",
+        tooltip: (p) => {
+          const { candidate: c, latency } =
+            /** @type {{ candidate: Candidate; latency: { ms: number; basis: string } }} */ (p.data);
+          return h(
             "div",
             {},
-            `peak activations ${fixed(c.cost.peakActivationBytes / 1e6, 3)} MB · ` +
-              `memory traffic ${fixed(c.cost.memoryTrafficBytes / 1e6)} MB`,
-          ),
-          h("div", { class: "muted" }, "click for details"),
-        );
-      },
-      onClick: (p) => {
-        location.hash = `#/searches/${id}/candidates/${p.key}`;
-      },
-    });
-    for (const el of plot.querySelectorAll(".point")) {
-      if (onFront.has(el.getAttribute("data-key") ?? "")) el.classList.add("on-front");
+            h("div", { class: "mono" }, encodeGenome(c.genome)),
+            h("div", {}, `generation ${c.generationIndex}${onFront.has(c.id) ? " · on the front" : ""}`),
+            h("div", {}, `PSNR ${fixed(c.psnr)} dB · SSIM ${fixed(c.ssim, 4)}`),
+            h("div", {}, `latency ${fixed(latency.ms)} ms (${latency.basis})`),
+            h("div", {}, `params ${si(c.cost.params)} · MACs ${si(c.cost.macs)}`),
+            h(
+              "div",
+              {},
+              `peak activations ${fixed(c.cost.peakActivationBytes / 1e6, 3)} MB · ` +
+                `memory traffic ${fixed(c.cost.memoryTrafficBytes / 1e6)} MB`,
+            ),
+            h("div", { class: "muted" }, "click for details"),
+          );
+        },
+        onClick: (p) => {
+          location.hash = `#/searches/${id}/candidates/${p.key}`;
+        },
+      });
     }
-    replace(
-      summary,
-      `${points.length} candidates plotted · ${front.length} on the front` +
-        (limit ? ` · constraint: ${limit.what} ≤ ${limit.x} ${limit.unit}` : ""),
-    );
-    drawLegend(top);
+    if (points.length > 0) {
+      replace(
+        summary,
+        `${points.length} candidates plotted · ${front.length} on the front` +
+          (limit ? ` · constraint: ${limit.what} ≤ ${limit.x} ${limit.unit}` : ""),
+      );
+      drawLegend(top);
+    } else {
+      replace(summary);
+      replace(legend);
+    }
+    parallelCoordinates(parallel, [...candidates.values()], {
+      target,
+      quality: q,
+      top,
+      basis: (c) => latencyOf(c, target, basis)?.ms ?? null,
+    });
     const hvPoints = [...hypervolumes.entries()]
       .filter((e) => e[1] !== null)
       .map(([x, y]) => ({ x, y: /** @type {number} */ (y) }))
@@ -394,6 +494,13 @@ export function searchPage(root, params, query) {
       } else if (e.event === "status" && search && typeof data["status"] === "string") {
         search = { ...search, status: data["status"], error: typeof data["error"] === "string" ? data["error"] : null };
         drawHead();
+        // Whether it still waits for phones is part of the detail, read again on each change of status.
+        /** @type {Promise<SearchDetail>} */ (api(`/v1/searches/${id}`))
+          .then((detail) => {
+            if (search) search = { ...search, waitingForPhones: detail.waitingForPhones ?? [] };
+            drawHead();
+          })
+          .catch(fail);
         if (TERMINAL.has(search.status)) void loadResult().catch(fail);
       } else if (e.event === "error") {
         fail(new Error(typeof data["detail"] === "string" ? data["detail"] : "event stream failed"));

@@ -51,7 +51,13 @@ export function searchesPage(root, _params, query) {
 
   replace(
     root,
-    h("div", { class: "page-head" }, h("h1", {}, "Searches"), filter),
+    h(
+      "div",
+      { class: "page-head" },
+      h("h1", {}, "Searches"),
+      filter,
+      h("a", { href: "#/submit", class: "button new-search" }, "New search"),
+    ),
     h(
       "table",
       { class: "searches" },
