@@ -204,6 +204,27 @@ describe("mfnas CLI against a running API", () => {
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("latency on pixel-7");
 
+    // Against memory traffic (the memory access cost): the API's front on that axis, with the figure as a column.
+    const byTraffic = await json<{ axis: string; points: { x: number; cost: { memoryTrafficBytes: number } }[] }>([
+      ...["search", "front", seeded.id, "--axis", "traffic"],
+    ]);
+    expect(byTraffic.axis).toBe("traffic");
+    const trafficTable = await mfnas(["search", "front", seeded.id, "--axis", "traffic"]);
+    expect(trafficTable.code).toBe(0);
+    const [header, columns, ...trafficRows] = trafficTable.stdout.trimEnd().split("\n");
+    expect(header).toBe(
+      `front of ${seeded.id} on pixel-7 against memory traffic (memory access cost) (MB): ` +
+        `${byTraffic.points.length} of 60 ranked candidates`,
+    );
+    expect(columns).toMatch(/peak act\. MB\s+mem\. traffic MB\s+gen/);
+    const shown = trafficRows
+      .filter((l) => /^\s*\d+\s+[0-9a-f]{12}\s/.test(l))
+      .map((l) => Number(l.trim().split(/\s+/).at(-2)));
+    expect(shown).toEqual(byTraffic.points.map((p) => Number((p.cost.memoryTrafficBytes / 1e6).toFixed(2))));
+    const badAxis = await mfnas(["search", "front", seeded.id, "--axis", "bandwidth"]);
+    expect(badAxis.code).not.toBe(0);
+    expect(badAxis.stderr).toMatch(/--axis/);
+
     const unknownTarget = await mfnas(["search", "front", seeded.id, "--target", "nokia-3310"]);
     expect(unknownTarget.code).toBe(1);
     expect(unknownTarget.stderr).toMatch(/^mfnas: 404 not_found: search .* has no target nokia-3310/);

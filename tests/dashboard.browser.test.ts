@@ -237,6 +237,21 @@ describe.skipIf(!chromiumAvailable)("dashboard in headless Chromium", () => {
     expect(tip).toContain(`PSNR ${figures.psnr.toFixed(2)} dB`);
     expect(tip).toContain(`latency ${figures.latency.toFixed(2)} ms (measured)`);
 
+    // Against memory traffic (the memory access cost) instead: the API's front on that axis, the axis named.
+    const byTraffic = await json<{ points: unknown[] }>(
+      "GET",
+      `/v1/searches/${id}/fronts/${TARGET}?quality=psnr&axis=traffic`,
+      t.auth.read,
+    );
+    await page.selectOption("select[name=axis]", "traffic");
+    await expect
+      .poll(() => page.locator("#front-plot path.front-line").getAttribute("data-points"))
+      .toBe(String(byTraffic.points.length));
+    expect(await page.textContent("#front-plot")).toContain("memory traffic (memory access cost) (MB)");
+    expect(await page.locator("#front-plot .point").count()).toBe(GENERATIONS * POPULATION);
+    await page.selectOption("select[name=axis]", "latency");
+    await expect.poll(() => page.textContent("#front-plot")).toContain(`latency on ${TARGET}`);
+
     // The search ends: its final Pareto set is exported (a real TFLite file in the artifact store) and stored.
     const exported = new Map<string, string>();
     for (const p of front.points) {

@@ -17,6 +17,9 @@ export interface SearchReport {
       objectives: number[];
       params: number;
       macs: number;
+      /** Cost model at the reference input (absent from results stored before they were recorded). */
+      peakActivationBytes?: number;
+      memoryTrafficBytes?: number;
       latency: Record<string, { searchMs: number | null; finalMs: number | null }>;
       exports: Partial<Record<"tflite" | "onnx" | "tfjs", string>>;
     }[];
@@ -84,9 +87,14 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
         `${(esrgan.macs / 1e9).toFixed(1)} GMACs)`,
     );
   }
+  const saving = (theirs: number, ours: number | undefined, digits: number) =>
+    ours === undefined ? "-" : `${(theirs / ours).toFixed(digits)}x less`;
   console.log(
     renderTable(
-      ["#", "genome", "Y-PSNR dB", "ms (search)", "ms (final)", "params K", "GMACs", "MACs vs ESRGAN", "vs teacher"],
+      [
+        ...["#", "genome", "Y-PSNR dB", "ms (search)", "ms (final)", "params K", "GMACs", "MACs vs ESRGAN"],
+        ...["vs teacher", "peak act. MB", "peak vs ESRGAN", "mem. traffic MB", "traffic vs ESRGAN"],
+      ],
       front.map((m, i) => [
         i + 1,
         m.genome,
@@ -95,10 +103,18 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
         m.latency[target]?.finalMs ?? NaN,
         m.params / 1e3,
         m.macs / 1e9,
-        `${(esrgan.macs / m.macs).toFixed(0)}x less`,
+        saving(esrgan.macs, m.macs, 0),
         Number.isFinite(teacherMacs) ? `${(teacherMacs / m.macs).toFixed(0)}x less` : "–",
+        (m.peakActivationBytes ?? NaN) / 1e6,
+        saving(esrgan.peakActivationBytes, m.peakActivationBytes, 2),
+        (m.memoryTrafficBytes ?? NaN) / 1e6,
+        saving(esrgan.memoryTrafficBytes, m.memoryTrafficBytes, 0),
       ]),
     ),
+  );
+  console.log(
+    `ESRGAN at 64x64, x4: peak activation memory ${(esrgan.peakActivationBytes / 1e6).toFixed(1)} MB, memory ` +
+      `traffic (memory access cost) ${(esrgan.memoryTrafficBytes / 1e6).toFixed(0)} MB (cost model; MB = 10^6 bytes)`,
   );
   const frontHashes = new Set(front.map((m) => m.hash));
   const points = report.candidates.flatMap((c) => {

@@ -25,7 +25,7 @@ export interface SupernetContext {
   readonly serviceEnv: Record<string, string>;
 }
 
-/** The main job's training configuration for a run of `steps` steps. */
+/** The main job's training configuration for `steps` steps (bench/trainer-step.ts times its step). */
 export function demoConfig(steps: number): TrainingConfigInput {
   return {
     space: DEMO_SPACE,

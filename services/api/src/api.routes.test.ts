@@ -381,6 +381,28 @@ describe("API routes on real Postgres and Redis", () => {
         }>();
         expect(actual.points.map((p) => p.candidateId)).toEqual(expected);
       }
+
+      // Against memory traffic (the memory access cost) instead of latency: the same sweep on the cost model's figure.
+      const costed = (await call("GET", `/v1/searches/${seeded.id}/candidates?limit=1000`)).json<{
+        items: Array<{ psnr: number; cost: { memoryTrafficBytes: number }; latencies: unknown[] }>;
+      }>().items;
+      const byTraffic = paretoFront(
+        costed.filter((c) => c.latencies.length > 0).map((c) => ({ q: c.psnr, x: c.cost.memoryTrafficBytes / 1e6 })),
+        (p) => p.q,
+        (p) => p.x,
+      );
+      const traffic = (await call("GET", `/v1/searches/${seeded.id}/fronts/pixel-7?axis=traffic`)).json<{
+        axis: string;
+        axisUnit: string;
+        points: Array<{ quality: number; x: number; cost: { memoryTrafficBytes: number } }>;
+      }>();
+      expect(traffic).toMatchObject({ axis: "traffic", axisUnit: "MB" });
+      expect(traffic.points.length).toBeGreaterThan(0);
+      expect(traffic.points.map((p) => [p.quality, p.x])).toEqual(byTraffic.map((p) => [p.q, p.x]));
+      for (const p of traffic.points) expect(p.x).toBe(p.cost.memoryTrafficBytes / 1e6);
+      const bad = await call("GET", `/v1/searches/${seeded.id}/fronts/pixel-7?axis=bandwidth`);
+      expect(bad.statusCode).toBe(400);
+      expect(bad.body).toMatch(/axis/);
     });
   });
 

@@ -55,6 +55,21 @@ describe("submitting a search checks what it names", () => {
     expect(await t.database.db.search.count()).toBe(before);
   });
 
+  it("takes memory traffic as an objective with a limit, and refuses a bad limit naming the field and its unit", async () => {
+    const traffic = { objectives: ["latency", "traffic"], constraints: { maxMemoryTrafficMb: 40 } };
+    const accepted = await submit({ ...SPEC, ...traffic });
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    const stored = await t.database.db.search.findUniqueOrThrow({ where: { id: accepted.json<{ id: string }>().id } });
+    expect(stored.spec).toMatchObject(traffic);
+    for (const limit of [0, -1, "40 MB"]) {
+      const response = await submit({ ...SPEC, ...traffic, constraints: { maxMemoryTrafficMb: limit } });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json<{ fields: string[] }>().fields.join("; ")).toMatch(
+        /constraints\.maxMemoryTrafficMb: must be a (positive )?number of MB \(memory traffic per inference at referenceInput\)/,
+      );
+    }
+  });
+
   it("accepts what may still appear with a warning: a supernet in training, a device class with no phone", async () => {
     const training = await supernet("training");
     const response = await submit({ ...SPEC, supernet: { id: training } });

@@ -27,6 +27,9 @@ export interface FinalMember {
   readonly objectives: readonly number[];
   readonly params: number;
   readonly macs: number;
+  /** Cost model at the reference input: peak activation memory and memory traffic (memory access cost), bytes. */
+  readonly peakActivationBytes: number;
+  readonly memoryTrafficBytes: number;
   /** Per target: the latency the search used and the final re-measurement of the exported model. */
   readonly latency: Record<string, { searchMs: number | null; finalMs: number | null; finalMeasurementId?: string }>;
   /** Exported files by format (sha256 in the artifact store), at the reference input. */
@@ -134,6 +137,8 @@ export async function finalizeSearch(
       objectives,
       params: c.cost.params,
       macs: c.cost.macs,
+      peakActivationBytes: c.cost.peakActivationBytes,
+      memoryTrafficBytes: c.cost.memoryTrafficBytes,
       latency,
       exports: files,
       targetModels: models,

@@ -1,4 +1,5 @@
 import {
+  OBJECTIVE_UNITS,
   genomeCost,
   searchObjectives,
   targetName,
@@ -24,27 +25,25 @@ export interface ObjectiveAxis {
   readonly negated: boolean;
 }
 
-/** The axes of a spec's fitness vectors: quality first, then latency per target, memory and MACs. */
+/** The axes of a spec's fitness vectors, in the spec's order of objectives (latency: one axis per target). */
 export function objectiveAxes(spec: SearchSpec): ObjectiveAxis[] {
   const axes: ObjectiveAxis[] = [];
   for (const objective of searchObjectives(spec)) {
+    const unit = OBJECTIVE_UNITS[objective];
     switch (objective) {
       case "psnr":
-        axes.push({ name: "psnr", objective, unit: "dB", negated: true });
-        break;
       case "ssim":
-        axes.push({ name: "ssim", objective, unit: "", negated: true });
+        axes.push({ name: objective, objective, unit, negated: true });
         break;
       case "latency":
         for (const t of spec.targets) {
-          axes.push({ name: `latency:${targetName(t)}`, objective, target: targetName(t), unit: "ms", negated: false });
+          axes.push({ name: `latency:${targetName(t)}`, objective, target: targetName(t), unit, negated: false });
         }
         break;
       case "memory":
-        axes.push({ name: "memory", objective, unit: "MB", negated: false });
-        break;
       case "macs":
-        axes.push({ name: "macs", objective, unit: "GMAC", negated: false });
+      case "traffic":
+        axes.push({ name: objective, objective, unit, negated: false });
         break;
     }
   }
@@ -54,6 +53,11 @@ export function objectiveAxes(spec: SearchSpec): ObjectiveAxis[] {
 /** Weights plus peak activations of the float32 model, in MB: the analytic memory figure. */
 export function analyticMemoryMb(cost: { params: number; peakActivationBytes: number }): number {
   return (cost.params * 4 + cost.peakActivationBytes) / 1e6;
+}
+
+/** Memory traffic (memory access cost) in MB: the bytes every op reads and writes in one inference. */
+export function memoryTrafficMb(cost: { memoryTrafficBytes: number }): number {
+  return cost.memoryTrafficBytes / 1e6;
 }
 
 export interface CandidateFigures {
@@ -104,6 +108,8 @@ export function fitnessOf(spec: SearchSpec, axes: readonly ObjectiveAxis[], figu
         return analyticMemoryMb(cost);
       case "macs":
         return cost.macs / 1e9;
+      case "traffic":
+        return memoryTrafficMb(cost);
     }
   });
   let violation = 0;
@@ -112,6 +118,7 @@ export function fitnessOf(spec: SearchSpec, axes: readonly ObjectiveAxis[], figu
   };
   over(cost.macs, spec.constraints.maxMacs);
   over(cost.params, spec.constraints.maxParams);
+  over(memoryTrafficMb(cost), spec.constraints.maxMemoryTrafficMb);
   for (const target of spec.targets) {
     const name = target.name ?? target.deviceClass;
     if (target.maxLatencyMs !== undefined) over(latencyFigure(target) ?? Infinity, target.maxLatencyMs);
@@ -128,8 +135,9 @@ export function fitnessOf(spec: SearchSpec, axes: readonly ObjectiveAxis[], figu
 
 /**
  * The hypervolume reference point, fixed once from the first generation so that every later generation's
- * hypervolume is comparable: each constrained latency axis uses its limit; every other axis the worst feasible
- * value seen in generation 0 plus 10% of that generation's range (or of the value itself when the range is 0).
+ * hypervolume is comparable: each constrained latency axis, and the memory-traffic axis under a limit, uses its
+ * limit; every other axis the worst feasible value seen in generation 0 plus 10% of that generation's range (or of
+ * the value itself when the range is 0).
  */
 export function referencePoint(
   spec: SearchSpec,
@@ -139,7 +147,11 @@ export function referencePoint(
   const usable = firstGeneration.filter((f) => f.violation < FAILED_VIOLATION);
   return axes.map((axis, i) => {
     const limit =
-      axis.objective === "latency" ? spec.targets.find((t) => targetName(t) === axis.target)?.maxLatencyMs : undefined;
+      axis.objective === "latency"
+        ? spec.targets.find((t) => targetName(t) === axis.target)?.maxLatencyMs
+        : axis.objective === "traffic"
+          ? spec.constraints.maxMemoryTrafficMb
+          : undefined;
     if (limit !== undefined) return limit;
     const values = usable.map((f) => f.objectives[i] ?? 0);
     if (values.length === 0) return MISSING_FIGURE;

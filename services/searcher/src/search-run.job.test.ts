@@ -212,6 +212,44 @@ describe("search.run handler", () => {
     expect(latency.requests.every((r) => r.tag === undefined)).toBe(true);
   });
 
+  it("searches memory traffic as an objective under a memory-traffic limit, keeping the front within it", async () => {
+    // A limit between the space's cheapest and dearest SubGenerators, so that it binds.
+    const space = narrowSpace(DEFAULT_SEARCH_SPACE, hardware.space);
+    const trafficMb = (genome: Parameters<typeof genomeCost>[0]) => genomeCost(genome, 64, 64).memoryTrafficBytes / 1e6;
+    const rng = createRng(3);
+    const sampled = Array.from({ length: 200 }, () => trafficMb(sampleGenome(space, rng)));
+    const limit = (Math.min(...sampled) + Math.max(...sampled)) / 2;
+    const spec = { ...hardware, objectives: ["psnr", "traffic"], constraints: { maxMemoryTrafficMb: limit } };
+    const store = new MemoryStore(spec);
+    await run(store, { quality: new MemoryQuality(), latency: new MemoryLatency() });
+
+    expect(store.search.status).toBe("succeeded");
+    const result = store.finished?.result as {
+      axes: { name: string; unit: string }[];
+      front: { hash: string; objectives: number[]; memoryTrafficBytes: number; peakActivationBytes: number }[];
+    };
+    expect(result.axes).toEqual([
+      { name: "psnr", unit: "dB", negated: true },
+      { name: "traffic", unit: "MB", negated: false },
+    ]);
+    expect(result.front.length).toBeGreaterThan(0);
+    // The hypervolume is measured up to the limit on the traffic axis, as up to a latency limit on a latency axis.
+    expect((store.finished?.result as { reference: number[] }).reference[1]).toBe(limit);
+    const all = store.generations.flatMap((g) => g.candidates);
+    for (const member of result.front) {
+      const candidate = all.find((c) => c.hash === member.hash);
+      const cost = candidate?.cost;
+      expect(member.memoryTrafficBytes).toBe(cost?.memoryTrafficBytes);
+      expect(member.peakActivationBytes).toBe(cost?.peakActivationBytes);
+      expect(member.objectives[1]).toBeCloseTo(member.memoryTrafficBytes / 1e6, 9);
+      expect(member.objectives[1]).toBeLessThanOrEqual(limit);
+    }
+    // Whatever the breeding let through above the limit is marked infeasible, by how far it is over.
+    for (const c of all.filter((x) => x.cost.memoryTrafficBytes / 1e6 > limit)) {
+      expect(c.violation).toBeCloseTo(c.cost.memoryTrafficBytes / 1e6 / limit - 1, 9);
+    }
+  });
+
   it("stops when the device-measurement budget is spent, and reports what it used", async () => {
     // A looser latency limit than `hardware`'s: two generations must hold a feasible candidate, or the search would
     // rightly end failed with an empty front.

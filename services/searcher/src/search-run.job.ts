@@ -28,7 +28,7 @@ import {
 } from "@mfnas/core";
 import { throwIfAborted, type JobContext, type WorkerLog } from "@mfnas/queue";
 import { finalizeSearch, type FinalExporter } from "./final-set.ts";
-import { fitnessOf, objectiveAxes, referencePoint, type ObjectiveAxis } from "./objectives.ts";
+import { fitnessOf, memoryTrafficMb, objectiveAxes, referencePoint, type ObjectiveAxis } from "./objectives.ts";
 import {
   latencyMs,
   type CandidateGenome,
@@ -109,12 +109,15 @@ export function candidateGenome(genome: Genome, input: { height: number; width: 
 
 /** Limits on the analytic cost, checked before anything is evaluated (Once-for-All's constrained sampling). */
 function admissible(spec: SearchSpec): ((g: Genome) => boolean) | undefined {
-  const { maxMacs, maxParams } = spec.constraints;
-  if (maxMacs === undefined && maxParams === undefined) return undefined;
+  const { maxMacs, maxParams, maxMemoryTrafficMb } = spec.constraints;
+  if (maxMacs === undefined && maxParams === undefined && maxMemoryTrafficMb === undefined) return undefined;
   const { height, width } = spec.referenceInput;
+  const within = (value: number, limit: number | undefined) => limit === undefined || value <= limit;
   return (g) => {
     const cost = genomeCost(g, height, width);
-    return (maxMacs === undefined || cost.macs <= maxMacs) && (maxParams === undefined || cost.params <= maxParams);
+    return (
+      within(cost.macs, maxMacs) && within(cost.params, maxParams) && within(memoryTrafficMb(cost), maxMemoryTrafficMb)
+    );
   };
 }
 

@@ -39,6 +39,21 @@ describe("search spec", () => {
     });
   });
 
+  it("takes memory traffic as an objective and a limit, and rejects a bad limit naming it and its unit", () => {
+    const base = { name: "n", objectives: ["traffic", "memory"], budget: { generations: 1, population: 2 } };
+    const spec = parseSearchSpec({ ...base, constraints: { maxMemoryTrafficMb: 12.5 } });
+    expect(searchObjectives(spec)).toEqual(["traffic", "memory"]);
+    expect(spec.constraints.maxMemoryTrafficMb).toBe(12.5);
+    for (const bad of [0, -3, "12MB"]) {
+      expect(() => parseSearchSpec({ ...base, constraints: { maxMemoryTrafficMb: bad } })).toThrow(
+        /constraints\.maxMemoryTrafficMb: must be a (positive )?number of MB \(memory traffic per inference at referenceInput\)/,
+      );
+    }
+    expect(() => parseSearchSpec({ ...base, constraints: { maxMemoryTrafficMB: 3 } })).toThrow(
+      /constraints: .*maxMemoryTrafficMB/,
+    );
+  });
+
   it("names every bad field", () => {
     expect(() =>
       parseSearchSpec({

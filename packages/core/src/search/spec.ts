@@ -65,8 +65,39 @@ const algorithmSchema = z.discriminatedUnion("kind", [
  */
 export const MAX_CANDIDATE_EVALUATIONS = 1_000_000;
 
-export const SEARCH_OBJECTIVES = ["psnr", "ssim", "latency", "memory", "macs"] as const;
+/**
+ * What a search can optimise. "memory": weights plus peak activations, MB (the smallest resident set);
+ * "traffic": memory traffic, MB, MFAGAN's memory access cost: the bytes every op reads and writes (inputs,
+ * weights, output), summed over one inference at the reference input. Both come from the cost model.
+ */
+export const SEARCH_OBJECTIVES = ["psnr", "ssim", "latency", "memory", "macs", "traffic"] as const;
 export type SearchObjective = (typeof SEARCH_OBJECTIVES)[number];
+
+/** The unit each objective is reported in (fitness vectors, fronts, results). */
+export const OBJECTIVE_UNITS: Readonly<Record<SearchObjective, string>> = {
+  psnr: "dB",
+  ssim: "",
+  latency: "ms",
+  memory: "MB",
+  macs: "GMAC",
+  traffic: "MB",
+};
+
+/**
+ * The cost a two-objective front (quality up, cost down) can rank by: latency on a target, or a cost-model figure
+ * of the architecture at its reference input, in the searcher's units: memory = weights plus peak activations (MB),
+ * traffic = memory traffic, the memory access cost (MB), macs (GMAC).
+ */
+export const FRONT_AXES = ["latency", "memory", "traffic", "macs"] as const satisfies readonly SearchObjective[];
+export type FrontAxis = (typeof FRONT_AXES)[number];
+
+/** What each front axis is, in words, for plots and tables (the unit is OBJECTIVE_UNITS'). */
+export const FRONT_AXIS_LABELS: Readonly<Record<FrontAxis, string>> = {
+  latency: "latency",
+  memory: "memory: weights + peak activations",
+  traffic: "memory traffic (memory access cost)",
+  macs: "MACs",
+};
 
 export const searchSpecSchema = z
   .strictObject({
@@ -101,11 +132,20 @@ export const searchSpecSchema = z
       .strictObject({
         maxMacs: z.number().positive().optional(),
         maxParams: z.number().positive().optional(),
+        /**
+         * Memory traffic (memory access cost) at the reference input at most this many MB (10^6 bytes): the
+         * bytes every op reads and writes in one inference, as the cost model counts them.
+         */
+        maxMemoryTrafficMb: z
+          .number({ error: "must be a number of MB (memory traffic per inference at referenceInput)" })
+          .positive("must be a positive number of MB (memory traffic per inference at referenceInput)")
+          .max(1_000_000_000, "must be at most 1e9 MB")
+          .optional(),
       })
       .default({}),
     /**
-     * What the search optimises: at most one quality measure (up) and any of latency per target, memory, MACs
-     * (down). Absent = psnr when a supernet is given, latency when targets are, else macs and memory.
+     * What the search optimises: at most one quality measure (up) and any of latency per target, memory (peak),
+     * MACs and traffic (memory traffic) (down). Absent = psnr when a supernet is given, latency when targets are, else macs and memory.
      */
     objectives: z
       .array(z.enum(SEARCH_OBJECTIVES))

@@ -1,4 +1,4 @@
-import { BUILTIN_DATASETS, MfnasError, isBuiltinDataset } from "@mfnas/core";
+import { BUILTIN_DATASETS, MfnasError, isBuiltinDataset, type FrontAxis } from "@mfnas/core";
 import type { Db } from "../client.ts";
 import { Prisma, type SearchStatus } from "../generated/prisma/client.ts";
 import { schemaOf } from "../client.ts";
@@ -391,36 +391,48 @@ export class SearchQueryRepository {
   }
 
   /**
-   * The first Pareto front on one target (quality up, latency down), computed in Postgres: candidates ordered by
-   * latency (then quality, best first) are kept when their quality beats every faster candidate's. Only the
-   * front's rows leave the database, so reading the front of a 10,000-candidate search stays cheap.
+   * The first Pareto front on one target (quality up, the cost on `axis` down; latency by default), computed in
+   * Postgres: candidates ordered by that cost (then quality, best first) are kept when their quality beats every
+   * cheaper candidate's. Only the front's rows leave the database, so reading the front of a 10,000-candidate
+   * search stays cheap. Every point has a latency on the target, whichever axis ranks it.
    */
   async front(
     searchId: string,
     target: string,
-    options: { quality: "psnr" | "ssim"; latency: LatencyChoice; upToGeneration?: number | undefined },
-  ): Promise<{ ranked: number; points: Array<FrontPointRow & { latencyMs: number; latencyBasis: string }> }> {
+    options: {
+      quality: "psnr" | "ssim";
+      latency: LatencyChoice;
+      axis?: FrontAxis | undefined;
+      upToGeneration?: number | undefined;
+    },
+  ): Promise<{
+    ranked: number;
+    points: Array<FrontPointRow & { latencyMs: number; latencyBasis: string; x: number }>;
+  }> {
     const quality = Prisma.raw(options.quality === "psnr" ? 'c."psnr"' : 'c."ssim"');
     const latency = Prisma.raw(LATENCY_SQL[options.latency]);
+    const x =
+      options.axis === undefined || options.axis === "latency" ? latency : Prisma.raw(COST_AXIS_SQL[options.axis]);
     const generation = options.upToGeneration ?? null;
     const rows = await this.db.$queryRaw<
-      Array<FrontPointRow & { latencyMs: number; latencyBasis: string; quality: number; ranked: bigint }>
+      Array<FrontPointRow & { latencyMs: number; latencyBasis: string; x: number; quality: number; ranked: bigint }>
     >`
       WITH ranked AS (
-        SELECT ${FRONT_COLUMNS}, ${quality} AS "quality", ${latency} AS "latencyMs",
+        SELECT ${FRONT_COLUMNS}, ${quality} AS "quality", ${latency} AS "latencyMs", ${x} AS "x",
                CASE WHEN l."measuredMs" IS NOT NULL AND ${latency} = l."measuredMs" THEN 'measured' ELSE 'predicted' END
                  AS "latencyBasis"
         FROM ${this.table("Candidate")} c JOIN ${this.table("CandidateLatency")} l ON l."candidateId" = c."id"
+          JOIN ${this.table("Architecture")} a ON a."hash" = c."genomeHash"
         WHERE c."searchId" = ${searchId} AND l."target" = ${target}
           AND (${generation}::int IS NULL OR c."generationIndex" <= ${generation}::int)
           AND ${quality} IS NOT NULL AND ${latency} IS NOT NULL
       ), swept AS (
-        SELECT *, MAX("quality") OVER (ORDER BY "latencyMs", "quality" DESC, "id"
+        SELECT *, MAX("quality") OVER (ORDER BY "x", "quality" DESC, "id"
                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS "bestBefore",
                COUNT(*) OVER () AS "ranked"
         FROM ranked
       )
-      SELECT * FROM swept WHERE "bestBefore" IS NULL OR "quality" > "bestBefore" ORDER BY "latencyMs"`;
+      SELECT * FROM swept WHERE "bestBefore" IS NULL OR "quality" > "bestBefore" ORDER BY "x"`;
     return {
       // Every row carries the count of candidates ranked (those with both figures); none means none ranked.
       ranked: Number(rows[0]?.ranked ?? 0),
@@ -457,6 +469,13 @@ const LATENCY_SQL: Record<LatencyChoice, string> = {
   measured: 'l."measuredMs"',
   predicted: 'l."predictedMs"',
   "measured-else-predicted": 'COALESCE(l."measuredMs", l."predictedMs")',
+};
+
+/** A cost-model axis of a front in the units of the searcher's objectives (see FRONT_AXES in core). */
+const COST_AXIS_SQL: Record<Exclude<FrontAxis, "latency">, string> = {
+  memory: '(a."params" * 4 + a."peakActivationBytes")::float8 / 1e6',
+  traffic: 'a."memoryTrafficBytes"::float8 / 1e6',
+  macs: 'a."macs"::float8 / 1e9',
 };
 
 const FRONT_COLUMNS = Prisma.raw(

@@ -24,6 +24,15 @@ const finalMember = object(
     objectives: arrayOf({ type: "number" }),
     params: { type: "integer" },
     macs: { type: "integer" },
+    peakActivationBytes: {
+      type: "integer",
+      description: "peak activation memory at the reference input (cost model), bytes",
+    },
+    memoryTrafficBytes: {
+      type: "integer",
+      description:
+        "memory traffic (memory access cost) at the reference input: bytes every op reads and writes (cost model)",
+    },
     latency: {
       type: "object",
       description: "per target: the latency the search used and the final re-measurement of the exported model",
@@ -44,12 +53,18 @@ const finalMember = object(
     },
     errors: arrayOf({ type: "string" }),
   },
-  ["errors"],
+  ["errors", "peakActivationBytes", "memoryTrafficBytes"],
 );
 
 const searchResult = object(
   {
-    axes: arrayOf(object({ name: { type: "string" }, unit: { type: "string" }, negated: { type: "boolean" } })),
+    axes: {
+      ...arrayOf(object({ name: { type: "string" }, unit: { type: "string" }, negated: { type: "boolean" } })),
+      description:
+        "the objectives, in the order of each member's `objectives`: psnr (dB) or ssim, latency:<target> (ms), " +
+        "memory (MB: weights plus peak activations), macs (GMAC), traffic (MB: memory traffic, the memory access " +
+        "cost); quality is stored negated",
+    },
     reference: nullable(arrayOf({ type: "number" })),
     checkpointStep: nullable({ type: "integer" }),
     measurementsRequested: { type: "integer" },
@@ -205,6 +220,11 @@ function toResult(value: unknown, candidateIds: ReadonlyMap<string, string>) {
           objectives: list(m["objectives"]).map((x) => num(x) ?? 0),
           params: int(m["params"]),
           macs: int(m["macs"]),
+          // Results stored before these figures were recorded lack them.
+          ...(typeof m["peakActivationBytes"] === "number"
+            ? { peakActivationBytes: int(m["peakActivationBytes"]) }
+            : {}),
+          ...(typeof m["memoryTrafficBytes"] === "number" ? { memoryTrafficBytes: int(m["memoryTrafficBytes"]) } : {}),
           latency,
           exports: strings(m["exports"]),
           targetModels: strings(m["targetModels"]),

@@ -1,4 +1,12 @@
-import { MfnasError, SAMPLE_PANELS, parseSearchSpec, targetName } from "@mfnas/core";
+import {
+  FRONT_AXES,
+  MfnasError,
+  OBJECTIVE_UNITS,
+  SAMPLE_PANELS,
+  parseSearchSpec,
+  targetName,
+  type FrontAxis,
+} from "@mfnas/core";
 import { SearchQueryRepository, type CandidateRow } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import {
@@ -113,6 +121,7 @@ const frontPoint = object({
   ssim: nullable({ type: "number" }),
   latencyMs: { type: "number" },
   latencyBasis: { type: "string", enum: ["measured", "predicted"] },
+  x: { type: "number", description: "the point's figure on the front's `axis`, in `axisUnit`" },
   predictedMs: nullable({ type: "number" }),
   predictedStdMs: nullable({ type: "number" }),
   predictorVersion: nullable({ type: "string" }),
@@ -127,6 +136,8 @@ const frontSchema = object({
   target: { type: "string" },
   quality: { type: "string", enum: ["psnr", "ssim"] },
   latency: { type: "string", enum: ["measured", "predicted", "measured-else-predicted"] },
+  axis: { type: "string", enum: [...FRONT_AXES] },
+  axisUnit: { type: "string", description: "unit of each point's `x`" },
   generation: nullable({ type: "integer" }),
   rankedCandidates: { type: "integer", description: "candidates with both a quality and a latency figure" },
   points: arrayOf(frontPoint),
@@ -299,11 +310,14 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
-        summary: "The Pareto front of a search on one target: quality up, latency down",
+        summary: "The Pareto front of a search on one target: quality up, latency (or another cost) down",
         description:
-          "Computed from the stored candidates. `latency` chooses the figure ranked by; with " +
-          "measured-else-predicted each point says which one it used. `generation` gives the front as of that " +
-          "generation (candidates that had appeared by then).",
+          "Computed from the stored candidates that have a latency on the target. `axis` chooses the cost ranked " +
+          "against quality: latency (ms, the default), memory (MB: weights plus peak activation memory), traffic " +
+          "(MB: memory traffic, the memory access cost) or macs (GMAC), the last three from the cost model at the " +
+          "reference input. `latency` chooses the latency figure; with measured-else-predicted each point says " +
+          "which one it used. `generation` gives the front as of that generation (candidates that had appeared " +
+          "by then).",
         tags: ["results"],
         params: object({ id: uuid, target: targetParam }),
         querystring: object(
@@ -314,20 +328,27 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
               enum: ["measured", "predicted", "measured-else-predicted"],
               default: "measured-else-predicted",
             },
+            axis: { type: "string", enum: [...FRONT_AXES], default: "latency" },
             generation: { type: "integer", minimum: 0, maximum: 1_000_000 },
           },
-          ["quality", "latency", "generation"],
+          ["quality", "latency", "axis", "generation"],
         ),
         response: responses({ 200: frontSchema }),
       },
     },
     async (request) => {
       const { id, target } = request.params as { id: string; target: string };
-      const q = request.query as { quality: "psnr" | "ssim"; latency: LatencyBasis; generation?: number };
+      const q = request.query as {
+        quality: "psnr" | "ssim";
+        latency: LatencyBasis;
+        axis: FrontAxis;
+        generation?: number;
+      };
       const found = await requireSearch(id);
       const front = await searches.front(id, target, {
         quality: q.quality,
         latency: q.latency,
+        axis: q.axis,
         upToGeneration: q.generation,
       });
       if (front.ranked === 0 && !(await targetsOf(id, found.spec)).includes(target)) {
@@ -350,6 +371,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
             ssim: row.ssim,
             latencyMs: row.latencyMs,
             latencyBasis: row.latencyBasis,
+            x: row.x,
             predictedMs: row.predictedMs,
             predictedStdMs: row.predictedStdMs,
             predictorVersion: row.predictorVersion,
@@ -365,6 +387,8 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
         target,
         quality: q.quality,
         latency: q.latency,
+        axis: q.axis,
+        axisUnit: OBJECTIVE_UNITS[q.axis],
         generation: q.generation ?? null,
         rankedCandidates: front.ranked,
         points,

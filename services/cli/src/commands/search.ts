@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Command, Option } from "commander";
-import { renderFrontSvg, renderTable } from "@mfnas/core";
+import { FRONT_AXES, FRONT_AXIS_LABELS, renderFrontSvg, renderTable, type FrontAxis } from "@mfnas/core";
 import { CliError, type ApiClient } from "../client.ts";
 import { readDocument, writeAtomically } from "../files.ts";
 import { LiveLine, bar, emit, shortId, when } from "../output.ts";
@@ -38,7 +38,9 @@ interface FrontPoint {
   ssim: number | null;
   latencyMs: number;
   latencyBasis: "measured" | "predicted";
-  cost: { params: number; macs: number };
+  /** The figure on the front's axis. */
+  x: number;
+  cost: { params: number; macs: number; peakActivationBytes: number; memoryTrafficBytes: number };
 }
 
 interface Front {
@@ -46,6 +48,8 @@ interface Front {
   target: string;
   quality: "psnr" | "ssim";
   latency: string;
+  axis: string;
+  axisUnit: string;
   rankedCandidates: number;
   points: FrontPoint[];
 }
@@ -174,7 +178,7 @@ async function list(
 async function fetchFront(
   client: ApiClient,
   id: string,
-  options: { target?: string; quality?: string; latency?: string },
+  options: { target?: string; quality?: string; latency?: string; axis?: string },
 ): Promise<Front> {
   let target = options.target;
   if (target === undefined) {
@@ -185,28 +189,33 @@ async function fetchFront(
   return client.get<Front>(`/searches/${id}/fronts/${encodeURIComponent(target)}`, {
     quality: options.quality,
     latency: options.latency,
+    axis: options.axis,
   });
 }
 
 async function front(
   ctx: Context,
   id: string,
-  options: { target?: string; quality?: string; latency?: string; svg?: string },
+  options: { target?: string; quality?: string; latency?: string; axis?: string; svg?: string },
 ): Promise<void> {
   const result = await fetchFront(ctx.client(), id, options);
+  const axisLabel =
+    result.axis === "latency"
+      ? `latency on ${result.target} (ms, ${result.latency})`
+      : `${FRONT_AXIS_LABELS[result.axis as FrontAxis] ?? result.axis} (${result.axisUnit})`;
   let svgPath: string | undefined;
   if (options.svg !== undefined) {
     if (result.points.length === 0) throw new CliError(`search ${id} has no front on ${result.target} to plot`);
     const svg = renderFrontSvg(
       result.points.map((p) => ({
-        x: p.latencyMs,
+        x: p.x,
         y: p.quality,
         front: true,
-        label: `${p.genomeHash.slice(0, 12)}: ${p.quality.toFixed(3)} ${result.quality}, ${p.latencyMs.toFixed(2)} ms`,
+        label: `${p.genomeHash.slice(0, 12)}: ${p.quality.toFixed(3)} ${result.quality}, ${p.x.toFixed(2)} ${result.axisUnit}`,
       })),
       {
         title: `Pareto front of ${id.slice(0, 8)} on ${result.target}`,
-        xLabel: `latency on ${result.target} (ms, ${result.latency})`,
+        xLabel: axisLabel,
         yLabel: result.quality === "psnr" ? "PSNR (dB)" : "SSIM",
       },
     );
@@ -221,10 +230,16 @@ async function front(
       p.latencyBasis,
       p.cost.params,
       Number((p.cost.macs / 1e6).toFixed(1)),
+      Number((p.cost.peakActivationBytes / 1e6).toFixed(3)),
+      Number((p.cost.memoryTrafficBytes / 1e6).toFixed(2)),
       p.generationIndex,
     ]);
-    const header = `front of ${result.searchId} on ${result.target}: ${result.points.length} of ${result.rankedCandidates} ranked candidates`;
-    const table = renderTable(["#", "genome", result.quality, "latency ms", "basis", "params", "MMACs", "gen"], rows);
+    const against = result.axis === "latency" ? "" : ` against ${axisLabel}`;
+    const header =
+      `front of ${result.searchId} on ${result.target}${against}: ` +
+      `${result.points.length} of ${result.rankedCandidates} ranked candidates`;
+    const columns = ["#", "genome", result.quality, "latency ms", "basis", "params", "MMACs", "peak act. MB"];
+    const table = renderTable([...columns, "mem. traffic MB", "gen"], rows);
     return [header, table, ...(svgPath ? [`plot: ${svgPath}`] : [])].join("\n");
   });
 }
@@ -324,12 +339,18 @@ export function searchCommand(ctx: Context): Command {
     .action((options: Parameters<typeof list>[1]) => list(ctx, options));
   search
     .command("front")
-    .description("the Pareto front of a search on a target (quality up, latency down)")
+    .description("the Pareto front of a search on a target (quality up, latency or --axis down)")
     .argument("<id>", "search id")
     .option("--target <name>", "target (default: the search's first)")
     .addOption(new Option("--quality <metric>", "quality axis").choices(["psnr", "ssim"]))
     .addOption(
       new Option("--latency <basis>", "latency figure").choices(["measured", "predicted", "measured-else-predicted"]),
+    )
+    .addOption(
+      new Option(
+        "--axis <cost>",
+        "cost ranked against quality: latency (ms), memory (MB, weights + peak activations), traffic (MB, memory traffic = memory access cost), macs (GMAC)",
+      ).choices([...FRONT_AXES]),
     )
     .option("--svg <file>", "also write the front as an SVG plot")
     .action((id: string, options: Parameters<typeof front>[2]) => front(ctx, id, options));

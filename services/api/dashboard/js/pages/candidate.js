@@ -203,7 +203,7 @@ export function candidatePage(root, params) {
             costRow("parameters", "params", int),
             costRow("MACs", "macs", si),
             costRow("peak activation memory", "peakActivationBytes", bytes),
-            costRow("memory traffic", "memoryTrafficBytes", bytes),
+            costRow("memory traffic (memory access cost)", "memoryTrafficBytes", bytes),
           ],
           { class: "cost" },
         ),

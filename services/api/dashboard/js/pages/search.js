@@ -15,12 +15,14 @@ import { candidatesTable, parallelCoordinates } from "../candidates.js";
  *   latencies: Latency[]; error?: string | null }} Candidate
  * @typedef {{ name?: string; deviceClass: string; maxLatencyMs?: number }} Target
  * @typedef {{ id: string; name: string; status: string; error: string | null; lastGeneration: number | null;
- *   spec: { targets?: Target[]; objectives?: string[]; budget?: { generations?: number } };
+ *   spec: { targets?: Target[]; objectives?: string[]; budget?: { generations?: number };
+ *     constraints?: { maxMemoryTrafficMb?: number } };
  *   progress: { generationsDone: number; generations: number | null; fraction: number | null };
  *   counts: { candidates: number; generations: number }; waitingForPhones?: string[] }} SearchDetail
- * @typedef {{ candidateId: string; quality: number; latencyMs: number; latencyBasis: string }} FrontPoint
+ * @typedef {{ candidateId: string; quality: number; latencyMs: number; latencyBasis: string; x: number }} FrontPoint
  * @typedef {{ index: number; hypervolume: number | null }} GenerationSummary
  * @typedef {{ hash: string; candidateId: string | null; genome: string; params: number; macs: number;
+ *   peakActivationBytes?: number; memoryTrafficBytes?: number;
  *   latency: Record<string, { searchMs: number | null; finalMs: number | null }>;
  *   exports: Record<string, string>; targetModels: Record<string, string>; errors?: string[] }} FinalMember
  * @typedef {{ status: string; result: null | { axes: { name: string; unit: string }[];
@@ -45,6 +47,21 @@ function waitingNote(search) {
   );
 }
 const BASES = ["measured-else-predicted", "measured", "predicted"];
+/**
+ * The costs a front can rank against quality (the API's `axis`): latency on the target, or a cost-model figure at
+ * the search's reference input, in the searcher's units.
+ * @type {Record<string, { label: string; unit: string; of: (c: Candidate) => number }>}
+ */
+const COST_AXES = {
+  memory: {
+    label: "memory: weights + peak activations",
+    unit: "MB",
+    of: (c) => (c.cost.params * 4 + c.cost.peakActivationBytes) / 1e6,
+  },
+  traffic: { label: "memory traffic (memory access cost)", unit: "MB", of: (c) => c.cost.memoryTrafficBytes / 1e6 },
+  macs: { label: "MACs", unit: "GMAC", of: (c) => c.cost.macs / 1e9 },
+};
+const AXES = ["latency", ...Object.keys(COST_AXES)];
 
 /**
  * A candidate's latency on a target by the chosen basis, and which figure it is.
@@ -83,6 +100,7 @@ export function searchPage(root, params, query) {
   let targets = [];
   let target = query.get("target") ?? "";
   let basis = query.get("latency") ?? BASES[0] ?? "measured-else-predicted";
+  let axis = AXES.includes(query.get("axis") ?? "") ? (query.get("axis") ?? "latency") : "latency";
   let lastGeneration = -1;
   let stopped = false;
   /** @type {{ close(): void } | null} */
@@ -212,7 +230,23 @@ export function searchPage(root, params, query) {
       basis = basisSelect.value;
       scheduleRedraw();
     });
-    replace(controls, h("label", {}, "Target ", targetSelect), h("label", {}, " Latency ", basisSelect));
+    const axisSelect = h(
+      "select",
+      { name: "axis", "aria-label": "cost axis" },
+      AXES.map((a) =>
+        h("option", { value: a, selected: a === axis }, a === "latency" ? "latency" : COST_AXES[a]?.label),
+      ),
+    );
+    axisSelect.addEventListener("change", () => {
+      axis = axisSelect.value;
+      scheduleRedraw();
+    });
+    replace(
+      controls,
+      h("label", {}, "Target ", targetSelect),
+      h("label", {}, " Latency ", basisSelect),
+      h("label", {}, " Against ", axisSelect),
+    );
   }
 
   function maxGeneration() {
@@ -234,7 +268,7 @@ export function searchPage(root, params, query) {
     let front = [];
     try {
       const body = /** @type {{ points: FrontPoint[] }} */ (
-        await api(`/v1/searches/${id}/fronts/${encodeURIComponent(target)}?quality=${q}&latency=${basis}`)
+        await api(`/v1/searches/${id}/fronts/${encodeURIComponent(target)}?quality=${q}&latency=${basis}&axis=${axis}`)
       );
       front = body.points;
     } catch (e) {
@@ -244,13 +278,14 @@ export function searchPage(root, params, query) {
     if (stopped) return;
     const onFront = new Set(front.map((p) => p.candidateId));
     const top = maxGeneration();
+    const cost = COST_AXES[axis];
     const points = [];
     for (const c of candidates.values()) {
       const lat = latencyOf(c, target, basis);
       const qual = c[q];
       if (lat === null || qual === null) continue;
       points.push({
-        x: lat.ms,
+        x: cost ? cost.of(c) : lat.ms,
         y: qual,
         key: c.id,
         color: ramp(c.generationIndex / top),
@@ -259,8 +294,15 @@ export function searchPage(root, params, query) {
       });
     }
     const spec = (search.spec.targets ?? []).find((t) => targetName(t) === target);
-    const constraints =
-      spec?.maxLatencyMs !== undefined ? [{ x: spec.maxLatencyMs, label: `max ${spec.maxLatencyMs} ms` }] : [];
+    const trafficLimit = search.spec.constraints?.maxMemoryTrafficMb;
+    // The limit drawn on the plot: the target's latency limit, or the search's memory-traffic limit.
+    const limit =
+      axis === "latency" && spec?.maxLatencyMs !== undefined
+        ? { x: spec.maxLatencyMs, what: "latency", unit: "ms" }
+        : axis === "traffic" && trafficLimit !== undefined
+          ? { x: trafficLimit, what: "memory traffic", unit: "MB" }
+          : undefined;
+    const constraints = limit ? [{ x: limit.x, label: `max ${limit.x} ${limit.unit}` }] : [];
     if (points.length === 0) {
       const why =
         candidates.size === 0
@@ -277,11 +319,11 @@ export function searchPage(root, params, query) {
             color: "#d1242f",
             shape: "circle",
             points,
-            front: front.map((p) => ({ x: p.latencyMs, y: p.quality })),
+            front: front.map((p) => ({ x: p.x, y: p.quality })),
           },
         ],
         constraints,
-        xLabel: `latency on ${target} (ms, ${basis})`,
+        xLabel: cost ? `${cost.label} (${cost.unit})` : `latency on ${target} (ms, ${basis})`,
         yLabel: q === "psnr" ? "PSNR (dB)" : "SSIM",
         tooltip: (p) => {
           const { candidate: c, latency } =
@@ -294,6 +336,12 @@ export function searchPage(root, params, query) {
             h("div", {}, `PSNR ${fixed(c.psnr)} dB · SSIM ${fixed(c.ssim, 4)}`),
             h("div", {}, `latency ${fixed(latency.ms)} ms (${latency.basis})`),
             h("div", {}, `params ${si(c.cost.params)} · MACs ${si(c.cost.macs)}`),
+            h(
+              "div",
+              {},
+              `peak activations ${fixed(c.cost.peakActivationBytes / 1e6, 3)} MB · ` +
+                `memory traffic ${fixed(c.cost.memoryTrafficBytes / 1e6)} MB`,
+            ),
             h("div", { class: "muted" }, "click for details"),
           );
         },
@@ -306,7 +354,7 @@ export function searchPage(root, params, query) {
       replace(
         summary,
         `${points.length} candidates plotted · ${front.length} on the front` +
-          (constraints[0] ? ` · constraint: latency ≤ ${constraints[0].x} ms` : ""),
+          (limit ? ` · constraint: ${limit.what} ≤ ${limit.x} ${limit.unit}` : ""),
       );
       drawLegend(top);
     } else {
@@ -377,6 +425,8 @@ export function searchPage(root, params, query) {
         ),
         h("td", {}, si(m.params)),
         h("td", {}, si(m.macs)),
+        h("td", {}, m.peakActivationBytes === undefined ? "–" : fixed(m.peakActivationBytes / 1e6, 3)),
+        h("td", {}, m.memoryTrafficBytes === undefined ? "–" : fixed(m.memoryTrafficBytes / 1e6)),
         names.map((t) => h("td", {}, `${fixed(m.latency[t]?.searchMs)} / ${fixed(m.latency[t]?.finalMs)}`)),
         h(
           "td",
@@ -411,9 +461,16 @@ export function searchPage(root, params, query) {
           h(
             "tr",
             {},
-            ["Genome", "Params", "MACs", ...names.map((t) => `${t}: search / final ms`), "Downloads", ""].map((c) =>
-              h("th", {}, c),
-            ),
+            [
+              "Genome",
+              "Params",
+              "MACs",
+              "Peak act. MB",
+              "Mem. traffic MB",
+              ...names.map((t) => `${t}: search / final ms`),
+              "Downloads",
+              "",
+            ].map((c) => h("th", {}, c)),
           ),
         ),
         h("tbody", {}, rows),
