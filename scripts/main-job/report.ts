@@ -86,7 +86,10 @@ export async function printFront(report: SearchReport, deps: ReportDeps): Promis
         `${(teacherMacs / 1e9).toFixed(1)} GMACs at 64x64 (ESRGAN: ${(esrgan.params / 1e6).toFixed(2)} M, ` +
         `${(esrgan.macs / 1e9).toFixed(1)} GMACs)`,
     );
+  } else {
+    console.log("teacher: its size is not recorded with this supernet (trained before checkpoints recorded it)");
   }
+
   const saving = (theirs: number, ours: number | undefined, digits: number) =>
     ours === undefined ? "-" : `${(theirs / ours).toFixed(digits)}x less`;
   console.log(
