@@ -46,6 +46,7 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listArtifacts",
         summary: "Stored artifacts (exported SubGenerators, checkpoints, reports), newest first",
         tags: ["artifacts"],
         querystring: object({ kind: { type: "string", enum: [...kinds] }, genomeHash: sha256, ...pageQuery() }, [
@@ -69,6 +70,7 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getArtifact",
         summary: "An artifact's metadata",
         tags: ["artifacts"],
         params: object({ sha256 }),
@@ -88,6 +90,7 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "downloadArtifact",
         summary: "Download an artifact's bytes (checked against its digest)",
         tags: ["artifacts"],
         params: object({ sha256 }),
@@ -116,6 +119,7 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listPredictors",
         summary: "Latency-predictor reports of every device class (empty until a predictor has been fitted)",
         tags: ["predictors"],
         response: responses({ 200: object({ items: arrayOf(artifactSummary) }) }),
@@ -129,6 +133,7 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getPredictorReport",
         summary: "The latest latency-predictor report of a device class",
         description:
           "Reports are artifacts of kind report with metadata {report: 'latency-predictor', deviceClass}. " +

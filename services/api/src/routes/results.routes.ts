@@ -125,6 +125,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listGenerations",
         summary: "Generations of a search, in order",
         tags: ["results"],
         params: idParams,
@@ -153,6 +154,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getGeneration",
         summary: "One generation with its population",
         tags: ["results"],
         params: object({ id: uuid, index: { type: "integer", minimum: 0, maximum: 1_000_000 } }),
@@ -178,6 +180,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listCandidates",
         summary: "Candidates of a search with metrics, cost and latency per target",
         tags: ["results"],
         params: idParams,
@@ -215,6 +218,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getCandidate",
         summary: "One candidate with its measurements (and their conditions) and exported models",
         tags: ["results"],
         params: object({ id: uuid, candidateId: uuid }),
@@ -238,6 +242,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listFronts",
         summary: "Targets of a search that have fronts",
         tags: ["results"],
         params: idParams,
@@ -256,6 +261,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getFront",
         summary: "The Pareto front of a search on one target: quality up, latency down",
         description:
           "Computed from the stored candidates. `latency` chooses the figure ranked by; with " +
