@@ -65,8 +65,10 @@ describe("OpenAPI document", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it("lists JSON and YAML for every request body", () => {
-    const withBody = operations.filter(({ op }) => op.requestBody);
+  it("lists JSON and YAML for every request body, and raw bytes for uploads", () => {
+    const upload = operations.find(({ op }) => op.operationId === "uploadArtifact");
+    expect(Object.keys(upload?.op.requestBody?.content ?? {})).toEqual(["application/octet-stream"]);
+    const withBody = operations.filter(({ op }) => op.requestBody && op !== upload?.op);
     expect(withBody.map(({ op }) => op.operationId)).toEqual(expect.arrayContaining(["submitSearch", "trainSupernet"]));
     for (const { method, path, op } of withBody) {
       expect(Object.keys(op.requestBody?.content ?? {}), `${method} ${path}`).toEqual(
