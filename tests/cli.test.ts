@@ -2,7 +2,6 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import { JobProducer } from "@mfnas/queue";
 import { LocalArtifactStore } from "@mfnas/store";
 import { seedSearchResults, type SeededSearch } from "./support/api-seed.ts";
 import { ROOT } from "./support/database.ts";
+import { freePort } from "./support/processes.ts";
 import { useServiceTestbed } from "./support/service-testbed.ts";
 
 interface CliRun {
@@ -20,17 +20,6 @@ interface CliRun {
 }
 
 const CLI = path.join(ROOT, "services/cli/bin/mfnas.mjs");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A token in the API's format: mfnas_<12 hex>_<43 base64url>. */
 function newToken(): string {
