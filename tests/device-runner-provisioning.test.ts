@@ -13,6 +13,7 @@ import {
   type RunnerCheck,
   type RunningEmulatedPhone,
 } from "@mfnas/devices";
+import { runnerBinaries } from "@mfnas/device-lab";
 import { JobProducer, createRedis } from "@mfnas/queue";
 import type { LocalArtifactStore } from "@mfnas/store";
 import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
@@ -21,7 +22,8 @@ import { TEST_REDIS_URL } from "./support/env.ts";
 import { eventually } from "./support/processes.ts";
 
 // A phone without benchmark_model on a real adb server: shown "not ready" and given no job; once the operator
-// provides a binary for its ABI, the agent pushes it, checks that it runs, and the phone measures.
+// uploads a runner for its ABI (an artifact of kind runner, as POST /v1/artifacts stores it), the agent pushes it,
+// checks that it runs, and the phone measures.
 describe("runner provisioning", () => {
   const ADB_PORT = 5053;
   let database: TestDatabase;
@@ -31,7 +33,6 @@ describe("runner provisioning", () => {
   let architectureHash: string;
   let artifactSha256: string;
   let agent: ReturnType<typeof startAgent> | undefined;
-  const binaries = new Map<string, Uint8Array>();
   const prefix = uniqueName("mfnas-test");
   const redis = createRedis(TEST_REDIS_URL);
   const producer = new JobProducer({ connection: redis, prefix });
@@ -75,7 +76,8 @@ describe("runner provisioning", () => {
       db: database.db,
       artifacts,
       prefix,
-      deps: { runnerBinaries: (forAbi: string) => Promise.resolve(binaries.get(forAbi)) },
+      // What the service's main.ts passes: the runner uploaded last for the ABI (no runner directory here).
+      deps: { runnerBinaries: runnerBinaries(database.db, artifacts) },
     });
     await agent.agent.start();
     // Attach (and its runner check) may be retried at a heartbeat when a first attempt failed on a busy machine.
@@ -113,7 +115,9 @@ describe("runner provisioning", () => {
     const events = new QueueEvents(queue.name, { connection: redis.duplicate(), prefix });
     await events.waitUntilReady();
     try {
-      binaries.set(abi, binary);
+      // Stored as an upload stores a runner; the emulated phone's runner is a script, not the ELF binary the
+      // upload route would insist on, so it goes to the store directly.
+      await artifacts.put({ bytes: binary, kind: "runner", metadata: { upload: "runner", abi } });
       const job = (await queue.getJob(jobId))!;
       await job.waitUntilFinished(events, 60_000);
     } finally {
