@@ -48,7 +48,7 @@ function union(members: string[]): string {
 }
 
 /** A JSON Schema (the subset the API's route schemas use) as a TypeScript type. */
-export function typeOf(schema: Schema | boolean | undefined): string {
+function typeOf(schema: Schema | boolean | undefined): string {
   if (schema === undefined || schema === true) return "unknown";
   if (schema === false) return "never";
   const types = ([] as unknown[]).concat(schema["type"] ?? []) as string[];

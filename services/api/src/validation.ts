@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import type { JsonSchema } from "./schemas.ts";
 
 /** Media types of YAML bodies. */
-export const YAML_MEDIA_TYPES = ["application/yaml", "application/x-yaml", "text/yaml"] as const;
+const YAML_MEDIA_TYPES = ["application/yaml", "application/x-yaml", "text/yaml"] as const;
 
 /** The media types every request body may be written in (YAML is parsed to the same values as JSON). */
 export const BODY_MEDIA_TYPES = ["application/json", ...YAML_MEDIA_TYPES] as const;

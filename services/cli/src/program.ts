@@ -12,7 +12,7 @@ import { programContext } from "./context.ts";
 import type { CliEnv } from "./env.ts";
 
 /** The CLI's version, from its package.json. */
-export const CLI_VERSION = (
+const CLI_VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 
