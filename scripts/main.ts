@@ -18,21 +18,16 @@ import { ProgressBar, formatSeconds } from "./main-job/progress.ts";
 import { printFront, type SearchReport } from "./main-job/report.ts";
 import { startService, stopEverythingOnSignal, type RunningService } from "./main-job/services.ts";
 import { DEMO_SPACE, trainOrReuseSupernet } from "./main-job/supernet.ts";
+import { singleMachineEnv } from "./main-job/env.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const env = parseEnv(
   z.object({
-    DATABASE_URL: envVar.postgresUrl().default("postgresql://postgres@127.0.0.1:5432/mfnas"),
-    REDIS_URL: envVar.redisUrl().default("redis://127.0.0.1:6379"),
-    QUEUE_PREFIX: envVar.queuePrefix().default("mfnas"),
+    ...singleMachineEnv(root),
     /** Training steps of the main job's supernet. */
     DEMO_TRAIN_STEPS: envVar.positiveInt().default(800),
     DEMO_GENERATIONS: envVar.positiveInt().default(5),
     DEMO_POPULATION: envVar.positiveInt().default(8),
-    /** The content-addressed artifact store (teacher weights, checkpoints, exported models). */
-    ARTIFACT_DIR: z.string().min(1).default(path.join(root, ".mfnas/artifacts")),
-    /** Where the front table, plot and best SubGenerator are written. */
-    OUTPUT_DIR: z.string().min(1).default(path.join(root, "mfnas-output")),
   }),
   process.env,
 );

@@ -1,8 +1,7 @@
 // The mfnas CLI as a real process against a real API process (Postgres, Redis, a local artifact store).
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import { JobProducer } from "@mfnas/queue";
 import { LocalArtifactStore } from "@mfnas/store";
 import { seedSearchResults, type SeededSearch } from "./support/api-seed.ts";
 import { ROOT } from "./support/database.ts";
+import { freePort } from "./support/processes.ts";
 import { useServiceTestbed } from "./support/service-testbed.ts";
 
 interface CliRun {
@@ -20,17 +20,6 @@ interface CliRun {
 }
 
 const CLI = path.join(ROOT, "services/cli/bin/mfnas.mjs");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A token in the API's format: mfnas_<12 hex>_<43 base64url>. */
 function newToken(): string {
@@ -314,5 +303,195 @@ describe("mfnas CLI against a running API", () => {
     const run = await mfnas(["lab", "start", "--redis-url", "redis://127.0.0.1:1"]);
     expect(run.code).toBe(78);
     expect(run.stderr).toMatch(/DATABASE_URL: .*missing/);
+  });
+
+  it("prints its version, and PSNR to 3 decimals and SSIM to 4 on a front", async () => {
+    const version = await mfnas(["--version"]);
+    expect(version.code).toBe(0);
+    const { version: expected } = JSON.parse(await readFile(path.join(ROOT, "services/cli/package.json"), "utf8")) as {
+      version: string;
+    };
+    expect(version.stdout.trim()).toBe(`mfnas ${expected}`);
+
+    for (const [quality, decimals] of [
+      ["psnr", 3],
+      ["ssim", 4],
+    ] as const) {
+      const front = await json<{ points: { genomeHash: string; quality: number }[] }>([
+        "search",
+        "front",
+        seeded.id,
+        "--quality",
+        quality,
+      ]);
+      const table = await mfnas(["search", "front", seeded.id, "--quality", quality]);
+      const rows = table.stdout.split("\n").filter((l) => /^\s*\d+\s+[0-9a-f]{12}\s/.test(l));
+      expect(rows).toHaveLength(front.points.length);
+      for (const [i, point] of front.points.entries()) {
+        expect(rows[i]?.split(/\s+/).filter(Boolean)[2], quality).toBe(point.quality.toFixed(decimals));
+      }
+    }
+  });
+
+  it("cancels, resumes and clones a search submitted from examples/, with a supernet given on the command line", async () => {
+    const example = path.join(ROOT, "examples/searches/host-cpu.yaml");
+    const supernet = await json<{ id: string; status: string }>([
+      "supernet",
+      "train",
+      path.join(ROOT, "examples/training/small-supernet.yaml"),
+    ]);
+    expect(supernet.status).toBe("queued");
+    const search = await json<{ id: string; status: string; spec: { supernet?: { id: string } } }>([
+      "search",
+      "submit",
+      example,
+      "--supernet",
+      supernet.id,
+    ]);
+    expect(search.spec.supernet?.id).toBe(supernet.id);
+    expect((await json<{ status: string }>(["search", "cancel", search.id])).status).toBe("cancelled");
+    const again = await mfnas(["search", "cancel", search.id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^mfnas: 409 conflict: /);
+    expect((await json<{ status: string }>(["search", "resume", search.id])).status).toBe("queued");
+    const clone = await json<{ id: string; name: string; seed: number }>([
+      "search",
+      "clone",
+      search.id,
+      "--name",
+      "cloned",
+      "--seed",
+      "9",
+    ]);
+    expect(clone).toMatchObject({ name: "cloned", seed: 9 });
+    expect(clone.id).not.toBe(search.id);
+
+    const listed = await json<{ items: { id: string }[] }>(["supernet", "list"]);
+    expect(listed.items.map((s) => s.id)).toContain(supernet.id);
+    const status = await mfnas(["supernet", "status", supernet.id]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`supernet ${supernet.id} "small-supernet" queued [`);
+    expect((await json<{ status: string }>(["supernet", "cancel", supernet.id])).status).toBe("cancelled");
+  });
+
+  it("creates, pauses, resumes, edits and deletes a schedule", async () => {
+    const created = await json<{ id: string; enabled: boolean; cron: string }>([
+      "schedule",
+      "create",
+      path.join(ROOT, "examples/schedules/nightly.yaml"),
+    ]);
+    expect(created).toMatchObject({ enabled: true, cron: "0 2 * * *" });
+    const id = created.id;
+    expect((await json<{ enabled: boolean; nextRuns: string[] }>(["schedule", "pause", id])).nextRuns).toEqual([]);
+    expect((await json<{ items: { id: string }[] }>(["schedule", "list", "--paused"])).items.map((s) => s.id)).toEqual([
+      id,
+    ]);
+    expect((await json<{ enabled: boolean }>(["schedule", "resume", id])).enabled).toBe(true);
+    const edited = await json<{ cron: string; timezone: string; name: string }>([
+      "schedule",
+      "edit",
+      id,
+      "--cron",
+      "30 3 * * 1-5",
+      "--timezone",
+      "Europe/Paris",
+      "--name",
+      "weekday-nights",
+    ]);
+    expect(edited).toMatchObject({ cron: "30 3 * * 1-5", timezone: "Europe/Paris", name: "weekday-nights" });
+    const badCron = await mfnas(["schedule", "edit", id, "--cron", "every night"]);
+    expect(badCron.code).toBe(1);
+    expect(badCron.stderr).toMatch(/^mfnas: 400 invalid_input: .*cron/);
+    const shown = await mfnas(["schedule", "show", id]);
+    expect(shown.stdout).toContain(`schedule ${id} "weekday-nights" 30 3 * * 1-5 (Europe/Paris) next `);
+    expect(shown.stdout).toContain("no runs yet");
+    expect(await json(["schedule", "delete", id])).toEqual({ id, deleted: true });
+    expect((await mfnas(["schedule", "show", id])).stderr).toMatch(/^mfnas: 404 not_found/);
+  });
+
+  it("creates, lists and revokes keys; a revoked key is refused", async () => {
+    const created = await json<{ id: string; token: string; scopes: string[] }>([
+      "keys",
+      "create",
+      "--name",
+      "ci-reader",
+      "--scope",
+      "read",
+    ]);
+    expect(created.scopes).toEqual(["read"]);
+    const asReader = (args: string[]) => mfnas(args, { MFNAS_API_KEY: created.token });
+    expect((await asReader(["keys", "whoami"])).stdout).toContain(`key ${created.id} "ci-reader" (read)`);
+    const forbidden = await asReader(["keys", "list"]);
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.stderr).toMatch(/^mfnas: 403 forbidden: .*lacks the admin scope/);
+    const listed = await json<{ items: { id: string; revokedAt: string | null }[] }>(["keys", "list"]);
+    expect(listed.items.find((k) => k.id === created.id)?.revokedAt).toBeNull();
+    expect(await json(["keys", "revoke", created.id])).toEqual({ id: created.id, revoked: true });
+    expect((await asReader(["keys", "whoami"])).stderr).toMatch(/^mfnas: 401 unauthenticated/);
+  });
+
+  it("quarantines and releases a phone by its serial", async () => {
+    const device = await testbed().database.db.device.create({
+      data: { serial: "cli-phone-1", model: "Pixel 7", deviceClass: "pixel-7", state: "online" },
+    });
+    const quarantined = await json<{ id: string; state: string; quarantineReason: string }>([
+      "devices",
+      "quarantine",
+      "cli-phone-1",
+      "--reason",
+      "battery swelling",
+    ]);
+    expect(quarantined).toMatchObject({ id: device.id, state: "quarantined", quarantineReason: "battery swelling" });
+    const table = await mfnas(["devices", "--state", "quarantined"]);
+    expect(table.stdout).toContain("battery swelling");
+    const released = await mfnas(["devices", "release", device.id]);
+    expect(released.code).toBe(0);
+    expect(released.stdout.trim()).toMatch(/^device cli-phone-1 \(pixel-7\) (online|offline)$/);
+    const unknown = await mfnas(["devices", "release", "no-such-phone"]);
+    expect(unknown.stderr.trim()).toBe("mfnas: no device has the id or serial no-such-phone");
+  });
+
+  it("uploads a teacher, a TF.js model folder and a runner, and names what is wrong with a bad file", async () => {
+    const teacher = path.join(ROOT, "services/trainer/fixtures/tiny-teacher-x4.safetensors");
+    const first = await mfnas(["upload", "teacher-weights", teacher]);
+    expect(first.code, first.stderr).toBe(0);
+    const digest = createHash("sha256")
+      .update(await readFile(teacher))
+      .digest("hex");
+    expect(first.stdout).toContain(`uploaded teacher-weights ${digest}`);
+    expect(first.stdout).toContain(`teacher: {kind: rrdbnet, weights: ${digest}}`);
+    expect((await mfnas(["upload", "teacher-weights", teacher])).stdout).toContain(
+      `already stored teacher-weights ${digest}`,
+    );
+    const stored = await new LocalArtifactStore(artifactDir, testbed().database.db).get(digest);
+    expect(Buffer.from(stored).equals(await readFile(teacher))).toBe(true);
+
+    const model = await json<{ sha256: string; kind: string; shards: { sha256: string }[] }>([
+      "upload",
+      "tfjs-model",
+      path.join(ROOT, "node_modules/@upscalerjs/esrgan-thick/models/x4"),
+    ]);
+    expect(model.kind).toBe("tfjs");
+    expect(model.shards).toHaveLength(7);
+    const manifest = JSON.parse(
+      Buffer.from(await new LocalArtifactStore(artifactDir, testbed().database.db).get(model.sha256)).toString("utf8"),
+    ) as { weightsManifest: { paths: string[] }[] };
+    expect(manifest.weightsManifest.flatMap((g) => g.paths)).toEqual(model.shards.map((s) => s.sha256));
+
+    const abi = process.arch === "arm64" ? "arm64-v8a" : "x86_64";
+    const runner = await json<{ kind: string; metadata: { abi: string } }>([
+      "upload",
+      "runner",
+      "/bin/true",
+      "--abi",
+      abi,
+    ]);
+    expect(runner).toMatchObject({ kind: "runner", metadata: { abi } });
+
+    const bad = await mfnas(["upload", "dataset", teacher]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^mfnas: 400 invalid_input: body: not a dataset upload: not a tar or tar.gz archive/);
+    const unknownKind = await mfnas(["upload", "checkpoint", teacher]);
+    expect(unknownKind.code).toBe(2);
   });
 });

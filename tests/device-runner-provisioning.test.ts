@@ -2,14 +2,15 @@ import { createHash } from "node:crypto";
 import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATED_RUNNER_PATH, type RunnerCheck } from "@mfnas/devices";
+import { runnerBinaries } from "@mfnas/device-lab";
 import { openLab, type Lab } from "./support/device-lab.ts";
 import { eventually } from "./support/processes.ts";
 
 // A phone without benchmark_model on a real adb server: shown "not ready" and given no job; once the operator
-// provides a binary for its ABI, the agent pushes it, checks that it runs, and the phone measures.
+// uploads a runner for its ABI (an artifact of kind runner, as POST /v1/artifacts stores it), the agent pushes it,
+// checks that it runs, and the phone measures.
 describe("runner provisioning", () => {
   let lab: Lab;
-  const binaries = new Map<string, Uint8Array>();
 
   beforeAll(async () => {
     lab = await openLab({ adbPort: 5053, agent: false });
@@ -29,8 +30,9 @@ describe("runner provisioning", () => {
     const abi = (await lab.adb.driver.shell(phone.serial, ["getprop", "ro.product.cpu.abi"])).output.trim();
     expect((await lab.adb.driver.shell(phone.serial, ["rm", "-f", EMULATED_RUNNER_PATH])).exitCode).toBe(0);
 
-    // The agent starts; its attach fails the runner check, so settling leaves the phone not ready.
-    await lab.startAgent({ deps: { runnerBinaries: (forAbi: string) => Promise.resolve(binaries.get(forAbi)) } });
+    // The agent starts with what the service's main.ts passes: the runner uploaded last for the phone's ABI (no
+    // runner directory here). Its attach fails the runner check, so settling leaves the phone not ready.
+    await lab.startAgent({ deps: { runnerBinaries: runnerBinaries(lab.db, lab.artifacts) } });
     // Attach (and its runner check) may be retried at a heartbeat when a first attempt failed on a busy machine.
     const row = await eventually(
       async () => {
@@ -57,7 +59,9 @@ describe("runner provisioning", () => {
     const events = new QueueEvents(queue.name, { connection: lab.redis.duplicate(), prefix: lab.prefix });
     await events.waitUntilReady();
     try {
-      binaries.set(abi, binary);
+      // Stored as an upload stores a runner; the emulated phone's runner is a script, not the ELF binary the
+      // upload route would insist on, so it goes to the store directly.
+      await lab.artifacts.put({ bytes: binary, kind: "runner", metadata: { upload: "runner", abi } });
       const job = (await queue.getJob(jobId))!;
       await job.waitUntilFinished(events, 60_000);
     } finally {

@@ -95,14 +95,14 @@ export async function stopAllServices(): Promise<void> {
  * On SIGTERM or SIGINT: says so, stops every service process started here and whatever else `stopOthers`
  * stops (emulated phones), then exits with 128 + the signal's number, as a process killed by it would.
  */
-export function stopEverythingOnSignal(stopOthers: () => Promise<void>): void {
+export function stopEverythingOnSignal(stopOthers: () => Promise<void>, who = "main job"): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     const names = [...running].map((s) => s.name);
     process.stderr.write(
-      `main job: ${signal}: stopping the processes it started (${names.join(", ") || "no services"}, emulated phones)\n`,
+      `${who}: ${signal}: stopping the processes it started (${names.join(", ") || "no services"}, emulated phones)\n`,
     );
     void Promise.allSettled([stopAllServices(), stopOthers()]).then(() => {
       process.exit(128 + (signal === "SIGINT" ? 2 : 15));

@@ -65,6 +65,7 @@ describe("API routes on real Postgres and Redis", () => {
       ["GET", "/v1/measurements", "read"],
       ["GET", `/v1/measurements/${NONE}`, "read"],
       ["GET", "/v1/artifacts", "read"],
+      ["POST", "/v1/artifacts", "submit"],
       ["GET", `/v1/artifacts/${"a".repeat(64)}`, "read"],
       ["GET", `/v1/artifacts/${"a".repeat(64)}/download`, "read"],
       ["GET", "/v1/predictors", "read"],

@@ -4,8 +4,8 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { checkDependencies, type Dependency } from "@mfnas/queue";
 import { ApiKeyRepository } from "@mfnas/store";
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import { registerAuth } from "./auth.ts";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifySchema } from "fastify";
+import { registerAuth, SCOPE_MEANING, type RouteScope } from "./auth.ts";
 import { registerDashboard } from "./dashboard.ts";
 import { registerInputGuard } from "./input-guard.ts";
 import { registerMetrics } from "./metrics.ts";
@@ -13,7 +13,7 @@ import { clientErrorResponse, toProblem } from "./problem.ts";
 import { DEFAULT_API_OPTIONS, type ApiOptions, type ApiResources } from "./resources.ts";
 import { registerRoutes } from "./routes/index.ts";
 import { SseHub } from "./sse.ts";
-import { registerValidation } from "./validation.ts";
+import { BODY_MEDIA_TYPES, registerValidation } from "./validation.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -116,8 +116,7 @@ export async function buildApi(resources: ApiResources): Promise<FastifyInstance
       },
       security: [{ bearer: [] }],
     },
-    // Domain-validated bodies carry a marker keyword for the validator; the document leaves it out.
-    transform: ({ schema, url }) => ({ schema: stripMarkers(schema) as typeof schema, url }),
+    transform: ({ schema, url, route }) => ({ schema: documented(schema, route.config?.scope), url }),
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
@@ -208,6 +207,24 @@ const statusSchema = {
   },
   required: ["status"],
 } as const;
+
+/**
+ * A route's schema as the OpenAPI document shows it: the scope it requires (as `x-required-scope`, as the
+ * security requirement and in its description), every media type its body may be sent as, and without the
+ * validator's marker keyword.
+ */
+function documented(schema: FastifySchema, scope: RouteScope | undefined): FastifySchema {
+  const required = scope ?? "public";
+  const own = schema as Record<string, unknown>;
+  const description = typeof own["description"] === "string" ? `${own["description"]}\n\n` : "";
+  return {
+    ...(stripMarkers(schema) as Record<string, unknown>),
+    description: `${description}Requires scope: ${required} (${SCOPE_MEANING[required]}).`,
+    "x-required-scope": required,
+    ...(required === "public" ? { security: [] } : {}),
+    ...(own["body"] !== undefined && own["consumes"] === undefined ? { consumes: [...BODY_MEDIA_TYPES] } : {}),
+  } as FastifySchema;
+}
 
 function stripMarkers(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripMarkers);

@@ -20,6 +20,16 @@ declare module "fastify" {
   }
 }
 
+/** What each scope means, in the words the OpenAPI document uses. */
+export const SCOPE_MEANING: Record<RouteScope, string> = {
+  public: "no key needed",
+  read: "any API key: read, submit or admin",
+  submit: "a key with the submit or admin scope",
+  admin: "a key with the admin scope",
+  agent: "a device-lab agent token of its device class",
+  "read-or-agent": "a key with the read scope or above, or a device-lab agent token",
+};
+
 const RANK = { read: 1, submit: 2, admin: 3 } as const;
 
 function personRank(principal: ApiKeyPrincipal): number {

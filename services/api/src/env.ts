@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { envVar, errorMessage, parseEnv } from "@mfnas/core";
+import { DEFAULT_UPLOAD_LIMITS, UPLOAD_KINDS, envVar, errorMessage, parseEnv } from "@mfnas/core";
 
 const schema = z.object({
   /** Results store. Prisma's `?schema=` parameter selects the Postgres schema (default public). */
@@ -8,7 +8,7 @@ const schema = z.object({
   REDIS_URL: envVar.redisUrl().default("redis://127.0.0.1:6379"),
   /** Key prefix of all queues; must match the workers'. */
   QUEUE_PREFIX: envVar.queuePrefix().default("mfnas"),
-  /** Root of the local artifact store (the trainer's and exporters' ARTIFACT_DIR); read-only here. */
+  /** Root of the local artifact store (the trainer's and exporters' ARTIFACT_DIR); uploads are written to it. */
   ARTIFACT_DIR: z
     .string()
     .refine((p) => p.startsWith("/"), "must be an absolute path")
@@ -44,6 +44,42 @@ const schema = z.object({
   API_BODY_LIMIT_BYTES: envVar.positiveInt().default(262_144),
   /** How often event streams poll Postgres, in ms. */
   API_SSE_POLL_MS: envVar.positiveInt().default(1_000),
+  /**
+   * Largest upload per kind in bytes, JSON over core's DEFAULT_UPLOAD_LIMITS (e.g. {"dataset": 2147483648}). An
+   * upload is held in memory while it is checked, so a limit is also the memory one upload may take.
+   */
+  API_UPLOAD_LIMITS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return DEFAULT_UPLOAD_LIMITS;
+      let given: unknown;
+      try {
+        given = JSON.parse(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `must be JSON {kind: bytes}: ${errorMessage(error)}` });
+        return z.NEVER;
+      }
+      const parsed = z
+        .partialRecord(
+          z.enum(UPLOAD_KINDS),
+          z
+            .int()
+            .min(1)
+            .max(2 ** 31 - 1),
+        )
+        .safeParse(given);
+      if (!parsed.success) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be JSON {kind: bytes} with kinds ${UPLOAD_KINDS.join(", ")}: ${parsed.error.issues
+            .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+            .join("; ")}`,
+        });
+        return z.NEVER;
+      }
+      return { ...DEFAULT_UPLOAD_LIMITS, ...parsed.data };
+    }),
   /** Trust X-Forwarded-For (only behind a reverse proxy that sets it). */
   API_TRUST_PROXY: z
     .enum(["true", "false"])

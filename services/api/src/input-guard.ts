@@ -95,7 +95,8 @@ function requestProblems(request: FastifyRequest): string[] {
     ...undecodableQuery(request.url),
     ...inputProblems("params", request.params),
     ...inputProblems("querystring", request.query),
-    ...inputProblems("body", request.body),
+    // An upload's bytes are not text; what they must be is checked by the upload's kind.
+    ...(request.body instanceof Uint8Array ? [] : inputProblems("body", request.body)),
   ];
 }
 

@@ -49,6 +49,7 @@ const app = await buildApi({
     },
     sse: { pollMs: env.API_SSE_POLL_MS, heartbeatMs: 15_000 },
     trustProxy: env.API_TRUST_PROXY,
+    uploadLimits: env.API_UPLOAD_LIMITS,
   },
 });
 

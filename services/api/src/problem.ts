@@ -1,6 +1,7 @@
 import { MfnasError, type ErrorCode } from "@mfnas/core";
 import { Prisma, isUniqueViolation } from "@mfnas/store";
 import type { FastifyError, FastifyRequest } from "fastify";
+import { BODY_MEDIA_TYPES } from "./validation.ts";
 
 /** Failures that only exist at the HTTP layer (framework and plugin errors), next to MfnasError's codes. */
 export type HttpProblemCode =
@@ -149,6 +150,17 @@ function normalize(error: unknown): Normalized {
 /** Turns any error into its problem document. The detail of an internal error is never shown. */
 export function toProblem(error: unknown, request: FastifyRequest): Problem {
   const { code, detail, fields } = normalize(error);
+  if ((error as Partial<FastifyError>).code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+    const sent = String(request.headers["content-type"] ?? "").slice(0, 100);
+    return problemOf("unsupported_media_type", request, {
+      detail: `a body of type ${sent} is not accepted; send one of ${BODY_MEDIA_TYPES.join(", ")}`,
+    });
+  }
+  return problemOf(code, request, { detail, ...(fields ? { fields } : {}) });
+}
+
+function problemOf(code: ProblemCode, request: FastifyRequest, said: { detail: string; fields?: string[] }): Problem {
+  const { detail, fields } = said;
   const { status, title } = httpStatusOf(code);
   return {
     type: `urn:mfnas:problem:${code}`,

@@ -1,3 +1,4 @@
+import { DEFAULT_UPLOAD_LIMITS, type UploadKind } from "@mfnas/core";
 import type { JobProducer } from "@mfnas/queue";
 import type { Db, LocalArtifactStore } from "@mfnas/store";
 import type { FastifyServerOptions } from "fastify";
@@ -9,7 +10,7 @@ export interface ApiResources {
   readonly jobs: Pick<JobProducer, "enqueue" | "queue">;
   /** Redis for readiness and for rate-limit counters shared by every replica; absent = in-process counters. */
   readonly redis?: RedisConnection;
-  readonly artifacts: Pick<LocalArtifactStore, "get">;
+  readonly artifacts: Pick<LocalArtifactStore, "get" | "put">;
   readonly options?: Partial<ApiOptions>;
 }
 
@@ -36,6 +37,8 @@ export interface ApiOptions {
   /** How long a verified key is trusted before the store is asked again; how often lastUsedAt is written. */
   readonly auth: { readonly cacheMs: number; readonly touchEveryMs: number };
   readonly logger: FastifyServerOptions["logger"];
+  /** Largest upload of each kind in bytes (POST /v1/artifacts); default core's DEFAULT_UPLOAD_LIMITS. */
+  readonly uploadLimits: Readonly<Record<UploadKind, number>>;
   /** Honour X-Forwarded-For from a reverse proxy for client addresses (rate limits by IP). */
   readonly trustProxy: boolean;
 }
@@ -48,4 +51,5 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   auth: { cacheMs: 5_000, touchEveryMs: 60_000 },
   logger: false,
   trustProxy: false,
+  uploadLimits: DEFAULT_UPLOAD_LIMITS,
 };

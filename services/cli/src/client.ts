@@ -1,3 +1,19 @@
+import {
+  API_ROUTES,
+  type ApiBody,
+  type ApiOperationId,
+  type ApiParams,
+  type ApiQuery,
+  type ApiResponse,
+} from "@mfnas/core";
+
+/** What an operation takes: its path parameters, query and body, each only when it has them. */
+export type CallInput<Op extends ApiOperationId> = (ApiParams<Op> extends Record<string, never>
+  ? { params?: undefined }
+  : { params: ApiParams<Op> }) & { query?: Partial<ApiQuery<Op>> } & (ApiBody<Op> extends never
+    ? { body?: undefined }
+    : { body?: ApiBody<Op> });
+
 /** A failure the CLI reports as one line and a non-zero exit code. */
 export class CliError extends Error {
   override readonly name = "CliError";
@@ -54,17 +70,20 @@ export class ApiClient {
     return url.toString();
   }
 
-  private async send(method: string, path: string, init: { query?: Query; body?: unknown; headers?: object } = {}) {
+  private async send(
+    method: string,
+    path: string,
+    init: { query?: Query; body?: unknown; bytes?: Uint8Array; headers?: object } = {},
+  ) {
     const headers: Record<string, string> = { accept: "application/json", ...(init.headers as Record<string, string>) };
     if (this.apiKey !== undefined) headers["authorization"] = `Bearer ${this.apiKey}`;
     if (init.body !== undefined) headers["content-type"] = "application/json";
+    if (init.bytes !== undefined) headers["content-type"] = "application/octet-stream";
+    const body =
+      init.bytes !== undefined ? init.bytes : init.body !== undefined ? JSON.stringify(init.body) : undefined;
     let response: Response;
     try {
-      response = await fetch(this.url(path, init.query), {
-        method,
-        headers,
-        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      });
+      response = await fetch(this.url(path, init.query), { method, headers, ...(body !== undefined ? { body } : {}) });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new CliError(`cannot reach the API at ${this.base}: ${cause?.code ?? cause?.message ?? String(error)}`);
@@ -83,12 +102,25 @@ export class ApiClient {
     }
   }
 
-  async get<T>(path: string, query?: Query): Promise<T> {
-    return (await (await this.send("GET", path, query ? { query } : {})).json()) as T;
-  }
-
-  async post<T>(path: string, body: unknown): Promise<T> {
-    return (await (await this.send("POST", path, { body })).json()) as T;
+  /**
+   * Calls an operation by its OpenAPI operationId; the path, parameters, body and answer are typed from the API's
+   * document (core's generated `ApiOperations`). A Uint8Array body is sent as raw bytes.
+   */
+  async call<Op extends ApiOperationId>(operation: Op, input: CallInput<Op>): Promise<ApiResponse<Op>> {
+    const route = API_ROUTES[operation];
+    const params = (input.params ?? {}) as Record<string, string | number>;
+    const path = route.path
+      .replace(/^\/v1/, "")
+      .replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(params[name] ?? "")));
+    const query = input.query as Query | undefined;
+    const body: unknown = input.body;
+    const response = await this.send(route.method, path, {
+      ...(query ? { query } : {}),
+      ...(body instanceof Uint8Array ? { bytes: body } : body !== undefined ? { body } : {}),
+    });
+    // 204 No Content (a delete) carries no JSON; its operation's answer type is undefined.
+    const answer: unknown = response.status === 204 ? undefined : await response.json();
+    return answer as ApiResponse<Op>;
   }
 
   async download(path: string): Promise<Uint8Array> {

@@ -1,11 +1,20 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { CliError } from "./client.ts";
 import { devicesCommand } from "./commands/devices.ts";
+import { keysCommand } from "./commands/keys.ts";
 import { demoCommand, labCommand } from "./commands/processes.ts";
+import { scheduleCommand } from "./commands/schedule.ts";
 import { searchCommand } from "./commands/search.ts";
 import { supernetCommand } from "./commands/supernet.ts";
+import { uploadCommand } from "./commands/upload.ts";
 import { programContext } from "./context.ts";
 import type { CliEnv } from "./env.ts";
+
+/** The CLI's version, from its package.json. */
+const CLI_VERSION = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 /** The `mfnas` command tree. `exit` ends the process with a child's code (lab start, demo). */
 export function buildProgram(env: CliEnv, exit: (code: number) => void): Command {
@@ -14,13 +23,17 @@ export function buildProgram(env: CliEnv, exit: (code: number) => void): Command
     .option("--api-url <url>", "API base URL (env MFNAS_API_URL; default http://127.0.0.1:8080)")
     .option("--api-key <key>", "API key (env MFNAS_API_KEY)")
     .option("--json", "print JSON for scripts instead of tables")
+    .version(`mfnas ${CLI_VERSION}`, "-V, --version", "print the CLI's version")
     .showHelpAfterError()
     .exitOverride();
   const ctx = programContext(program, env);
   for (const command of [
     searchCommand(ctx),
     supernetCommand(ctx),
+    uploadCommand(ctx),
+    scheduleCommand(ctx),
     devicesCommand(ctx),
+    keysCommand(ctx),
     labCommand(exit),
     demoCommand(exit),
   ]) {

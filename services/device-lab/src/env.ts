@@ -42,8 +42,9 @@ const schema = z.object({
     }),
   /**
    * Directory of the operator's benchmark_model binaries, one per Android ABI: <dir>/<abi>/benchmark_model (e.g.
-   * <dir>/arm64-v8a/benchmark_model). A phone whose runner is missing or differs gets it pushed at attach. Unset:
-   * phones keep the runner they have (and one without a working runner is "not ready").
+   * <dir>/arm64-v8a/benchmark_model), used for an ABI that has no uploaded runner (`mfnas upload runner`, which
+   * wins). A phone whose runner is missing or differs gets it pushed at attach. With neither: phones keep the
+   * runner they have (and one without a working runner is "not ready").
    */
   DEVICE_LAB_RUNNER_DIR: z.string().min(1).optional(),
   /** Device class per serial or SoC code, JSON {"<serial or soc>": "<class>"}. Default: the SoC code. */

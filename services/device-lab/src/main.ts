@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { AdbDriver } from "@mfnas/devices";
 import {
   ServiceMetrics,
@@ -16,6 +14,7 @@ import { DeviceLabAgent } from "./agent.ts";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
 import { DeviceLabMetrics } from "./metrics.ts";
+import { runnerBinaries } from "./runner-binaries.ts";
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL);
@@ -52,22 +51,12 @@ const deviceLabMetrics = new DeviceLabMetrics(
     ).map((g) => ({ deviceClass: g.deviceClass, state: g.state, count: g._count._all })),
 );
 
-const runnerDir = env.DEVICE_LAB_RUNNER_DIR;
+const artifacts = new LocalArtifactStore(env.ARTIFACT_DIR, db);
 const agent = new DeviceLabAgent({
   driver,
-  ...(runnerDir
-    ? {
-        runnerBinaries: (abi: string) =>
-          /^[A-Za-z0-9_-]+$/.test(abi)
-            ? readFile(path.join(runnerDir, abi, "benchmark_model")).then(
-                (bytes) => new Uint8Array(bytes),
-                () => undefined,
-              )
-            : Promise.resolve(undefined),
-      }
-    : {}),
+  runnerBinaries: runnerBinaries(db, artifacts, env.DEVICE_LAB_RUNNER_DIR),
   store: new DeviceLabRepository(db),
-  artifacts: new LocalArtifactStore(env.ARTIFACT_DIR, db),
+  artifacts,
   redis,
   log,
   observer: deviceLabMetrics,

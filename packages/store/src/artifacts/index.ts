@@ -1,1 +1,2 @@
 export * from "./local-artifact-store.ts";
+export * from "./upload.ts";

@@ -43,6 +43,25 @@ export class ArtifactQueryRepository {
       select: ARTIFACT_SUMMARY,
     });
   }
+
+  /** The runner binary uploaded last for an Android ABI (`kind: runner`, `metadata.abi`), or null. */
+  latestRunner(abi: string) {
+    return this.db.artifact.findFirst({
+      where: { kind: "runner", metadata: { path: ["abi"], equals: abi } },
+      orderBy: [{ createdAt: "desc" }, { sha256: "desc" }],
+      select: ARTIFACT_SUMMARY,
+    });
+  }
+
+  /** Which of these digests no stored artifact has. */
+  async missing(digests: readonly string[]): Promise<string[]> {
+    const found = await this.db.artifact.findMany({
+      where: { sha256: { in: [...digests] } },
+      select: { sha256: true },
+    });
+    const present = new Set(found.map((row) => row.sha256));
+    return [...new Set(digests)].filter((sha) => !present.has(sha));
+  }
 }
 
 function olderThanArtifact(cursor: string | undefined): Prisma.ArtifactWhereInput {

@@ -103,6 +103,20 @@ export async function allPages(path, limit = 1000) {
  */
 
 /**
+ * The JSON an API operation answers with, by its operationId, generated from the OpenAPI document (`npm run
+ * api-types`): e.g. `import("./api.js").ApiResponse<"getSearch">`, or an item of a list,
+ * `import("./api.js").ApiResponse<"listSearches">["items"][number]`.
+ * @template {import("../../../../packages/core/src/api/api-types.ts").ApiOperationId} Op
+ * @typedef {import("../../../../packages/core/src/api/api-types.ts").ApiResponse<Op>} ApiResponse
+ */
+
+/**
+ * The body an API operation takes, by its operationId (generated, as ApiResponse).
+ * @template {import("../../../../packages/core/src/api/api-types.ts").ApiOperationId} Op
+ * @typedef {import("../../../../packages/core/src/api/api-types.ts").ApiBody<Op>} ApiBody
+ */
+
+/**
  * An event's data: JSON, or the text itself when it is not JSON.
  * @param {string} text
  * @returns {unknown}

@@ -22,6 +22,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read-or-agent" },
       schema: {
+        operationId: "whoami",
         summary: "The key this request authenticated with",
         tags: ["api keys"],
         response: responses({
@@ -46,6 +47,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "admin" },
       schema: {
+        operationId: "createApiKey",
         summary: "Create an API key or a device-lab agent token; the token is shown only in this response",
         description:
           "People and scripts get read, submit or admin (each includes the ones before). An agent token has the " +
@@ -96,6 +98,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "admin" },
       schema: {
+        operationId: "listApiKeys",
         summary: "List keys (never their secrets)",
         tags: ["api keys"],
         response: responses({ 200: object({ items: arrayOf(keySchema) }) }),
@@ -109,6 +112,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "admin" },
       schema: {
+        operationId: "revokeApiKey",
         summary: "Revoke a key",
         tags: ["api keys"],
         params: idParams,

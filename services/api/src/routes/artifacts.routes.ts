@@ -1,11 +1,13 @@
-import { DEVICE_CLASS_PATTERN, MfnasError } from "@mfnas/core";
-import { ArtifactQueryRepository } from "@mfnas/store";
-import type { FastifyInstance } from "fastify";
+import { DEVICE_CLASS_PATTERN, MfnasError, RUNNER_ABIS, UPLOAD_KINDS, type UploadKind } from "@mfnas/core";
+import { ArtifactQueryRepository, uploadArtifact } from "@mfnas/store";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { artifactSummary, toArtifact } from "../dto.ts";
 import { arrayOf, object, pageOf, pageQuery, responses, sha256 } from "../schemas.ts";
-import type { RouteDeps } from "./deps.ts";
+import { authorize } from "../auth.ts";
+import { domainValidated } from "../validation.ts";
+import { submitLimit, type RouteDeps } from "./deps.ts";
 
-const kinds = ["checkpoint", "weights", "tflite", "onnx", "tfjs", "dataset", "report"] as const;
+const kinds = ["checkpoint", "weights", "tflite", "onnx", "tfjs", "dataset", "report", "runner"] as const;
 type Kind = (typeof kinds)[number];
 
 /** File name extension and media type by artifact kind, when the row has no media type of its own. */
@@ -23,6 +25,8 @@ function fileType(kind: Kind): { ext: string; mediaType: string } {
     case "report":
       return { ext: "json", mediaType: "application/json" };
     case "dataset":
+      return { ext: "bin", mediaType: "application/octet-stream" };
+    case "runner":
       return { ext: "bin", mediaType: "application/octet-stream" };
   }
 }
@@ -46,6 +50,7 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listArtifacts",
         summary: "Stored artifacts (exported SubGenerators, checkpoints, reports), newest first",
         tags: ["artifacts"],
         querystring: object({ kind: { type: "string", enum: [...kinds] }, genomeHash: sha256, ...pageQuery() }, [
@@ -64,11 +69,14 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
     },
   );
 
+  registerUploadRoute(app, deps);
+
   app.get(
     "/artifacts/:sha256",
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getArtifact",
         summary: "An artifact's metadata",
         tags: ["artifacts"],
         params: object({ sha256 }),
@@ -88,6 +96,7 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "downloadArtifact",
         summary: "Download an artifact's bytes (checked against its digest)",
         tags: ["artifacts"],
         params: object({ sha256 }),
@@ -116,6 +125,7 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listPredictors",
         summary: "Latency-predictor reports of every device class (empty until a predictor has been fitted)",
         tags: ["predictors"],
         response: responses({ 200: object({ items: arrayOf(artifactSummary) }) }),
@@ -129,6 +139,7 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getPredictorReport",
         summary: "The latest latency-predictor report of a device class",
         description:
           "Reports are artifacts of kind report with metadata {report: 'latency-predictor', deviceClass}. " +
@@ -150,6 +161,104 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
         });
       }
       return { deviceClass, latest, history: reports };
+    },
+  );
+}
+
+const UPLOAD_MEDIA_TYPE = "application/octet-stream";
+
+/**
+ * POST /artifacts: the raw bytes of a teacher, a TF.js model or shard, a dataset archive or a runner binary. In a
+ * context of its own, so that only this route parses octet-stream bodies (and only those: JSON or YAML is a 415)
+ * and accepts bodies past the API's limit.
+ */
+function registerUploadRoute(app: FastifyInstance, deps: RouteDeps): void {
+  const limits = deps.options.uploadLimits;
+  const largest = Math.max(...Object.values(limits));
+  // Before validation the kind may be anything; an unknown one gets the largest limit and fails validation next.
+  const kindOf = (request: FastifyRequest) => String((request.query as { kind?: unknown }).kind);
+  const limitOf = (kind: string) => (kind in limits ? limits[kind as UploadKind] : largest);
+  void app.register((scoped, _options, done) => {
+    scoped.removeAllContentTypeParsers();
+    scoped.addContentTypeParser(UPLOAD_MEDIA_TYPE, { parseAs: "buffer", bodyLimit: largest }, (_request, body, next) =>
+      next(null, body),
+    );
+    scoped.post(
+      "/artifacts",
+      {
+        bodyLimit: largest,
+        config: { scope: "submit", ...submitLimit(deps) },
+        // A declared length past the kind's limit is refused before the body is read.
+        preParsing: (request, _reply, payload, done) => {
+          const declared = Number(request.headers["content-length"] ?? 0);
+          const kind = kindOf(request);
+          if (declared > limitOf(kind)) done(tooLarge(kind, declared, limitOf(kind)));
+          else done(null, payload);
+        },
+        schema: {
+          operationId: "uploadArtifact",
+          summary: "Upload a teacher, a TF.js model or shard, a dataset archive or a runner binary",
+          description:
+            "The body is the file's bytes (application/octet-stream). Checked before it is stored: its sha256 " +
+            "against `sha256` when given, its size against the kind's limit (413), its format against the kind " +
+            "(safetensors, a model.json whose weight paths are uploaded shards, 32-bit shard values, a tar or " +
+            "tar.gz of PNG/JPEG images, an ELF binary of the given ABI). Runner binaries run on the phones, so " +
+            "uploading one needs the admin scope. The same bytes uploaded twice are stored once (200, created " +
+            "false). Limits (bytes): " +
+            Object.entries(limits)
+              .map(([kind, bytes]) => `${kind} ${bytes}`)
+              .join(", ") +
+            ".",
+          tags: ["artifacts"],
+          consumes: [UPLOAD_MEDIA_TYPE],
+          querystring: object(
+            {
+              kind: { type: "string", enum: [...UPLOAD_KINDS] },
+              abi: { type: "string", enum: Object.keys(RUNNER_ABIS), description: "the ABI of a runner binary" },
+              name: { type: "string", minLength: 1, maxLength: 200, description: "a label, e.g. the file name" },
+              sha256: { ...sha256, description: "the digest the sender computed; a mismatch is a 400" },
+            },
+            ["abi", "name", "sha256"],
+          ),
+          body: domainValidated({ type: "string", format: "binary", description: "the file's bytes" }, "inspectUpload"),
+          response: responses({ 201: uploaded, 200: uploaded }),
+        },
+      },
+      async (request, reply) => {
+        const q = request.query as { kind: UploadKind; abi?: string; name?: string; sha256?: string };
+        if (q.kind === "runner" && request.principal) authorize(request.principal, "admin");
+        const bytes = request.body as Buffer;
+        if (bytes.byteLength > limits[q.kind]) throw tooLarge(q.kind, bytes.byteLength, limits[q.kind]);
+        const stored = await uploadArtifact(deps.artifacts, deps.db, {
+          kind: q.kind,
+          bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+          ...(q.abi !== undefined ? { abi: q.abi } : {}),
+          ...(q.name !== undefined ? { name: q.name } : {}),
+          ...(q.sha256 !== undefined ? { expectedSha256: q.sha256 } : {}),
+        });
+        const row = await new ArtifactQueryRepository(deps.db).get(stored.sha256);
+        if (!row) throw new MfnasError("not_found", `artifact ${stored.sha256} was stored but its row is gone`);
+        return reply.code(stored.created ? 201 : 200).send({ ...toArtifact(row), created: stored.created });
+      },
+    );
+    done();
+  });
+}
+
+const uploaded = {
+  ...artifactSummary,
+  properties: {
+    ...(artifactSummary["properties"] as object),
+    created: { type: "boolean", description: "false when the same bytes were stored already" },
+  },
+  required: [...(artifactSummary["required"] as string[]), "created"],
+};
+
+function tooLarge(kind: string, bytes: number, limit: number): Error {
+  return Object.assign(
+    new Error(`a ${kind} upload of ${bytes} bytes exceeds the limit of ${limit} bytes for ${kind}`),
+    {
+      statusCode: 413,
     },
   );
 }

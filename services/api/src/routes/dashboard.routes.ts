@@ -255,6 +255,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: RouteDeps): 
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getSearchResult",
         summary: "A search's final result: its Pareto set re-measured on phones, with exported models",
         description:
           "`result` is null until the search has succeeded. Each member names its candidate in this search, " +
@@ -293,6 +294,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: RouteDeps): 
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getArchitecture",
         summary: "An architecture: its genome, per-layer cost and ESRGAN's cost at the same input",
         description:
           "Costs are the exact analytic figures of the cost model for an LR input of height x width (default: the " +
@@ -349,6 +351,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: RouteDeps): 
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getDeviceLab",
         summary: "The device lab at a glance: phones, queue depth per device class, utilization in the last hour",
         description:
           "Queue counts are BullMQ's for each device class's measure.<class> queue. Utilization is the wall time " +

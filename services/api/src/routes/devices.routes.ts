@@ -51,6 +51,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read-or-agent" },
       schema: {
+        operationId: "listDevices",
         summary: "Phones of the device lab (an agent token sees its own device class only)",
         tags: ["devices"],
         querystring: object({ deviceClass, state: { type: "string", enum: [...states] } }, ["deviceClass", "state"]),
@@ -73,6 +74,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read-or-agent" },
       schema: {
+        operationId: "getDevice",
         summary: "A phone with its health",
         tags: ["devices"],
         params: idParams,
@@ -92,6 +94,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "admin" },
       schema: {
+        operationId: "quarantineDevice",
         summary: "Take a phone out of service",
         tags: ["devices"],
         params: idParams,
@@ -111,6 +114,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "admin" },
       schema: {
+        operationId: "releaseDevice",
         summary: "End a quarantine",
         description:
           "The phone becomes offline until its agent's next health check finds it fit. 409 if not quarantined.",
@@ -134,6 +138,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "agent" },
       schema: {
+        operationId: "reportAgentDevice",
         summary: "A device-lab agent reports one of its phones (register, state, health)",
         description:
           "Agent tokens only, and only for their own device class; a phone known under another class is refused. " +

@@ -37,6 +37,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: RouteDeps): void
     {
       config: { scope: "read" },
       schema: {
+        operationId: "streamSearchEvents",
         summary: "Stream a search's progress (server-sent events)",
         tags: ["events"],
         params: idParams,
@@ -90,6 +91,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: RouteDeps): void
     {
       config: { scope: "read" },
       schema: {
+        operationId: "streamSupernetEvents",
         summary: "Stream a supernet's training progress (server-sent events)",
         tags: ["events"],
         params: idParams,

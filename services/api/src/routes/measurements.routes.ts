@@ -13,6 +13,7 @@ export function registerMeasurementRoutes(app: FastifyInstance, deps: RouteDeps)
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listMeasurements",
         summary: "Latency measurements with their conditions, newest first",
         tags: ["measurements"],
         querystring: object(
@@ -47,6 +48,7 @@ export function registerMeasurementRoutes(app: FastifyInstance, deps: RouteDeps)
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getMeasurement",
         summary: "One measurement; the benchmark tool's raw output with ?raw=true",
         tags: ["measurements"],
         params: idParams,

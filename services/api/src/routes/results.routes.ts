@@ -173,6 +173,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listGenerations",
         summary: "Generations of a search, in order",
         tags: ["results"],
         params: idParams,
@@ -201,6 +202,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getGeneration",
         summary: "One generation with its population",
         tags: ["results"],
         params: object({ id: uuid, index: { type: "integer", minimum: 0, maximum: 1_000_000 } }),
@@ -226,6 +228,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listCandidates",
         summary: "Candidates of a search with metrics, cost and latency per target",
         tags: ["results"],
         params: idParams,
@@ -263,6 +266,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getCandidate",
         summary: "One candidate with its measurements (and their conditions), exported models and sample crops",
         tags: ["results"],
         params: object({ id: uuid, candidateId: uuid }),
@@ -292,6 +296,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listFronts",
         summary: "Targets of a search that have fronts",
         tags: ["results"],
         params: idParams,
@@ -310,6 +315,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getFront",
         summary: "The Pareto front of a search on one target: quality up, latency (or another cost) down",
         description:
           "Computed from the stored candidates that have a latency on the target. `axis` chooses the cost ranked " +

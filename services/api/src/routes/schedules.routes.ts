@@ -115,6 +115,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "admin" },
       schema: {
+        operationId: "createSchedule",
         summary: "Create a recurring search",
         tags: ["schedules"],
         body: domainValidated(scheduleBody, "parseSchedule"),
@@ -140,6 +141,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listSchedules",
         summary: "List schedules, newest first",
         tags: ["schedules"],
         querystring: object({ enabled: { type: "boolean" }, ...pageQuery() }, ["enabled", "cursor", "limit"]),
@@ -158,6 +160,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getSchedule",
         summary: "A schedule and its next slots",
         tags: ["schedules"],
         params: idParams,
@@ -172,6 +175,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "admin" },
       schema: {
+        operationId: "updateSchedule",
         summary: "Change a schedule (any subset of its fields)",
         tags: ["schedules"],
         params: idParams,
@@ -193,6 +197,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "admin" },
       schema: {
+        operationId: "deleteSchedule",
         summary: "Delete a schedule and its slot history (the searches it started stay)",
         tags: ["schedules"],
         params: idParams,
@@ -222,6 +227,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getScheduleTrend",
         summary: "Tonight's front against earlier nights: final-front hypervolume and size per run, newest first",
         tags: ["schedules"],
         params: idParams,
@@ -253,6 +259,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listScheduleRuns",
         summary: "History of a schedule: its slots, newest first, with the search each started",
         tags: ["schedules"],
         params: idParams,

@@ -111,6 +111,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "submit", ...submitLimit(deps) },
       schema: {
+        operationId: "submitSearch",
         summary: "Submit a search",
         description:
           "The body is a search spec, as JSON or YAML (Content-Type application/yaml). It is validated " +
@@ -135,6 +136,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listSearches",
         summary: "List searches, newest first",
         tags: ["searches"],
         querystring: object(
@@ -182,6 +184,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getSearch",
         summary: "A search with its spec and progress",
         tags: ["searches"],
         params: idParams,
@@ -196,6 +199,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "submit" },
       schema: {
+        operationId: "cancelSearch",
         summary: "Cancel a queued or running search",
         description: "The searcher stops before its next generation; generations written so far stay. 409 if finished.",
         tags: ["searches"],
@@ -221,6 +225,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "submit", ...submitLimit(deps) },
       schema: {
+        operationId: "resumeSearch",
         summary: "Resume a failed or cancelled search",
         description: "Queues search.run again; the search continues after its last stored generation.",
         tags: ["searches"],
@@ -253,6 +258,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
     {
       config: { scope: "submit", ...submitLimit(deps) },
       schema: {
+        operationId: "cloneSearch",
         summary: "Submit a new search with the spec of an existing one",
         description: "Optionally with a new name or seed. The spec is validated again by the current rules.",
         tags: ["searches"],

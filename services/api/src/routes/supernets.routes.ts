@@ -73,6 +73,7 @@ export function registerSupernetRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "submit", ...submitLimit(deps) },
       schema: {
+        operationId: "trainSupernet",
         summary: "Start training a supernet",
         description:
           "Creates a Supernet from a validated training config and queues trainer.train-supernet. The space " +
@@ -122,6 +123,7 @@ export function registerSupernetRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "listSupernets",
         summary: "List supernets, newest first",
         tags: ["supernets"],
         querystring: object({ status: arrayOf({ type: "string", enum: [...statusEnum] }), ...pageQuery() }, [
@@ -143,6 +145,7 @@ export function registerSupernetRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "read" },
       schema: {
+        operationId: "getSupernet",
         summary: "A supernet with its training progress and checkpoints",
         tags: ["supernets"],
         params: idParams,
@@ -157,6 +160,7 @@ export function registerSupernetRoutes(app: FastifyInstance, deps: RouteDeps): v
     {
       config: { scope: "submit" },
       schema: {
+        operationId: "cancelSupernet",
         summary: "Cancel training",
         description: "The trainer stops within one step and keeps its checkpoints. 409 if training has finished.",
         tags: ["supernets"],

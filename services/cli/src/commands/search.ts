@@ -1,66 +1,25 @@
 import { createHash } from "node:crypto";
 import { Command, Option } from "commander";
-import { FRONT_AXES, FRONT_AXIS_LABELS, renderFrontSvg, renderTable, type FrontAxis } from "@mfnas/core";
+import {
+  FRONT_AXES,
+  FRONT_AXIS_LABELS,
+  renderFrontSvg,
+  renderTable,
+  type ApiBody,
+  type ApiResponse,
+  type FrontAxis,
+} from "@mfnas/core";
 import { CliError, type ApiClient } from "../client.ts";
 import { readDocument, writeAtomically } from "../files.ts";
 import { LiveLine, bar, emit, shortId, when } from "../output.ts";
 import type { Context } from "../context.ts";
 
-interface SearchSummary {
-  id: string;
-  name: string;
-  status: string;
-  lastGeneration: number | null;
-  scheduleId: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  error: string | null;
-}
-
-interface SearchDetail extends SearchSummary {
-  progress: { generationsDone: number; generations: number | null; fraction: number | null };
-  counts: { candidates: number; generations: number };
-  /** On submit: what may keep the search from running as asked (a supernet still training, no phone yet). */
-  warnings?: string[];
-}
-
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-interface FrontPoint {
-  candidateId: string;
-  genomeHash: string;
-  generationIndex: number;
-  quality: number;
-  psnr: number | null;
-  ssim: number | null;
-  latencyMs: number;
-  latencyBasis: "measured" | "predicted";
-  /** The figure on the front's axis. */
-  x: number;
-  cost: { params: number; macs: number; peakActivationBytes: number; memoryTrafficBytes: number };
-}
-
-interface Front {
-  searchId: string;
-  target: string;
-  quality: "psnr" | "ssim";
-  latency: string;
-  axis: string;
-  axisUnit: string;
-  rankedCandidates: number;
-  points: FrontPoint[];
-}
-
-interface ArtifactSummary {
-  sha256: string;
-  kind: string;
-  sizeBytes: number;
-  metadata: unknown;
-  createdAt: string;
-}
+type SearchSummary = ApiResponse<"listSearches">["items"][number];
+/** A search as submit, cancel, resume and clone answer it; submit adds warnings. */
+type SearchDetail = ApiResponse<"getSearch"> & { warnings?: string[] };
+type Front = ApiResponse<"getFront">;
+type FrontPoint = Front["points"][number];
+type Status = SearchSummary["status"];
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled", "deleted"]);
 const STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
@@ -71,9 +30,10 @@ function searchLine(s: SearchDetail): string {
   return `search ${s.id} "${s.name}" ${s.status} ${progress}${s.error ? ` error: ${s.error}` : ""}${warnings}`;
 }
 
-async function submit(ctx: Context, file: string, options: { watch?: boolean }): Promise<void> {
-  const spec = await readDocument(file);
-  const created = await ctx.client().post<SearchDetail>("/searches", spec);
+async function submit(ctx: Context, file: string, options: { watch?: boolean; supernet?: string }): Promise<void> {
+  const document = (await readDocument(file)) as ApiBody<"submitSearch">;
+  const spec = options.supernet !== undefined ? { ...document, supernet: { id: options.supernet } } : document;
+  const created = await ctx.client().call("submitSearch", { body: spec });
   if (!options.watch) {
     emit(ctx.out, created, () => `${searchLine(created)}\nwatch it: mfnas search watch ${created.id}`);
     return;
@@ -86,10 +46,10 @@ async function submit(ctx: Context, file: string, options: { watch?: boolean }):
 /** Follows a search's events: a bar per generation with the front's hypervolume, until a terminal state. */
 async function watch(ctx: Context, id: string): Promise<void> {
   const client = ctx.client();
-  const detail = await client.get<SearchDetail>(`/searches/${id}`);
+  const detail = await client.call("getSearch", { params: { id } });
   const total = detail.progress.generations;
   const line = new LiveLine(ctx.out);
-  let status = detail.status;
+  let status: string = detail.status;
   let error: string | null = detail.error;
   let hypervolume: number | null = null;
   let done = detail.progress.generationsDone;
@@ -127,7 +87,7 @@ async function watch(ctx: Context, id: string): Promise<void> {
 async function list(
   ctx: Context,
   options: {
-    status?: string[];
+    status?: Status[];
     name?: string;
     schedule?: string;
     supernet?: string;
@@ -142,15 +102,17 @@ async function list(
   let cursor = options.cursor;
   let nextCursor: string | null = null;
   do {
-    const page = await ctx.client().get<Page<SearchSummary>>("/searches", {
-      status: options.status,
-      name: options.name,
-      scheduleId: options.schedule,
-      supernetId: options.supernet,
-      createdAfter: options.createdAfter,
-      createdBefore: options.createdBefore,
-      limit: options.limit,
-      cursor,
+    const page = await ctx.client().call("listSearches", {
+      query: {
+        status: options.status,
+        name: options.name,
+        scheduleId: options.schedule,
+        supernetId: options.supernet,
+        createdAfter: options.createdAfter,
+        createdBefore: options.createdBefore,
+        limit: Number(options.limit),
+        cursor,
+      },
     });
     items.push(...page.items);
     nextCursor = page.nextCursor;
@@ -178,25 +140,30 @@ async function list(
 async function fetchFront(
   client: ApiClient,
   id: string,
-  options: { target?: string; quality?: string; latency?: string; axis?: string },
+  options: { target?: string; quality?: Front["quality"]; latency?: Front["latency"]; axis?: Front["axis"] },
 ): Promise<Front> {
   let target = options.target;
   if (target === undefined) {
-    const { targets } = await client.get<{ targets: string[] }>(`/searches/${id}/fronts`);
+    const { targets } = await client.call("listFronts", { params: { id } });
     target = targets[0];
     if (target === undefined) throw new CliError(`search ${id} has no target with a front yet`);
   }
-  return client.get<Front>(`/searches/${id}/fronts/${encodeURIComponent(target)}`, {
-    quality: options.quality,
-    latency: options.latency,
-    axis: options.axis,
+  return client.call("getFront", {
+    params: { id, target },
+    query: { quality: options.quality, latency: options.latency, axis: options.axis },
   });
 }
 
 async function front(
   ctx: Context,
   id: string,
-  options: { target?: string; quality?: string; latency?: string; axis?: string; svg?: string },
+  options: {
+    target?: string;
+    quality?: Front["quality"];
+    latency?: Front["latency"];
+    axis?: Front["axis"];
+    svg?: string;
+  },
 ): Promise<void> {
   const result = await fetchFront(ctx.client(), id, options);
   const axisLabel =
@@ -211,7 +178,7 @@ async function front(
         x: p.x,
         y: p.quality,
         front: true,
-        label: `${p.genomeHash.slice(0, 12)}: ${p.quality.toFixed(3)} ${result.quality}, ${p.x.toFixed(2)} ${result.axisUnit}`,
+        label: `${p.genomeHash.slice(0, 12)}: ${qualityText(result.quality, p.quality)} ${result.quality}, ${p.x.toFixed(2)} ${result.axisUnit}`,
       })),
       {
         title: `Pareto front of ${id.slice(0, 8)} on ${result.target}`,
@@ -225,7 +192,7 @@ async function front(
     const rows = result.points.map((p, i) => [
       i + 1,
       p.genomeHash.slice(0, 12),
-      p.quality,
+      qualityText(result.quality, p.quality),
       p.latencyMs,
       p.latencyBasis,
       p.cost.params,
@@ -252,7 +219,7 @@ async function resolveCandidate(client: ApiClient, id: string, prefix: string, p
   const matches = new Set(points.filter((p) => p.genomeHash.startsWith(wanted)).map((p) => p.genomeHash));
   let cursor: string | undefined;
   while (matches.size === 0) {
-    const page = await client.get<Page<{ genomeHash: string }>>(`/searches/${id}/candidates`, { limit: 1000, cursor });
+    const page = await client.call("listCandidates", { params: { id }, query: { limit: 200, cursor } });
     for (const c of page.items) if (c.genomeHash.startsWith(wanted)) matches.add(c.genomeHash);
     if (page.nextCursor === null) break;
     cursor = page.nextCursor;
@@ -266,7 +233,7 @@ async function resolveCandidate(client: ApiClient, id: string, prefix: string, p
 async function exportModel(
   ctx: Context,
   id: string,
-  options: { candidate?: string; target?: string; format: string; out: string },
+  options: { candidate?: string; target?: string; format: "tflite" | "onnx" | "tfjs"; out: string },
 ): Promise<void> {
   const client = ctx.client();
   const result = await fetchFront(client, id, options);
@@ -278,11 +245,7 @@ async function exportModel(
     if (!best) throw new CliError(`search ${id} has no front on ${result.target}; name one with --candidate`);
     genomeHash = best.genomeHash;
   }
-  const { items } = await client.get<Page<ArtifactSummary>>("/artifacts", {
-    kind: options.format,
-    genomeHash,
-    limit: 1,
-  });
+  const { items } = await client.call("listArtifacts", { query: { kind: options.format, genomeHash, limit: 1 } });
   const artifact = items[0];
   if (!artifact) {
     throw new CliError(
@@ -311,14 +274,39 @@ async function exportModel(
   );
 }
 
+/**
+ * Quality as the front and the tables print it: PSNR to 3 decimals (0.001 dB) and SSIM to 4, enough to tell
+ * apart the members of a front, which often differ in the second decimal of a dB or the third of an SSIM.
+ */
+export function qualityText(metric: "psnr" | "ssim", value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return "-";
+  return metric === "psnr" ? value.toFixed(3) : value.toFixed(4);
+}
+
+/** Cancel, resume or clone: the search as it is after the change. */
+async function change(ctx: Context, operation: "cancelSearch" | "resumeSearch", id: string): Promise<void> {
+  const changed: SearchDetail = await ctx.client().call(operation, { params: { id } });
+  emit(ctx.out, changed, () => searchLine(changed));
+}
+
+async function clone(ctx: Context, id: string, options: { name?: string; seed?: string }): Promise<void> {
+  const body = {
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(options.seed !== undefined ? { seed: Number(options.seed) } : {}),
+  };
+  const created: SearchDetail = await ctx.client().call("cloneSearch", { params: { id }, body });
+  emit(ctx.out, created, () => `${searchLine(created)}\ncloned from ${id}`);
+}
+
 export function searchCommand(ctx: Context): Command {
   const search = new Command("search").description("submit, follow and read architecture searches");
   search
     .command("submit")
     .description("submit a search spec (YAML or JSON)")
     .argument("<spec>", "spec file: .yaml, .yml or .json")
+    .option("--supernet <id>", "the supernet whose weights the candidates inherit (sets the spec's supernet)")
     .option("--watch", "follow the search until it ends")
-    .action((file: string, options: { watch?: boolean }) => submit(ctx, file, options));
+    .action((file: string, options: { watch?: boolean; supernet?: string }) => submit(ctx, file, options));
   search
     .command("watch")
     .description("follow a search live: a bar per generation and the front's hypervolume, until it ends")
@@ -363,5 +351,22 @@ export function searchCommand(ctx: Context): Command {
     .addOption(new Option("--format <format>", "model format").choices(["tflite", "onnx", "tfjs"]).default("tflite"))
     .requiredOption("--out <file>", "where to write the model")
     .action((id: string, options: Parameters<typeof exportModel>[2]) => exportModel(ctx, id, options));
+  search
+    .command("cancel")
+    .description("cancel a queued or running search (its results so far are kept)")
+    .argument("<id>", "search id")
+    .action((id: string) => change(ctx, "cancelSearch", id));
+  search
+    .command("resume")
+    .description("resume a failed or cancelled search from its last finished generation")
+    .argument("<id>", "search id")
+    .action((id: string) => change(ctx, "resumeSearch", id));
+  search
+    .command("clone")
+    .description("submit a new search with the spec of an existing one")
+    .argument("<id>", "search id")
+    .option("--name <name>", "name of the new search (default: the original's)")
+    .option("--seed <n>", "seed of the new search (default: the original's)")
+    .action((id: string, options: { name?: string; seed?: string }) => clone(ctx, id, options));
   return search;
 }
