@@ -6,3 +6,4 @@ export * from "./metrics.ts";
 export * from "./metrics-server.ts";
 export * from "./requeue.ts";
 export * from "./dependencies.ts";
+export * from "./service.ts";

@@ -12,8 +12,6 @@ import { ValidationSets } from "./validation-sets.ts";
 
 /** What a running evaluator needs; `main.ts` builds it from the environment, tests build it themselves. */
 export interface EvaluatorResources {
-  /** Extra fields of the "evaluator ready" log line (main.ts adds what its dependencies answered). */
-  readonly readyFields?: Record<string, unknown>;
   readonly db: Db;
   readonly redis: ReturnType<typeof createRedis>;
   readonly queuePrefix: string;
@@ -49,6 +47,8 @@ export interface RunningEvaluator {
   readonly path: EvaluationPath;
   /** What evaluations really run on: the tfjs backend's device on the tfjs path, the ORT provider's otherwise. */
   readonly accelerator: Accelerator;
+  /** What the `evaluator ready` line says (main.ts logs it once the metrics server listens). */
+  readonly readyFields: Readonly<Record<string, unknown>>;
   /** Stops taking jobs, hands running ones back to the queue and frees the cached supernets; leaves db/redis open. */
   close(): Promise<void>;
 }
@@ -96,19 +96,19 @@ export async function startEvaluator(resources: EvaluatorResources): Promise<Run
     resources.metrics.instrumentWorker(worker);
   }
   await worker.start();
-  log.info("evaluator ready", {
-    ...resources.readyFields,
+  const readyFields = {
     queue: QUEUES.evaluate.name,
     prefix: resources.queuePrefix,
     backend: backend.name,
     path: path_,
     onnxruntime: ortProvider,
     accelerator,
-  });
+  };
   return {
     backend: backend.name,
     path: path_,
     accelerator,
+    readyFields,
     async close() {
       await worker.close();
       handler.dispose();

@@ -3,18 +3,7 @@ import path from "node:path";
 import * as tfCore from "@tensorflow/tfjs-core";
 import { JOBS, QUEUES } from "@mfnas/core";
 import { selectComputeBackend } from "@mfnas/model";
-import {
-  CatalogWorker,
-  ServiceMetrics,
-  createRedis,
-  requeueUnfinished,
-  serveMetrics,
-  stopOnSignals,
-  checkDependencies,
-  exitCannotStart,
-  redisDependency,
-  waitForDependencies,
-} from "@mfnas/queue";
+import { CatalogWorker, exitCannotStart, requeueUnfinished, runWorkerService } from "@mfnas/queue";
 import { LocalArtifactStore, SupernetRepository, createDb, databaseDependency } from "@mfnas/store";
 import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
@@ -34,80 +23,63 @@ const backend = await selectComputeBackend(tfCore, {
 // One training worker per core the backend leaves idle: wasm computes on one thread, tfjs-node on all of them.
 const workers = env.TRAINER_WORKERS ?? Math.max(1, Math.floor(os.availableParallelism() / backend.threads));
 const db = createDb(env.DATABASE_URL);
-const redis = createRedis(env.REDIS_URL, "trainer");
-// Nothing starts before PostgreSQL and Redis answer; if they do not in time, one line says which and where.
-const dependencies = [databaseDependency(db, env.DATABASE_URL), redisDependency(redis, env.REDIS_URL)];
-const startup = await waitForDependencies(dependencies, { waitMs: env.STARTUP_WAIT_MS, log }).catch((error: unknown) =>
-  exitCannotStart("trainer", error),
-);
-const artifacts = new LocalArtifactStore(path.resolve(env.ARTIFACT_DIR), db);
-const metrics = new ServiceMetrics({ service: "trainer", log });
-metrics.reportCompute({ tfjs: backend.name, accelerator: backend.accelerator });
-const trainerMetrics = new TrainerMetrics(metrics.registry);
 
-const worker = new CatalogWorker({
-  connection: redis,
-  prefix: env.QUEUE_PREFIX,
-  queue: QUEUES.train,
-  handlers: {
-    "trainer.train-supernet": createTrainSupernetHandler({
-      tf: backend.tf,
-      store: new SupernetRepository(db),
-      artifacts,
+await runWorkerService({
+  service: "trainer",
+  env,
+  log,
+  dependencies: [databaseDependency(db, env.DATABASE_URL)],
+  close: () => db.$disconnect(),
+  inFlight: "running training checkpoints and goes back to the queue",
+  start: ({ redis, metrics }) => {
+    metrics.reportCompute({ tfjs: backend.name, accelerator: backend.accelerator });
+    const trainerMetrics = new TrainerMetrics(metrics.registry);
+    const worker = new CatalogWorker({
+      connection: redis,
+      prefix: env.QUEUE_PREFIX,
+      queue: QUEUES.train,
+      handlers: {
+        "trainer.train-supernet": createTrainSupernetHandler({
+          tf: backend.tf,
+          store: new SupernetRepository(db),
+          artifacts: new LocalArtifactStore(path.resolve(env.ARTIFACT_DIR), db),
+          log,
+          onSteps: trainerMetrics.record,
+          workers,
+        }),
+      },
       log,
-      onSteps: trainerMetrics.record,
-      workers,
-    }),
+      name: `trainer-${process.pid}`,
+      concurrency: env.TRAINER_CONCURRENCY,
+      ...(env.TRAINER_LOCK_DURATION_MS !== undefined ? { lockDurationMs: env.TRAINER_LOCK_DURATION_MS } : {}),
+      ...(env.TRAINER_STALLED_INTERVAL_MS !== undefined ? { stalledIntervalMs: env.TRAINER_STALLED_INTERVAL_MS } : {}),
+    });
+    metrics.watchQueue(redis, env.QUEUE_PREFIX, QUEUES.train.name);
+    metrics.instrumentWorker(worker);
+    const supernets = new SupernetRepository(db);
+    const requeue = requeueUnfinished({
+      connection: redis,
+      prefix: env.QUEUE_PREFIX,
+      what: "supernets",
+      job: JOBS.trainSupernet.name,
+      payloadOf: (supernetId) => ({ supernetId }),
+      unfinished: () => supernets.unfinishedSupernetIds(),
+      log,
+      everyMs: env.TRAINER_REQUEUE_MS,
+    });
+    return {
+      run: () => worker.start(),
+      readyFields: () => ({
+        queue: QUEUES.train.name,
+        prefix: env.QUEUE_PREFIX,
+        backend: backend.name,
+        accelerator: backend.accelerator,
+        workers,
+      }),
+      async stop() {
+        await requeue.stop();
+        await worker.close();
+      },
+    };
   },
-  log,
-  name: `trainer-${process.pid}`,
-  concurrency: env.TRAINER_CONCURRENCY,
-  ...(env.TRAINER_LOCK_DURATION_MS !== undefined ? { lockDurationMs: env.TRAINER_LOCK_DURATION_MS } : {}),
-  ...(env.TRAINER_STALLED_INTERVAL_MS !== undefined ? { stalledIntervalMs: env.TRAINER_STALLED_INTERVAL_MS } : {}),
 });
-
-metrics.watchQueue(redis, env.QUEUE_PREFIX, QUEUES.train.name);
-metrics.instrumentWorker(worker);
-const metricsServer = await serveMetrics(metrics, {
-  port: env.METRICS_PORT,
-  host: env.METRICS_HOST,
-  ready: () => checkDependencies(dependencies),
-  log,
-});
-
-const supernets = new SupernetRepository(db);
-const requeue = requeueUnfinished({
-  connection: redis,
-  prefix: env.QUEUE_PREFIX,
-  what: "supernets",
-  job: JOBS.trainSupernet.name,
-  payloadOf: (supernetId) => ({ supernetId }),
-  unfinished: () => supernets.unfinishedSupernetIds(),
-  log,
-  everyMs: env.TRAINER_REQUEUE_MS,
-});
-
-stopOnSignals(
-  async () => {
-    await requeue.stop();
-    await worker.close();
-    await metricsServer.close();
-    await db.$disconnect();
-    redis.disconnect();
-  },
-  log,
-  "running training checkpoints and goes back to the queue",
-);
-
-await worker.start();
-logger.info(
-  {
-    queue: QUEUES.train.name,
-    prefix: env.QUEUE_PREFIX,
-    backend: backend.name,
-    accelerator: backend.accelerator,
-    workers,
-    dependencies: startup.checks,
-  },
-  "trainer ready",
-);
