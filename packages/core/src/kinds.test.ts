@@ -1,10 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { EXPORT_FORMATS, RUNTIMES, SEARCH_STATUSES, SEARCH_STATUSES_IN_FLIGHT, searchSpecSchema } from "./index.ts";
+import {
+  EXPORT_FORMATS,
+  RUNTIMES,
+  SEARCH_STATUSES,
+  SEARCH_STATUSES_FINAL,
+  SEARCH_STATUSES_IN_FLIGHT,
+  searchSpecSchema,
+} from "./index.ts";
 
 describe("lists of kinds", () => {
-  it("has no repeats, and the in-flight statuses are search statuses", () => {
+  it("has no repeats, and every search status is either in flight or final", () => {
     for (const list of [EXPORT_FORMATS, RUNTIMES, SEARCH_STATUSES]) expect(new Set(list).size).toBe(list.length);
-    for (const status of SEARCH_STATUSES_IN_FLIGHT) expect(SEARCH_STATUSES).toContain(status);
+    expect([...SEARCH_STATUSES_IN_FLIGHT, ...SEARCH_STATUSES_FINAL].sort()).toEqual([...SEARCH_STATUSES].sort());
   });
 
   it("is what a spec's export formats accept, and nothing else", () => {

@@ -18,6 +18,9 @@ export type SearchStatus = (typeof SEARCH_STATUSES)[number];
 /** Statuses of a search that has not finished yet. */
 export const SEARCH_STATUSES_IN_FLIGHT = ["queued", "running"] as const satisfies readonly SearchStatus[];
 
+/** Statuses a search ends in. */
+export const SEARCH_STATUSES_FINAL = ["succeeded", "failed", "cancelled"] as const satisfies readonly SearchStatus[];
+
 /**
  * Runtimes a latency target may name. Each has a runner in `@mfnas/devices` (argv and output parsing), chosen in
  * its runner table, which must cover this list: a runtime goes here only together with its runner.

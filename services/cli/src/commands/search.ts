@@ -4,6 +4,7 @@ import {
   EXPORT_FORMATS,
   FRONT_AXES,
   SEARCH_STATUSES,
+  SEARCH_STATUSES_FINAL,
   FRONT_AXIS_LABELS,
   renderFrontSvg,
   renderTable,
@@ -24,7 +25,8 @@ type Front = ApiResponse<"getFront">;
 type FrontPoint = Front["points"][number];
 type Status = SearchSummary["status"];
 
-const TERMINAL = new Set(["succeeded", "failed", "cancelled", "deleted"]);
+/** Statuses after which a watched search sends no more events: its final ones, or deleted. */
+const TERMINAL = new Set<string>([...SEARCH_STATUSES_FINAL, "deleted"]);
 
 function searchLine(s: SearchDetail): string {
   const progress = bar(s.progress.generationsDone, s.progress.generations);
