@@ -2,7 +2,7 @@
  * Emulated-phone timing with and without flush-to-zero (prints figures; not a test). For MODELS random
  * SubGenerators (latency probes, LR LR_SIDE) and the default space's tail kernels (conv C->C + LReLU + conv C->3 at
  * HR, the kernels most often hit), an emulated phone on a private adb server runs benchmark_model on each model
- * RUNS times over adb (pushArtifact, benchmarkArgv, runBenchmark: the device lab's own path), each run with its own
+ * RUNS times over adb (pushArtifact, the TFLite runner's command, runBenchmark: the device lab's own path), each run with its own
  * heap layout; once on a phone started with IEEE subnormals (MFNAS_EMULATED_SUBNORMALS=keep, which the phone's
  * runner inherits) and once on one with subnormals flushed to zero (the default). Printed per mode: how far a
  * model's fastest run time moves between invocations (layout sensitivity), how often two measurements of RUNS/2
@@ -11,7 +11,7 @@
  * Run: npx tsx bench/emulated-subnormals.ts [MODELS=24] [RUNS=8] [LR_SIDE=32]
  */
 import { DEFAULT_SEARCH_SPACE, createRng, sampleGenome } from "@mfnas/core";
-import { EMULATED_RUNNER_PATH, benchmarkArgv, pushArtifact, runBenchmark, startEmulatedPhones } from "@mfnas/devices";
+import { EMULATED_RUNNER_PATH, pushArtifact, runBenchmark, startEmulatedPhones, tfliteRunner } from "@mfnas/devices";
 import { exportGenerator, exportGraph } from "@mfnas/export";
 import { kernelKey, spaceKernels } from "@mfnas/latency";
 import { kernelGraph } from "../services/searcher/src/adapters/kernel-graph.ts";
@@ -49,8 +49,8 @@ async function startPhone(subnormals: "keep" | "flush") {
   return {
     /** One benchmark_model invocation on the i-th model: its fastest run, ms. */
     run: async (i: number) => {
-      const argv = benchmarkArgv(runner, remote[i] ?? "", runtimeConfig);
-      return (await runBenchmark(driver, phone.serial, argv)).result.inference.minUs / 1000;
+      const command = tfliteRunner.command(runner, remote[i] ?? "", runtimeConfig);
+      return (await runBenchmark(driver, phone.serial, command)).result.inference.minUs / 1000;
     },
     stop: () => phone.stop(),
   };

@@ -25,7 +25,8 @@ import {
   smallestGenome,
   type Genome,
 } from "@mfnas/core";
-import { EXPORT_FORMATS, exportGenerator, type ExportPrecision, type WeightTensor } from "@mfnas/export";
+import { EXPORT_FORMATS } from "@mfnas/core";
+import { exportGenerator, type ExportPrecision, type WeightTensor } from "@mfnas/export";
 import { SubGenerator } from "@mfnas/model";
 import * as tf from "@tensorflow/tfjs-core";
 import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";

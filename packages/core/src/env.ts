@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MfnasError } from "./errors.ts";
+import { issuePath } from "./zod-issues.ts";
 
 /**
  * Parses a service's environment against its schema, once, at start.
@@ -12,7 +13,7 @@ export function parseEnv<T extends z.ZodObject>(
   const result = schema.safeParse(source);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const variable = issue.path.map(String).join(".") || "(environment)";
+    const variable = issuePath(issue, "(environment)");
     const received = source[variable];
     const shown = received === undefined ? "missing" : `got ${shownValue(variable, received)}`;
     return { variable, message: `${variable}: ${issue.message} (${shown})` };

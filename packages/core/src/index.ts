@@ -1,5 +1,7 @@
 export * from "./errors.ts";
 export * from "./env.ts";
+export * from "./kinds.ts";
+export * from "./zod-issues.ts";
 export * from "./jobs/index.ts";
 export * from "./space/index.ts";
 export * from "./search/spec.ts";

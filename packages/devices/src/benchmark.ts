@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { MfnasError, type RuntimeConfig } from "@mfnas/core";
-import { parseBenchmarkOutput, type BenchmarkResult } from "./benchmark-output.ts";
+import { MfnasError } from "@mfnas/core";
+import type { BenchmarkResult } from "./benchmark-output.ts";
 import type { DeviceDriver } from "./device-driver.ts";
 import { classifyRunnerFailure, type RunnerFailureKind } from "./runner-failure.ts";
-import { assertDevicePath, flag } from "./shell-quote.ts";
+import type { RunnerCommand } from "./runtime-runner.ts";
+import { assertDevicePath } from "./shell-quote.ts";
 import {
   DEFAULT_CONFIDENCE_RULE,
   confidenceReached,
@@ -12,66 +13,8 @@ import {
   type Summary,
 } from "./statistics.ts";
 
-/** The benchmark runner on one device: where its binary is and which version it is (recorded with results). */
-export interface RunnerConfig {
-  /** Absolute path of TFLite's benchmark_model on the phone, e.g. /data/local/tmp/benchmark_model. */
-  readonly path: string;
-  /** Version recorded with every measurement, e.g. "tflite 2.16.1". */
-  readonly version: string;
-  /** sha256 of the binary on the phone, as its provisioning check found it. */
-  readonly sha256?: string;
-}
-
 /** Where pushed models live on a phone, one file per content hash. */
 export const DEVICE_MODEL_DIR = "/data/local/tmp/mfnas";
-
-/**
- * benchmark_model's argv for a runtime config: threads, warm-up and run counts (with the minimum-duration flags
- * at 0 so the counts are exact), the delegate, `--report_peak_memory_footprint=true` (the tool prints a peak memory
- * figure only when asked; tools older than the flag warn "Unconsumed cmdline flags" and run on), and `taskset MASK`
- * in front for a CPU affinity.
- */
-export function benchmarkArgv(runner: RunnerConfig, graphPath: string, config: RuntimeConfig): string[] {
-  if (config.runtime !== "tflite") {
-    throw new MfnasError("unsupported", `runtime ${config.runtime} is not run by benchmark_model`, {
-      field: "runtime",
-    });
-  }
-  assertDevicePath(runner.path, "runner path");
-  assertDevicePath(graphPath, "graph path");
-  if (config.cpuAffinity !== undefined && !/^[0-9a-f]{1,4}$/.test(config.cpuAffinity)) {
-    throw new MfnasError("invalid_input", `cpuAffinity ${JSON.stringify(config.cpuAffinity)} must be 1-4 hex digits`, {
-      field: "cpuAffinity",
-    });
-  }
-  const delegate: string[] = (() => {
-    switch (config.delegate) {
-      case "cpu":
-        return [flag("use_xnnpack", false)];
-      case "xnnpack":
-        return [flag("use_xnnpack", true)];
-      case "gpu":
-        return [flag("use_gpu", true), flag("gpu_precision_loss_allowed", config.precision === "fp16")];
-      case "nnapi":
-        return [flag("use_nnapi", true)];
-      case "hexagon":
-        return [flag("use_hexagon", true)];
-    }
-  })();
-  return [
-    ...(config.cpuAffinity !== undefined ? ["taskset", config.cpuAffinity] : []),
-    runner.path,
-    flag("graph", graphPath),
-    flag("num_threads", config.threads),
-    flag("warmup_runs", config.warmupRuns),
-    flag("warmup_min_secs", 0),
-    flag("num_runs", config.runs),
-    flag("min_secs", 0),
-    flag("max_secs", 600),
-    flag("report_peak_memory_footprint", true),
-    ...delegate,
-  ];
-}
 
 function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -142,7 +85,7 @@ export function runnerFailureOf(error: unknown): RunnerFailureDetails | null {
 }
 
 /**
- * Runs benchmark_model once and parses its output. A run that exits non-zero is classified
+ * Runs a runner's command once and parses its output with the runner's parser. A run that exits non-zero is classified
  * (`classifyRunnerFailure`): a model the runtime cannot load is `unsupported` (permanent), a phone that cannot
  * run the tool `transient`, anything else `invalid_input`; each carries `RunnerFailureDetails`. Garbage output
  * with exit 0 is `invalid_input`.
@@ -150,11 +93,11 @@ export function runnerFailureOf(error: unknown): RunnerFailureDetails | null {
 export async function runBenchmark(
   driver: DeviceDriver,
   serial: string,
-  argv: readonly string[],
+  command: RunnerCommand,
   options: { readonly signal?: AbortSignal; readonly timeoutMs?: number } = {},
 ): Promise<BenchmarkRun> {
   const started = performance.now();
-  const { output, exitCode } = await driver.shell(serial, argv, {
+  const { output, exitCode } = await driver.shell(serial, command.argv, {
     timeoutMs: options.timeoutMs ?? 15 * 60_000,
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -168,18 +111,18 @@ export async function runBenchmark(
           ...details,
         });
       case "phone":
-        throw new MfnasError("transient", `${serial} cannot run benchmark_model: ${reason}`, { ...details });
+        throw new MfnasError("transient", `${serial} cannot run ${command.tool}: ${reason}`, { ...details });
       case "unknown": {
         const tail = output.trim().split("\n").slice(-3).join(" | ");
         throw new MfnasError(
           "invalid_input",
-          `benchmark_model on ${serial} exited ${exitCode}: ${tail.slice(0, 400)}`,
+          `${command.tool} on ${serial} exited ${exitCode}: ${tail.slice(0, 400)}`,
           { ...details },
         );
       }
     }
   }
-  return { result: parseBenchmarkOutput(output), rawOutput: output, wallMs };
+  return { result: command.parse(output), rawOutput: output, wallMs };
 }
 
 export interface RepeatedMeasurement {
@@ -190,11 +133,11 @@ export interface RepeatedMeasurement {
   readonly rule: Required<ConfidenceRule>;
 }
 
-/** Repeats benchmark_model until the confidence rule is met (or its maximum); each run's average is one sample. */
+/** Repeats a runner's command until the confidence rule is met (or its maximum); each run's average is one sample. */
 export async function measureUntilConfident(
   driver: DeviceDriver,
   serial: string,
-  argv: readonly string[],
+  command: RunnerCommand,
   options: {
     readonly rule?: ConfidenceRule;
     readonly signal?: AbortSignal;
@@ -207,7 +150,7 @@ export async function measureUntilConfident(
   const runs: BenchmarkRun[] = [];
   for (;;) {
     await options.beforeRun?.(runs.length);
-    const run = await runBenchmark(driver, serial, argv, options.signal ? { signal: options.signal } : {});
+    const run = await runBenchmark(driver, serial, command, options.signal ? { signal: options.signal } : {});
     runs.push(run);
     await options.onRun?.(run, runs.length - 1);
     const samples = runs.map((r) => r.result.inferenceAvgUs / 1000);

@@ -1,6 +1,7 @@
 /**
  * Phones over ADB: the `DeviceDriver` port and its adbkit implementation, device identity and health, the
- * benchmark_model runner protocol (argv, push with hash cache, output parser, repeat-until-confidence statistics),
+ * runner seam (one `RuntimeRunner` per runtime: argv and output parser, chosen by `runnerFor`; TFLite's
+ * benchmark_model today), push with hash cache, repeat-until-confidence statistics,
  * safe shell quoting, and an emulated phone that speaks ADB so the host CPU can stand in for a phone.
  */
 export * from "./device-driver.ts";
@@ -17,6 +18,9 @@ export * from "./cpu-frequency.ts";
 export * from "./health.ts";
 export * from "./thermal-zones.ts";
 export * from "./benchmark.ts";
+export * from "./runtime-runner.ts";
+export * from "./runtime-runners.ts";
+export { benchmarkArgv, tfliteRunner } from "./tflite-runner.ts";
 export * from "./start-emulated-phones.ts";
 export {
   EMULATED_RUNNER_PATH,

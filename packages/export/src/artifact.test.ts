@@ -2,9 +2,17 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { DEFAULT_SEARCH_SPACE, createRng, encodeGenome, genomeHash, sampleGenome, type Genome } from "@mfnas/core";
+import {
+  DEFAULT_SEARCH_SPACE,
+  EXPORT_FORMATS,
+  createRng,
+  encodeGenome,
+  genomeHash,
+  sampleGenome,
+  type Genome,
+} from "@mfnas/core";
 import { describe, expect, it } from "vitest";
-import { EXPORTER_VERSION, EXPORT_FORMATS, exportGenerator, saveArtifact, type ExportPrecision } from "./index.ts";
+import { EXPORTER_VERSION, exportGenerator, saveArtifact, type ExportPrecision } from "./index.ts";
 import { randomWeights, tempDir } from "./test-support.ts";
 
 const INPUT = { height: 16, width: 12 };

@@ -9,7 +9,7 @@
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { MfnasError, encodeGenome, genomeHash, type Genome } from "@mfnas/core";
+import { EXPORT_FORMATS, MfnasError, encodeGenome, genomeHash, type ExportFormat, type Genome } from "@mfnas/core";
 import { buildExportGraph } from "./build-graph.ts";
 import { sha256Hex } from "./bytes.ts";
 import type { ExportGraph, ExportPrecision, InputSize } from "./export-graph.ts";
@@ -25,9 +25,6 @@ import type { WeightMap } from "./weights.ts";
  * the output skip is MATLAB bicubic (slices + concats, a constant conv, depth-to-space) instead of a bilinear resize.
  */
 export const EXPORTER_VERSION = "mfnas-export/3";
-
-export const EXPORT_FORMATS = ["tflite", "onnx", "tfjs"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportOptions {
   format: ExportFormat;

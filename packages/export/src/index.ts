@@ -5,7 +5,6 @@
  */
 export {
   EXPORTER_VERSION,
-  EXPORT_FORMATS,
   exportGenerator,
   exportGraph,
   exportToDirectory,
@@ -13,7 +12,6 @@ export {
   type ArtifactFile,
   type ArtifactMetadata,
   type ExportArtifact,
-  type ExportFormat,
   type ExportOptions,
   type GeneratorExportOptions,
 } from "./artifact.ts";

@@ -5,16 +5,9 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { MfnasError, convLayerSpecs, type Genome } from "@mfnas/core";
+import { EXPORT_FORMATS, MfnasError, convLayerSpecs, type Genome } from "@mfnas/core";
 import { describe, expect, it } from "vitest";
-import {
-  EXPORT_FORMATS,
-  buildExportGraph,
-  exportGenerator,
-  exportGraph,
-  exportToDirectory,
-  type ExportGraph,
-} from "./index.ts";
+import { buildExportGraph, exportGenerator, exportGraph, exportToDirectory, type ExportGraph } from "./index.ts";
 import { randomWeights, tempDir } from "./test-support.ts";
 import type { WeightTensor } from "./weights.ts";
 

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { RUNTIMES } from "@mfnas/core";
 import { SearchRepository } from "@mfnas/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../../../tests/support/api.ts";
@@ -68,6 +69,24 @@ describe("submitting a search checks what it names", () => {
         /constraints\.maxMemoryTrafficMb: must be a (positive )?number of MB \(memory traffic per inference at referenceInput\)/,
       );
     }
+  });
+
+  it("refuses a target runtime that has no runner, naming the field and the runtimes there are", async () => {
+    const runtimeConfig = { threads: 1, delegate: "xnnpack", precision: "fp32", warmupRuns: 1, runs: 3 };
+    for (const runtime of ["onnxruntime", "tfjs", "host-onnx"]) {
+      const response = await submit({
+        ...SPEC,
+        targets: [{ deviceClass: "pixel-9", maxLatencyMs: 50, runtimeConfig: { ...runtimeConfig, runtime } }],
+      });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.body).toContain("targets.0.runtimeConfig.runtime");
+      expect(response.body).toContain(RUNTIMES.join(", "));
+    }
+    const tflite = await submit({
+      ...SPEC,
+      targets: [{ ...SPEC.targets[0], runtimeConfig: { ...runtimeConfig, runtime: "tflite" } }],
+    });
+    expect(tflite.statusCode, tflite.body).toBe(201);
   });
 
   it("accepts what may still appear with a warning: a supernet in training, a device class with no phone", async () => {

@@ -1,4 +1,4 @@
-import { MfnasError } from "@mfnas/core";
+import { MfnasError, SEARCH_STATUSES } from "@mfnas/core";
 import { anyJson, dateTime, nullable, object, uuid, type JsonSchema } from "./schemas.ts";
 
 /** Shared response shapes and small request checks of the /v1 routes. */
@@ -15,12 +15,10 @@ export const supernetSummary = object({
   finishedAt: nullable(dateTime),
 });
 
-export const searchStatusEnum = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
-
 export const searchSummary = object({
   id: uuid,
   name: { type: "string" },
-  status: { type: "string", enum: [...searchStatusEnum] },
+  status: { type: "string", enum: [...SEARCH_STATUSES] },
   seed: { type: "integer" },
   supernetId: nullable(uuid),
   scheduleId: nullable(uuid),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_UPLOAD_LIMITS, UPLOAD_KINDS, envVar, errorMessage, parseEnv } from "@mfnas/core";
+import { DEFAULT_UPLOAD_LIMITS, UPLOAD_KINDS, envVar, errorMessage, issueMessages, parseEnv } from "@mfnas/core";
 
 const schema = z.object({
   /** Results store. Prisma's `?schema=` parameter selects the Postgres schema (default public). */
@@ -72,9 +72,7 @@ const schema = z.object({
       if (!parsed.success) {
         ctx.addIssue({
           code: "custom",
-          message: `must be JSON {kind: bytes} with kinds ${UPLOAD_KINDS.join(", ")}: ${parsed.error.issues
-            .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-            .join("; ")}`,
+          message: `must be JSON {kind: bytes} with kinds ${UPLOAD_KINDS.join(", ")}: ${issueMessages(parsed.error, "(root)").join("; ")}`,
         });
         return z.NEVER;
       }

@@ -1,7 +1,6 @@
 import { MfnasError, errorMessage, isPermanent, type RuntimeConfig } from "@mfnas/core";
 import {
   awaitHealthy,
-  benchmarkArgv,
   cpusOfMask,
   measureUntilConfident,
   measurementDelegation,
@@ -14,6 +13,7 @@ import {
   type CpuCluster,
   type PinningPolicy,
   runnerFailureOf,
+  runnerFor,
   type ConfidenceRule,
   type DeviceDriver,
   type HealthThresholds,
@@ -121,13 +121,14 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
 
     try {
       await progress({ serial: phone.serial, phase: "push" });
-      const pushed = await pushArtifact(driver, phone.serial, bytes, { signal });
+      const runtime = runnerFor(config.runtime);
+      const pushed = await pushArtifact(driver, phone.serial, bytes, { signal, extension: runtime.modelExtension });
       // Pinning: the request's own affinity, else the big cores from the phone's clusters (SD865: f0).
       const pinning =
         config.cpuAffinity !== undefined
           ? { policy: "requested", mask: config.cpuAffinity, cpus: cpusOfMask(config.cpuAffinity) }
           : pinningFor(phone.cpuClusters ?? [], options.pinning ?? "big");
-      const argv = benchmarkArgv(phone.runner, pushed.remotePath, {
+      const command = runtime.command(phone.runner, pushed.remotePath, {
         ...config,
         ...(pinning.mask !== null ? { cpuAffinity: pinning.mask } : {}),
       });
@@ -161,7 +162,7 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
       });
       outcome(true, [], gate.waitedMs, gate.readings);
       await progress({ serial: phone.serial, phase: "measure", repetition: 0 });
-      const measured = await measureUntilConfident(driver, phone.serial, argv, {
+      const measured = await measureUntilConfident(driver, phone.serial, command, {
         rule: options.confidence,
         signal,
         beforeRun: async () => {
@@ -199,7 +200,7 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
         soc: phone.soc,
         emulated: phone.emulated,
         runner: phone.runner,
-        command: argv.join(" "),
+        command: command.argv.join(" "),
         threads: config.threads,
         cpuAffinity: pinning.mask,
         pinning,
@@ -262,7 +263,7 @@ export function createMeasureHandler(deps: MeasureDeps): JobHandler<"devicelab.m
           peakMemoryMb: peaks.length > 0 ? Math.max(...peaks) : null,
           conditions,
           rawOutput: measured.runs
-            .map((r, i) => `=== repetition ${i + 1}: ${argv.join(" ")}\n${r.rawOutput}`)
+            .map((r, i) => `=== repetition ${i + 1}: ${command.argv.join(" ")}\n${r.rawOutput}`)
             .join("\n"),
         },
         json({ ...after, ...phone.healthFacts }),

@@ -1,4 +1,5 @@
 import { Gauge, type Registry } from "prom-client";
+import { SEARCH_STATUSES } from "@mfnas/core";
 import type { Db } from "@mfnas/store";
 
 /** A schedule's latest slot and the status of the search it started ("skipped" when the slot started none). */
@@ -36,7 +37,8 @@ export async function scheduleRunSummaries(db: Db): Promise<ScheduleRunSummary[]
   });
 }
 
-const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "skipped"] as const;
+/** A schedule run is its search's status, or `skipped` when no search was created for its slot. */
+const RUN_STATUSES = [...SEARCH_STATUSES, "skipped"] as const;
 
 /**
  * The scheduler's history as Prometheus series, read from Postgres when scraped (every replica exports the same

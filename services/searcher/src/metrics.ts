@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from "prom-client";
+import { SEARCH_STATUSES_FINAL } from "@mfnas/core";
 import type { GenerationWrite, SearchStore } from "./ports.ts";
 
 export interface SearchMetricsOptions {
@@ -56,7 +57,7 @@ export class SearchMetrics {
       labelNames: ["search_id"] as const,
       registers,
     });
-    for (const status of ["succeeded", "failed", "cancelled"]) this.finished.inc({ status }, 0);
+    for (const status of SEARCH_STATUSES_FINAL) this.finished.inc({ status }, 0);
   }
 
   generationWritten(generation: GenerationWrite): void {

@@ -1,11 +1,9 @@
-import { latencyStatisticOf, type CostReport, type Genome, type SearchTarget } from "@mfnas/core";
+import { latencyStatisticOf, type CostReport, type Genome, type SearchStatus, type SearchTarget } from "@mfnas/core";
 
 /**
  * The searcher's ports: what it needs from the results store, the evaluator and the device lab. Each is
  * implemented over Postgres and the queues in this service's adapters, and in memory in the handler's unit tests.
  */
-
-export type SearchStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
 export interface StoredSearch {
   readonly id: string;

@@ -1,4 +1,4 @@
-import { MfnasError } from "@mfnas/core";
+import { MfnasError, type ExportFormat } from "@mfnas/core";
 import { JobProducer, type createRedis, type WorkerLog } from "@mfnas/queue";
 import { EvaluationRepository, LocalArtifactStore, SearchRepository, type Db } from "@mfnas/store";
 import type { Tf } from "@mfnas/model";
@@ -32,12 +32,7 @@ export function searcherResources(wiring: SearcherWiring): SearchRunResources & 
   const evaluations = new EvaluationRepository(wiring.db);
   const artifacts = new LocalArtifactStore(wiring.artifactDir, wiring.db);
   const producer = new JobProducer({ connection: wiring.redis, prefix: wiring.prefix });
-  const putArtifact = async (a: {
-    bytes: Uint8Array;
-    kind: "tflite" | "onnx" | "tfjs";
-    mediaType: string;
-    metadata: object;
-  }) =>
+  const putArtifact = async (a: { bytes: Uint8Array; kind: ExportFormat; mediaType: string; metadata: object }) =>
     (await artifacts.put({ ...a, metadata: JSON.parse(JSON.stringify(a.metadata)) as Record<string, never> })).sha256;
   const progress = wiring.onProgress;
   return {

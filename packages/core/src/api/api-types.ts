@@ -831,7 +831,7 @@ export interface ApiOperations {
         name?: string;
         deviceClass: string;
         runtimeConfig?: {
-          runtime: "tflite" | "onnxruntime" | "tfjs" | "host-onnx";
+          runtime: "tflite";
           threads: number;
           delegate: "cpu" | "xnnpack" | "gpu" | "nnapi" | "hexagon";
           precision: "fp32" | "fp16";

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { MfnasError } from "../errors.ts";
+import { issueMessages } from "../zod-issues.ts";
 
 const populationSize = z.int().min(2).max(100_000).default(100);
 const probability = z.number().min(0).max(1);
@@ -52,6 +53,6 @@ export function parseAlgorithmSpec(value: unknown): AlgorithmSpec {
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, subject: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const fields = result.error.issues.map((i) => `${[subject, ...i.path.map(String)].join(".")}: ${i.message}`);
+  const fields = issueMessages(result.error, subject, subject);
   throw new MfnasError("invalid_input", `invalid ${subject}: ${fields.join("; ")}`, { fields });
 }

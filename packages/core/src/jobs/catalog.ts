@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { MfnasError } from "../errors.ts";
+import { RUNTIMES } from "../kinds.ts";
+import { issueMessages } from "../zod-issues.ts";
 import { DEVICE_CLASS_PATTERN, QUEUES, measureQueue, type QueueDefinition } from "./queues.ts";
 
 /**
@@ -45,7 +47,9 @@ function digest(...parts: Array<string | number>): string {
 const HOUR = 3_600_000;
 
 export const runtimeConfigSchema = z.strictObject({
-  runtime: z.enum(["tflite", "onnxruntime", "tfjs", "host-onnx"]),
+  runtime: z.enum(RUNTIMES, {
+    error: (issue) => `runtime ${JSON.stringify(issue.input)} has no runner; runtimes: ${RUNTIMES.join(", ")}`,
+  }),
   threads: z.int().min(1).max(16),
   delegate: z.enum(["cpu", "xnnpack", "gpu", "nnapi", "hexagon"]),
   precision: z.enum(["fp32", "fp16"]),
@@ -151,7 +155,7 @@ export function validatePayload<N extends JobName>(name: N, payload: unknown): P
   const job = jobDefinition(name);
   const result = job.payload.safeParse(payload);
   if (!result.success) {
-    const fields = result.error.issues.map((i) => `${i.path.map(String).join(".") || "(payload)"}: ${i.message}`);
+    const fields = issueMessages(result.error, "(payload)");
     throw new MfnasError("invalid_payload", `invalid payload for ${name}: ${fields.join("; ")}`, { job: name, fields });
   }
   return result.data as PayloadOf<N>;

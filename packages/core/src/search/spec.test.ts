@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { latencyStatisticOf, parseSearchSpec, searchObjectives } from "../index.ts";
+import { MfnasError, RUNTIMES, latencyStatisticOf, parseSearchSpec, searchObjectives } from "../index.ts";
 
 const SUPERNET = "3f1c2b4e-8d7a-4c1e-9b2f-5a6d7e8f9012";
 
@@ -110,4 +110,40 @@ describe("search spec", () => {
       }),
     ).toThrow(/targets\.1\.name: repeats target a/);
   });
+});
+
+describe("target runtimes", () => {
+  const withRuntime = (runtime: string) => ({
+    name: "n",
+    targets: [
+      {
+        deviceClass: "host-cpu",
+        runtimeConfig: { runtime, threads: 1, delegate: "xnnpack", precision: "fp32", warmupRuns: 1, runs: 3 },
+      },
+    ],
+    budget: { generations: 1, population: 2 },
+  });
+
+  it("accepts each runtime core lists", () => {
+    for (const runtime of RUNTIMES) {
+      expect(parseSearchSpec(withRuntime(runtime)).targets[0]?.runtimeConfig.runtime).toBe(runtime);
+    }
+  });
+
+  it.each(["onnxruntime", "tfjs", "host-onnx"])(
+    "refuses %s, naming the field and the runtimes there are",
+    (runtime) => {
+      let caught: unknown;
+      try {
+        parseSearchSpec(withRuntime(runtime));
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(MfnasError);
+      expect((caught as MfnasError).code).toBe("invalid_input");
+      expect((caught as MfnasError).details?.["fields"]).toEqual([
+        `targets.0.runtimeConfig.runtime: runtime "${runtime}" has no runner; runtimes: ${RUNTIMES.join(", ")}`,
+      ]);
+    },
+  );
 });

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { MfnasError } from "../errors.ts";
+import { EXPORT_FORMATS } from "../kinds.ts";
+import { issueMessages } from "../zod-issues.ts";
 import { algorithmSpecSchema } from "../evolution/algorithm-spec.ts";
 import { runtimeConfigSchema } from "../jobs/catalog.ts";
 import { DEVICE_CLASS_PATTERN } from "../jobs/queues.ts";
@@ -181,7 +183,7 @@ export const searchSpecSchema = z
         /** Measure the final Pareto set's exported models again on phones (never predictions only). */
         remeasure: z.boolean().default(true),
         /** Formats of the exported SubGenerators of the final Pareto set. */
-        exportFormats: z.array(z.enum(["tflite", "onnx", "tfjs"])).default(["tflite"]),
+        exportFormats: z.array(z.enum(EXPORT_FORMATS)).default(["tflite"]),
       })
       .default({ remeasure: true, exportFormats: ["tflite"] }),
   })
@@ -243,6 +245,6 @@ export function latencyStatisticOf(target: Pick<SearchTarget, "latencyStatistic"
 export function parseSearchSpec(value: unknown): SearchSpec {
   const result = searchSpecSchema.safeParse(value);
   if (result.success) return result.data;
-  const fields = result.error.issues.map((i) => `${i.path.map(String).join(".") || "(spec)"}: ${i.message}`);
+  const fields = issueMessages(result.error, "(spec)");
   throw new MfnasError("invalid_input", `invalid search spec: ${fields.join("; ")}`, { fields });
 }

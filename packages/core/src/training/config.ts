@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MfnasError } from "../errors.ts";
+import { issueMessages } from "../zod-issues.ts";
 import { BUILTIN_DATASETS } from "./datasets.ts";
 import { DEFAULT_TEACHER_PACKAGE, TEACHER_PACKAGES, TEACHER_PACKAGE_NAMES } from "./teachers.ts";
 
@@ -262,7 +263,7 @@ export type LrSchedule = TrainingConfig["schedule"];
 export function parseTrainingConfig(value: unknown): TrainingConfig {
   const result = trainingConfigSchema.safeParse(value);
   if (result.success) return result.data;
-  const fields = result.error.issues.map((i) => `${i.path.map(String).join(".") || "(config)"}: ${i.message}`);
+  const fields = issueMessages(result.error, "(config)");
   throw new MfnasError("invalid_input", `invalid training config: ${fields.join("; ")}`, { fields });
 }
 

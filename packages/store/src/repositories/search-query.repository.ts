@@ -1,4 +1,4 @@
-import { BUILTIN_DATASETS, MfnasError, isBuiltinDataset, type FrontAxis } from "@mfnas/core";
+import { BUILTIN_DATASETS, MfnasError, SEARCH_STATUSES_IN_FLIGHT, isBuiltinDataset, type FrontAxis } from "@mfnas/core";
 import type { Db } from "../client.ts";
 import { Prisma, type SearchStatus } from "../generated/prisma/client.ts";
 import { schemaOf } from "../client.ts";
@@ -86,7 +86,7 @@ const CANDIDATE = {
   latencies: { select: LATENCY, orderBy: { target: "asc" } },
 } as const satisfies Prisma.CandidateSelect;
 
-const IN_FLIGHT: SearchStatus[] = ["queued", "running"];
+const IN_FLIGHT: SearchStatus[] = [...SEARCH_STATUSES_IN_FLIGHT];
 const FINISHED_UNSUCCESSFULLY: SearchStatus[] = ["failed", "cancelled"];
 
 /** The API's reads and state changes of searches and their results (the searcher writes them). */

@@ -1,3 +1,4 @@
+import { SEARCH_STATUSES_IN_FLIGHT } from "@mfnas/core";
 import type { Db } from "../client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { isUniqueViolation } from "./errors.ts";
@@ -53,8 +54,6 @@ function architectureRows(
   }));
 }
 
-export type SearchStatusValue = "queued" | "running" | "succeeded" | "failed" | "cancelled";
-
 /** Searches, their generations and candidates, over Prisma. */
 export class SearchRepository {
   constructor(private readonly db: Db) {}
@@ -76,7 +75,7 @@ export class SearchRepository {
   /** Ids of searches still queued or running, oldest first. */
   async unfinishedSearchIds(): Promise<string[]> {
     const rows = await this.db.search.findMany({
-      where: { status: { in: ["queued", "running"] } },
+      where: { status: { in: [...SEARCH_STATUSES_IN_FLIGHT] } },
       orderBy: { createdAt: "asc" },
       select: { id: true },
     });
@@ -136,7 +135,7 @@ export class SearchRepository {
 
   async markRunning(id: string): Promise<void> {
     await this.db.search.updateMany({
-      where: { id, status: { in: ["queued", "running"] } },
+      where: { id, status: { in: [...SEARCH_STATUSES_IN_FLIGHT] } },
       data: { status: "running" },
     });
     await this.db.search.updateMany({ where: { id, startedAt: null }, data: { startedAt: new Date() } });
@@ -243,7 +242,7 @@ export class SearchRepository {
     outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string; result?: unknown },
   ): Promise<void> {
     await this.db.search.updateMany({
-      where: { id, status: { in: ["queued", "running"] } },
+      where: { id, status: { in: [...SEARCH_STATUSES_IN_FLIGHT] } },
       data: {
         status: outcome.status,
         error: outcome.error ?? null,
@@ -255,7 +254,7 @@ export class SearchRepository {
 
   async cancel(id: string): Promise<boolean> {
     const { count } = await this.db.search.updateMany({
-      where: { id, status: { in: ["queued", "running"] } },
+      where: { id, status: { in: [...SEARCH_STATUSES_IN_FLIGHT] } },
       data: { status: "cancelled", finishedAt: new Date() },
     });
     return count === 1;

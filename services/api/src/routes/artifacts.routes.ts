@@ -1,4 +1,12 @@
-import { DEVICE_CLASS_PATTERN, MfnasError, RUNNER_ABIS, UPLOAD_KINDS, type UploadKind } from "@mfnas/core";
+import {
+  ARTIFACT_KINDS,
+  DEVICE_CLASS_PATTERN,
+  MfnasError,
+  RUNNER_ABIS,
+  UPLOAD_KINDS,
+  type ArtifactKind,
+  type UploadKind,
+} from "@mfnas/core";
 import { ArtifactQueryRepository, uploadArtifact } from "@mfnas/store";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { artifactSummary, toArtifact } from "../dto.ts";
@@ -7,11 +15,8 @@ import { authorize } from "../auth.ts";
 import { domainValidated } from "../validation.ts";
 import { submitLimit, type RouteDeps } from "./deps.ts";
 
-const kinds = ["checkpoint", "weights", "tflite", "onnx", "tfjs", "dataset", "report", "runner"] as const;
-type Kind = (typeof kinds)[number];
-
 /** File name extension and media type by artifact kind, when the row has no media type of its own. */
-function fileType(kind: Kind): { ext: string; mediaType: string } {
+function fileType(kind: ArtifactKind): { ext: string; mediaType: string } {
   switch (kind) {
     case "tflite":
       return { ext: "tflite", mediaType: "application/octet-stream" };
@@ -35,7 +40,7 @@ const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}$/i;
 const SAFE_NAME = /[^A-Za-z0-9._-]+/g;
 
 /** A download name made only of safe characters: `<label>-<sha12>.<ext>`, label from the metadata if any. */
-function downloadName(sha: string, kind: Kind, metadata: unknown): string {
+function downloadName(sha: string, kind: ArtifactKind, metadata: unknown): string {
   const meta = (typeof metadata === "object" && metadata !== null ? metadata : {}) as Record<string, unknown>;
   const rawLabel = typeof meta["genomeHash"] === "string" ? `subgenerator-${meta["genomeHash"].slice(0, 12)}` : kind;
   const label = rawLabel.replace(SAFE_NAME, "_").slice(0, 64) || kind;
@@ -53,17 +58,15 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
         operationId: "listArtifacts",
         summary: "Stored artifacts (exported SubGenerators, checkpoints, reports), newest first",
         tags: ["artifacts"],
-        querystring: object({ kind: { type: "string", enum: [...kinds] }, genomeHash: sha256, ...pageQuery() }, [
-          "kind",
-          "genomeHash",
-          "cursor",
-          "limit",
-        ]),
+        querystring: object(
+          { kind: { type: "string", enum: [...ARTIFACT_KINDS] }, genomeHash: sha256, ...pageQuery() },
+          ["kind", "genomeHash", "cursor", "limit"],
+        ),
         response: responses({ 200: pageOf(artifactSummary) }),
       },
     },
     async (request) => {
-      const q = request.query as { kind?: Kind; genomeHash?: string; cursor?: string; limit: number };
+      const q = request.query as { kind?: ArtifactKind; genomeHash?: string; cursor?: string; limit: number };
       const page = await artifacts.list(q, q);
       return { items: page.items.map(toArtifact), nextCursor: page.nextCursor };
     },

@@ -1,4 +1,4 @@
-import { MfnasError } from "@mfnas/core";
+import { MfnasError, SEARCH_STATUSES_FINAL } from "@mfnas/core";
 import { SearchQueryRepository, SupernetQueryRepository } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import { idParams, object, responses } from "../schemas.ts";
@@ -6,7 +6,7 @@ import { lastEventPosition, streamEvents, type SseEvent, type SseSource } from "
 import type { RouteDeps } from "./deps.ts";
 
 const BATCH = 100;
-const SEARCH_DONE = new Set(["succeeded", "failed", "cancelled"]);
+const SEARCH_DONE = new Set<string>(SEARCH_STATUSES_FINAL);
 const SUPERNET_DONE = new Set(["ready", "failed", "cancelled"]);
 
 const eventStream = {

@@ -2,14 +2,16 @@ import {
   DEFAULT_SEARCH_SPACE,
   JOBS,
   MfnasError,
+  SEARCH_STATUSES,
   narrowSpace,
   parseSearchSpec,
   searchSpecSchema,
   type SearchSpec,
+  type SearchStatus,
 } from "@mfnas/core";
 import { SearchQueryRepository, type Prisma } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
-import { bodyObject, documented, requireName, searchStatusEnum, searchSummary } from "../dto.ts";
+import { bodyObject, documented, requireName, searchSummary } from "../dto.ts";
 import { enqueueAgain } from "../jobs.ts";
 import {
   anyJson,
@@ -49,8 +51,6 @@ const submitted = object({
   ...(searchDetail["properties"] as Record<string, object>),
   warnings: arrayOf({ type: "string" }),
 });
-
-type Status = (typeof searchStatusEnum)[number];
 
 /** Validates a spec fully: its schema, then its space against the default space. */
 export function validateSpec(value: unknown): SearchSpec {
@@ -141,7 +141,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
         tags: ["searches"],
         querystring: object(
           {
-            status: { type: "array", items: { type: "string", enum: [...searchStatusEnum] } },
+            status: { type: "array", items: { type: "string", enum: [...SEARCH_STATUSES] } },
             name: { type: "string", minLength: 1, maxLength: 200, description: "case-insensitive substring" },
             supernetId: uuid,
             scheduleId: uuid,
@@ -156,7 +156,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
     },
     async (request) => {
       const q = request.query as {
-        status?: Status[];
+        status?: SearchStatus[];
         name?: string;
         supernetId?: string;
         scheduleId?: string;

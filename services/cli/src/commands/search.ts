@@ -1,12 +1,16 @@
 import { createHash } from "node:crypto";
 import { Command, Option } from "commander";
 import {
+  EXPORT_FORMATS,
   FRONT_AXES,
+  SEARCH_STATUSES,
+  SEARCH_STATUSES_FINAL,
   FRONT_AXIS_LABELS,
   renderFrontSvg,
   renderTable,
   type ApiBody,
   type ApiResponse,
+  type ExportFormat,
   type FrontAxis,
 } from "@mfnas/core";
 import { CliError, type ApiClient } from "../client.ts";
@@ -21,8 +25,8 @@ type Front = ApiResponse<"getFront">;
 type FrontPoint = Front["points"][number];
 type Status = SearchSummary["status"];
 
-const TERMINAL = new Set(["succeeded", "failed", "cancelled", "deleted"]);
-const STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+/** Statuses after which a watched search sends no more events: its final ones, or deleted. */
+const TERMINAL = new Set<string>([...SEARCH_STATUSES_FINAL, "deleted"]);
 
 function searchLine(s: SearchDetail): string {
   const progress = bar(s.progress.generationsDone, s.progress.generations);
@@ -233,7 +237,7 @@ async function resolveCandidate(client: ApiClient, id: string, prefix: string, p
 async function exportModel(
   ctx: Context,
   id: string,
-  options: { candidate?: string; target?: string; format: "tflite" | "onnx" | "tfjs"; out: string },
+  options: { candidate?: string; target?: string; format: ExportFormat; out: string },
 ): Promise<void> {
   const client = ctx.client();
   const result = await fetchFront(client, id, options);
@@ -315,7 +319,7 @@ export function searchCommand(ctx: Context): Command {
   search
     .command("list")
     .description("list searches, newest first")
-    .addOption(new Option("--status <status...>", "only these states").choices(STATUSES))
+    .addOption(new Option("--status <status...>", "only these states").choices(SEARCH_STATUSES))
     .option("--name <text>", "name contains (case-insensitive)")
     .option("--schedule <id>", "started by this schedule")
     .option("--supernet <id>", "over this supernet")
@@ -348,7 +352,7 @@ export function searchCommand(ctx: Context): Command {
     .argument("<id>", "search id")
     .option("--candidate <hash>", "genome hash (or a unique prefix of it)")
     .option("--target <name>", "target whose front picks the default candidate")
-    .addOption(new Option("--format <format>", "model format").choices(["tflite", "onnx", "tfjs"]).default("tflite"))
+    .addOption(new Option("--format <format>", "model format").choices(EXPORT_FORMATS).default("tflite"))
     .requiredOption("--out <file>", "where to write the model")
     .action((id: string, options: Parameters<typeof exportModel>[2]) => exportModel(ctx, id, options));
   search

@@ -1,3 +1,4 @@
+import type { ExportFormat } from "@mfnas/core";
 import { exportGenerator, type ExportArtifact } from "@mfnas/export";
 import { decodeSupernetWeights, supernetFromWeights, type Tf } from "@mfnas/model";
 import type { ExportRequest, FinalExporter } from "../final-set.ts";
@@ -9,7 +10,7 @@ export interface ExportStore {
   getArtifact(sha256: string): Promise<Uint8Array>;
   putArtifact(artifact: {
     bytes: Uint8Array;
-    kind: "tflite" | "onnx" | "tfjs";
+    kind: ExportFormat;
     mediaType: string;
     metadata: object;
   }): Promise<string>;
