@@ -147,7 +147,7 @@ function toCandidate(row: CandidateRow) {
   return { ...rest, genome: row.genome ?? null, cost: toCost(architecture) };
 }
 
-export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): void {
+export function registerSearchResultRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const searches = new SearchQueryRepository(deps.db);
 
   async function requireSearch(id: string) {
