@@ -16,7 +16,7 @@ import path from "node:path";
 import { JOBS, QUEUES, measureQueue } from "@mfnas/core";
 import { startEmulatedPhones } from "@mfnas/devices";
 import { JobProducer, createRedis } from "@mfnas/queue";
-import { SearchRepository, applyMigrations, createDb } from "@mfnas/store";
+import { applyMigrations, createDb, submitSearch } from "@mfnas/store";
 import { MIGRATIONS_DIR } from "../tests/support/database.ts";
 import { startAdbServer, stopPhones } from "../tests/support/device-lab.ts";
 import { eventually, startService, type ServiceProcess } from "../tests/support/processes.ts";
@@ -84,8 +84,9 @@ try {
       population: POPULATION,
       remeasure: false,
     });
-    const { id } = await new SearchRepository(db).create({ name: spec.name, spec, seed });
-    await producer.enqueue(JOBS.searchRun.name, { searchId: id });
+    const { id } = await submitSearch(db, spec, {
+      enqueue: (searchId) => producer.enqueue(JOBS.searchRun.name, { searchId }),
+    });
     ids.push(id);
   }
   const done = await eventually(

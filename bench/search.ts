@@ -41,7 +41,7 @@ import {
   type GenerationWrite,
   type SearchRunResources,
 } from "@mfnas/searcher";
-import { LocalArtifactStore, SearchRepository, SupernetRepository, createDb } from "@mfnas/store";
+import { LocalArtifactStore, SupernetRepository, createDb, submitSearch } from "@mfnas/store";
 import { searcherResources } from "../services/searcher/src/resources.ts";
 import { ROOT, createTestDatabase, uniqueName, type TestDatabase } from "../tests/support/database.ts";
 import { SMALL_RUN, startAdbServer, stopPhones } from "../tests/support/device-lab.ts";
@@ -339,8 +339,9 @@ async function runSearch(
       name: `bench-searcher-${process.pid}`,
     });
     await worker.start();
-    const { id: searchId } = await new SearchRepository(database.db).create({ name: spec.name, spec, seed });
-    await producer.enqueue(JOBS.searchRun.name, { searchId });
+    const { id: searchId } = await submitSearch(database.db, spec, {
+      enqueue: (id) => producer.enqueue(JOBS.searchRun.name, { searchId: id }),
+    });
     await done;
     const search = await database.db.search.findUniqueOrThrow({ where: { id: searchId } });
     if (search.status !== "succeeded") throw new Error(`${label}: search ${search.status}: ${search.error ?? "?"}`);

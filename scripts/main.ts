@@ -13,7 +13,7 @@ import { z } from "zod";
 import { JOBS, envVar, errorMessage, parseEnv, parseSearchSpec } from "@mfnas/core";
 import { startEmulatedPhones, type RunningEmulatedPhone } from "@mfnas/devices";
 import { JobProducer, createRedis } from "@mfnas/queue";
-import { SearchRepository, applyMigrations, createDb } from "@mfnas/store";
+import { applyMigrations, createDb, submitSearch } from "@mfnas/store";
 import { ProgressBar, formatSeconds } from "./main-job/progress.ts";
 import { printFront, type SearchReport } from "./main-job/report.ts";
 import { startService, stopEverythingOnSignal, type RunningService } from "./main-job/services.ts";
@@ -116,9 +116,9 @@ async function main(): Promise<void> {
       budget: { generations: env.DEMO_GENERATIONS, population: env.DEMO_POPULATION },
       final: { remeasure: true, exportFormats: ["tflite", "onnx"] },
     });
-    const searches = new SearchRepository(db);
-    const { id: searchId } = await searches.create({ name: spec.name, spec, seed: spec.seed });
-    await producer.enqueue(JOBS.searchRun.name, { searchId });
+    const { id: searchId } = await submitSearch(db, spec, {
+      enqueue: (id) => producer.enqueue(JOBS.searchRun.name, { searchId: id }),
+    });
     console.log(`search ${searchId}: ${spec.budget.generations} generations of ${spec.budget.population}, NSGA-II`);
     await watchSearch(db, searchId, spec.budget.generations);
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOBS, QUEUES } from "@mfnas/core";
 import { startEmulatedPhones, type CoreFrequency, type RunningEmulatedPhone } from "@mfnas/devices";
 import { JobProducer, createRedis } from "@mfnas/queue";
-import { SearchRepository } from "@mfnas/store";
+import { submitSearch } from "@mfnas/store";
 import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
 import { startAdbServer, stopPhones } from "./support/device-lab.ts";
 import { TEST_REDIS_URL } from "./support/env.ts";
@@ -87,11 +87,14 @@ describe("hardware-aware search end to end", () => {
       population: POPULATION,
       remeasure: true,
     });
-    const { id } = await new SearchRepository(database.db).create({ name: spec.name, spec, seed: spec.seed });
     const searcherEnv = { SEARCHER_LOCK_DURATION_MS: "2000", SEARCHER_STALLED_INTERVAL_MS: "1000" };
     const first = start("searcher", searcherEnv);
     await first.waitFor(/searcher ready/, 180_000);
-    await producer.enqueue(JOBS.searchRun.name, { searchId: id });
+    // The submission path of the API: checked, stored with its supernet set, search.run queued.
+    const { id } = await submitSearch(database.db, spec, {
+      enqueue: (searchId) => producer.enqueue(JOBS.searchRun.name, { searchId }),
+    });
+    expect((await database.db.search.findUniqueOrThrow({ where: { id } })).supernetId).toBe(supernetId);
 
     // Kill the searcher in the middle of generation 1: generation 0 is stored and generation 1's work is queued.
     await eventually(

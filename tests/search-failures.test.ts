@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOBS, parseSearchSpec } from "@mfnas/core";
 import { JobProducer, createRedis } from "@mfnas/queue";
-import { SearchRepository } from "@mfnas/store";
+import { submitSearch } from "@mfnas/store";
 import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
 import { TEST_REDIS_URL } from "./support/env.ts";
 import { eventually, startService, type ServiceProcess } from "./support/processes.ts";
@@ -65,8 +65,9 @@ describe("searches that cannot succeed end failed, naming why", () => {
       final: { remeasure: false, exportFormats: [] },
       ...extra,
     });
-    const { id } = await new SearchRepository(database.db).create({ name: spec.name, spec, seed: spec.seed });
-    await producer.enqueue(JOBS.searchRun.name, { searchId: id });
+    const { id } = await submitSearch(database.db, spec, {
+      enqueue: (searchId) => producer.enqueue(JOBS.searchRun.name, { searchId }),
+    });
     return eventually(
       async () => {
         const search = await database.db.search.findUniqueOrThrow({ where: { id } });

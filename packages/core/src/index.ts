@@ -5,6 +5,7 @@ export * from "./zod-issues.ts";
 export * from "./jobs/index.ts";
 export * from "./space/index.ts";
 export * from "./search/spec.ts";
+export * from "./search/check-spec.ts";
 export * from "./training/config.ts";
 export * from "./training/datasets.ts";
 export * from "./training/teachers.ts";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOBS, QUEUES } from "@mfnas/core";
-import { latencyFor, paretoFront } from "./front.ts";
 import { startTestApi, type TestApi } from "../../../tests/support/api.ts";
 import { seedSearchResults, type SeededSearch } from "../../../tests/support/api-seed.ts";
+import { latencyFor, referenceFront } from "../../../tests/support/front-oracle.ts";
 
 const SPEC = { name: "tiny", budget: { generations: 2, population: 4 } };
 const NONE = "00000000-0000-4000-8000-000000000000";
@@ -359,7 +359,7 @@ describe("API routes on real Postgres and Redis", () => {
       expect(early.rankedCandidates).toBe(20);
       expect((await call("GET", `/v1/searches/${seeded.id}/fronts/iphone`)).statusCode).toBe(404);
 
-      // The front computed in Postgres equals the reference sweep over every candidate, for each latency choice.
+      // The front computed in Postgres equals core's paretoFront over every candidate, for each latency choice.
       const all = (await call("GET", `/v1/searches/${seeded.id}/candidates?limit=1000`)).json<{
         items: Array<{
           id: string;
@@ -370,13 +370,9 @@ describe("API routes on real Postgres and Redis", () => {
       for (const basis of ["measured", "predicted", "measured-else-predicted"] as const) {
         const points = all.flatMap((c) => {
           const latency = c.latencies[0] ? latencyFor(c.latencies[0], basis) : null;
-          return latency ? [{ id: c.id, q: c.psnr, l: latency.ms }] : [];
+          return latency ? [{ id: c.id, quality: c.psnr, x: latency.ms }] : [];
         });
-        const expected = paretoFront(
-          points,
-          (p) => p.q,
-          (p) => p.l,
-        ).map((p) => p.id);
+        const expected = referenceFront(points).map((p) => p.id);
         const actual = (await call("GET", `/v1/searches/${seeded.id}/fronts/pixel-7?latency=${basis}`)).json<{
           points: { candidateId: string }[];
         }>();
@@ -385,12 +381,12 @@ describe("API routes on real Postgres and Redis", () => {
 
       // Against memory traffic (the memory access cost) instead of latency: the same sweep on the cost model's figure.
       const costed = (await call("GET", `/v1/searches/${seeded.id}/candidates?limit=1000`)).json<{
-        items: Array<{ psnr: number; cost: { memoryTrafficBytes: number }; latencies: unknown[] }>;
+        items: Array<{ id: string; psnr: number; cost: { memoryTrafficBytes: number }; latencies: unknown[] }>;
       }>().items;
-      const byTraffic = paretoFront(
-        costed.filter((c) => c.latencies.length > 0).map((c) => ({ q: c.psnr, x: c.cost.memoryTrafficBytes / 1e6 })),
-        (p) => p.q,
-        (p) => p.x,
+      const byTraffic = referenceFront(
+        costed
+          .filter((c) => c.latencies.length > 0)
+          .map((c) => ({ id: c.id, quality: c.psnr, x: c.cost.memoryTrafficBytes / 1e6 })),
       );
       const traffic = (await call("GET", `/v1/searches/${seeded.id}/fronts/pixel-7?axis=traffic`)).json<{
         axis: string;
@@ -399,7 +395,7 @@ describe("API routes on real Postgres and Redis", () => {
       }>();
       expect(traffic).toMatchObject({ axis: "traffic", axisUnit: "MB" });
       expect(traffic.points.length).toBeGreaterThan(0);
-      expect(traffic.points.map((p) => [p.quality, p.x])).toEqual(byTraffic.map((p) => [p.q, p.x]));
+      expect(traffic.points.map((p) => [p.quality, p.x])).toEqual(byTraffic.map((p) => [p.quality, p.x]));
       for (const p of traffic.points) expect(p.x).toBe(p.cost.memoryTrafficBytes / 1e6);
       const bad = await call("GET", `/v1/searches/${seeded.id}/fronts/pixel-7?axis=bandwidth`);
       expect(bad.statusCode).toBe(400);

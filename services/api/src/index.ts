@@ -1,4 +1,3 @@
 export { buildApi } from "./app.ts";
 export { DEFAULT_API_OPTIONS, type ApiOptions, type ApiResources, type RedisConnection } from "./resources.ts";
 export { httpStatusOf, toProblem, type Problem, type ProblemCode } from "./problem.ts";
-export { paretoFront, latencyFor, type LatencyBasis } from "./front.ts";

@@ -49,20 +49,3 @@ export function registerValidation(app: FastifyInstance): void {
     }
   });
 }
-
-/** Re-throws a domain parser's invalid_input with its fields placed under `prefix` (e.g. `trainingConfig`). */
-export function underField<T>(prefix: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (!(error instanceof MfnasError) || error.code !== "invalid_input") throw error;
-    const listed = error.details?.["fields"];
-    const path = error.details?.["path"];
-    const colon = error.message.indexOf(": ");
-    const problem = colon >= 0 ? error.message.slice(colon + 2) : error.message;
-    const fields = Array.isArray(listed)
-      ? listed.map((f) => `${prefix}.${String(f)}`)
-      : [`${prefix}${typeof path === "string" && path !== "" ? `.${path}` : ""}: ${problem}`];
-    throw new MfnasError("invalid_input", fields.join("; "), { fields }, { cause: error });
-  }
-}

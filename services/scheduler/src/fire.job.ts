@@ -1,6 +1,6 @@
-import { DEFAULT_SEARCH_SPACE, MfnasError, narrowSpace, parseSearchSpec, type SearchSpec } from "@mfnas/core";
+import { checkSearchSpec, underField } from "@mfnas/core";
 import type { JobHandler, WorkerLog } from "@mfnas/queue";
-import type { Prisma, ScheduleRunRepository } from "@mfnas/store";
+import { searchRow, type ScheduleRunRepository } from "@mfnas/store";
 import { latestSlot, parseTiming, type ScheduleTiming } from "./timing.ts";
 
 /** The store calls a fire job makes (ScheduleRunRepository satisfies it). */
@@ -45,20 +45,6 @@ export function decideSlot(input: {
       }
       return { run: false, reason: "missed; only the most recent missed slot is caught up" };
     }
-  }
-}
-
-/** The schedule's spec checked as a submitted one: schema, then its space against the default space. */
-function slotSpec(value: unknown): SearchSpec {
-  try {
-    const spec = parseSearchSpec(value);
-    if (spec.space) narrowSpace(DEFAULT_SEARCH_SPACE, spec.space);
-    return spec;
-  } catch (error) {
-    if (error instanceof MfnasError && error.code === "invalid_input") {
-      throw new MfnasError("invalid_input", `searchSpec: ${error.message}`, error.details ? { ...error.details } : {});
-    }
-    throw error;
   }
 }
 
@@ -107,13 +93,13 @@ export function createFireHandler(resources: FireResources): JobHandler<"schedul
         ? { outcome: "already started", searchId: run.searchId }
         : { outcome: run.created ? "skipped" : "already skipped", reason: decision.reason };
     }
-    const spec = slotSpec(schedule.searchSpec);
-    const run = await resources.store.startRun(scheduleId, slot, {
-      name: `${spec.name} @ ${slot.toISOString()}`,
-      spec: spec as unknown as Prisma.InputJsonObject,
-      seed: spec.seed,
-      supernetId: spec.supernet?.id ?? null,
-    });
+    // The check and the row of every submission (see submitSearch); the slot's run is written with the search.
+    const spec = underField("searchSpec", () => checkSearchSpec(schedule.searchSpec));
+    const run = await resources.store.startRun(
+      scheduleId,
+      slot,
+      searchRow(spec, `${spec.name} @ ${slot.toISOString()}`),
+    );
     if (run.searchId === null) return { outcome: "already skipped" };
     await resources.startSearch(run.searchId);
     resources.log.info(run.created ? "slot started a search" : "slot's search was started before", {

@@ -5,7 +5,7 @@ import {
   MfnasError,
   createOptimizer,
   createRng,
-  dominates,
+  paretoFront,
   errorMessage,
   isPermanent,
   JOBS,
@@ -492,10 +492,7 @@ function asLatency(p: LatencyPrediction): Latency {
 
 /** Objective vectors of the current population's first front, from the searcher's book. */
 function frontOfBook(book: SearchBook): number[][] {
-  const members = Object.values(book.figures).filter((f) => f.violation === 0);
-  return members
-    .filter((a) => !members.some((b) => b !== a && dominates(b.objectives, a.objectives)))
-    .map((m) => m.objectives);
+  return paretoFront(Object.values(book.figures)).map((m) => m.objectives);
 }
 
 function recordOf(
@@ -579,9 +576,7 @@ function summarize(
     const full = book.figures[hash];
     return { hash, rank: m.rank, objectives: full?.objectives ?? [...m.objectives], violation: m.violation };
   });
-  const feasible = population.filter((m) => m.violation === 0);
-  const front = feasible.filter((a) => !feasible.some((b) => b !== a && dominates(b.objectives, a.objectives)));
-  const unique = [...new Map(front.map((m) => [m.hash, m])).values()];
+  const unique = [...new Map(paretoFront(population).map((m) => [m.hash, m])).values()];
   const reference = book.reference;
   const hv =
     reference && unique.length > 0

@@ -13,3 +13,4 @@ export * from "./evaluation.repository.ts";
 export * from "./device-lab.repository.ts";
 export * from "./schedule-run.repository.ts";
 export * from "./dashboard-query.repository.ts";
+export * from "./search-row.ts";

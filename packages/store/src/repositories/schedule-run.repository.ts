@@ -2,6 +2,7 @@ import { MfnasError } from "@mfnas/core";
 import type { Db } from "../client.ts";
 import type { MissedRunPolicy, Prisma, SearchStatus } from "../generated/prisma/client.ts";
 import { isUniqueViolation } from "./errors.ts";
+import type { SearchRow } from "./search-row.ts";
 
 const TIMING = {
   id: true,
@@ -24,14 +25,6 @@ export interface ScheduleTimingRow {
   readonly missedRunPolicy: MissedRunPolicy;
   readonly createdAt: Date;
   readonly updatedAt: Date;
-}
-
-/** The search one slot starts: built by the scheduler from the schedule's validated spec. */
-export interface SlotSearch {
-  readonly name: string;
-  readonly spec: Prisma.InputJsonObject;
-  readonly seed: number;
-  readonly supernetId: string | null;
 }
 
 /** A slot's outcome: the search it started (null for a slot skipped by the missed-run policy). */
@@ -146,7 +139,7 @@ export class ScheduleRunRepository {
    * replicas racing on one slot: one insert of the ScheduleRun fails on its unique key and its transaction,
    * search included, rolls back.
    */
-  async startRun(scheduleId: string, slot: Date, search: SlotSearch): Promise<SlotRun> {
+  async startRun(scheduleId: string, slot: Date, search: SearchRow): Promise<SlotRun> {
     const existing = await this.run(scheduleId, slot);
     if (existing) return { runId: existing.id, searchId: existing.searchId, created: false };
     if (search.supernetId !== null && (await this.db.supernet.count({ where: { id: search.supernetId } })) === 0) {
@@ -156,7 +149,7 @@ export class ScheduleRunRepository {
     try {
       return await this.db.$transaction(async (tx) => {
         const created = await tx.search.create({
-          data: { name: search.name, spec: search.spec, seed: search.seed, supernetId: search.supernetId, scheduleId },
+          data: { ...search, scheduleId },
           select: { id: true },
         });
         const run = await tx.scheduleRun.create({

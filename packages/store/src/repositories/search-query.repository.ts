@@ -1,8 +1,16 @@
-import { BUILTIN_DATASETS, MfnasError, SEARCH_STATUSES_IN_FLIGHT, isBuiltinDataset, type FrontAxis } from "@mfnas/core";
+import {
+  BUILTIN_DATASETS,
+  MfnasError,
+  SEARCH_STATUSES_IN_FLIGHT,
+  isBuiltinDataset,
+  type FrontAxis,
+  type SearchSpec,
+} from "@mfnas/core";
 import type { Db } from "../client.ts";
 import { Prisma, type SearchStatus } from "../generated/prisma/client.ts";
 import { schemaOf } from "../client.ts";
 import { quoteIdent } from "../database-url.ts";
+import { searchRow } from "./search-row.ts";
 import {
   decodeIdCursor,
   decodeIndexCursor,
@@ -99,28 +107,19 @@ export class SearchQueryRepository {
    * What may still appear is a warning instead: a supernet still training, a device class no phone has
    * registered for yet, a validation set that only the evaluators' hosts can hold.
    */
-  async submit(input: {
-    name: string;
-    spec: Prisma.InputJsonObject;
-    seed: number;
-    supernetId?: string | null;
-    checkpointStep?: number | undefined;
-    deviceClasses?: readonly string[];
-    /** The spec's validation set, when quality is measured (a supernet is named). */
-    validationSet?: string | undefined;
-    scheduleId?: string | null;
-  }): Promise<{ id: string; warnings: string[] }> {
+  async submit(spec: SearchSpec, scheduleId: string | null = null): Promise<{ id: string; warnings: string[] }> {
+    const row = searchRow(spec);
     const warnings: string[] = [];
-    if (input.supernetId) warnings.push(...(await this.supernetUsable(input.supernetId, input.checkpointStep)));
-    const set = input.validationSet;
-    if (input.supernetId && set !== undefined && set !== "bundled:val" && !isBuiltinDataset(set)) {
+    if (row.supernetId) warnings.push(...(await this.supernetUsable(row.supernetId, spec.supernet?.checkpointStep)));
+    const set = spec.validationSet;
+    if (row.supernetId && set !== undefined && set !== "bundled:val" && !isBuiltinDataset(set)) {
       // A folder on the evaluators' hosts, which this process cannot see: it may be there, or may appear.
       warnings.push(
         `validationSet: ${set} is not a built-in set (bundled:val, ${BUILTIN_DATASETS.join(", ")}); it is read from ` +
           `the evaluators' EVALUATOR_VALIDATION_ROOT, and the search fails at its first generation if they lack it`,
       );
     }
-    for (const deviceClass of new Set(input.deviceClasses ?? [])) {
+    for (const deviceClass of new Set(spec.targets.map((t) => t.deviceClass))) {
       if ((await this.db.device.count({ where: { deviceClass } })) === 0) {
         warnings.push(
           `targets: no phone of device class ${deviceClass} has registered yet; its measurements wait in ` +
@@ -128,16 +127,7 @@ export class SearchQueryRepository {
         );
       }
     }
-    const { id } = await this.db.search.create({
-      data: {
-        name: input.name,
-        spec: input.spec,
-        seed: input.seed,
-        supernetId: input.supernetId ?? null,
-        scheduleId: input.scheduleId ?? null,
-      },
-      select: { id: true },
-    });
+    const { id } = await this.db.search.create({ data: { ...row, scheduleId }, select: { id: true } });
     return { id, warnings };
   }
 

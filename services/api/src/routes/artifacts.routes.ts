@@ -1,16 +1,8 @@
-import {
-  ARTIFACT_KINDS,
-  DEVICE_CLASS_PATTERN,
-  MfnasError,
-  RUNNER_ABIS,
-  UPLOAD_KINDS,
-  type ArtifactKind,
-  type UploadKind,
-} from "@mfnas/core";
+import { ARTIFACT_KINDS, MfnasError, RUNNER_ABIS, UPLOAD_KINDS, type ArtifactKind, type UploadKind } from "@mfnas/core";
 import { ArtifactQueryRepository, uploadArtifact } from "@mfnas/store";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { artifactSummary, toArtifact } from "../dto.ts";
-import { arrayOf, object, pageOf, pageQuery, responses, sha256 } from "../schemas.ts";
+import { object, pageOf, pageQuery, responses, sha256 } from "../schemas.ts";
 import { authorize } from "../auth.ts";
 import { domainValidated } from "../validation.ts";
 import { submitLimit, type RouteDeps } from "./deps.ts";
@@ -120,50 +112,6 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: RouteDeps): v
         .header("cache-control", "private, max-age=31536000, immutable")
         .header("x-content-type-options", "nosniff")
         .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    },
-  );
-
-  app.get(
-    "/predictors",
-    {
-      config: { scope: "read" },
-      schema: {
-        operationId: "listPredictors",
-        summary: "Latency-predictor reports of every device class (empty until a predictor has been fitted)",
-        tags: ["predictors"],
-        response: responses({ 200: object({ items: arrayOf(artifactSummary) }) }),
-      },
-    },
-    async () => ({ items: (await artifacts.predictorReports()).map(toArtifact) }),
-  );
-
-  app.get(
-    "/predictors/:deviceClass/report",
-    {
-      config: { scope: "read" },
-      schema: {
-        operationId: "getPredictorReport",
-        summary: "The latest latency-predictor report of a device class",
-        description:
-          "Reports are artifacts of kind report with metadata {report: 'latency-predictor', deviceClass}. " +
-          "404 until a predictor has been fitted for the class.",
-        tags: ["predictors"],
-        params: object({ deviceClass: { type: "string", pattern: DEVICE_CLASS_PATTERN.source } }),
-        response: responses({
-          200: object({ deviceClass: { type: "string" }, latest: artifactSummary, history: arrayOf(artifactSummary) }),
-        }),
-      },
-    },
-    async (request) => {
-      const { deviceClass } = request.params as { deviceClass: string };
-      const reports = (await artifacts.predictorReports(deviceClass)).map(toArtifact);
-      const latest = reports[0];
-      if (!latest) {
-        throw new MfnasError("not_found", `no latency predictor has been fitted for device class ${deviceClass}`, {
-          deviceClass,
-        });
-      }
-      return { deviceClass, latest, history: reports };
     },
   );
 }

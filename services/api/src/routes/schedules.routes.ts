@@ -1,4 +1,4 @@
-import { MfnasError } from "@mfnas/core";
+import { checkSearchSpec, MfnasError, underField } from "@mfnas/core";
 import { ScheduleRepository, ScheduleRunRepository, type Prisma, type ScheduleRow } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import { nextFireTimes, parseTimeZone } from "../cron.ts";
@@ -15,9 +15,8 @@ import {
   responses,
   uuid,
 } from "../schemas.ts";
-import { domainValidated, underField } from "../validation.ts";
+import { domainValidated } from "../validation.ts";
 import type { RouteDeps } from "./deps.ts";
-import { validateSpec } from "./searches.routes.ts";
 
 const policies = ["skip", "run_once"] as const;
 type Policy = (typeof policies)[number];
@@ -85,7 +84,7 @@ function parseSchedule(body: unknown, current: ScheduleRow | null) {
   const cron = has("cron") ? (input["cron"] as string).trim().replace(/\s+/g, " ") : undefined;
   nextFireTimes(cron ?? current?.cron ?? "", timezone ?? current?.timezone ?? "UTC", 1);
   const searchSpec = has("searchSpec")
-    ? (underField("searchSpec", () => validateSpec(input["searchSpec"])) as unknown as Prisma.InputJsonObject)
+    ? (underField("searchSpec", () => checkSearchSpec(input["searchSpec"])) as unknown as Prisma.InputJsonObject)
     : undefined;
   return {
     ...(name !== undefined ? { name } : {}),

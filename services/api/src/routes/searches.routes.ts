@@ -1,15 +1,5 @@
-import {
-  DEFAULT_SEARCH_SPACE,
-  JOBS,
-  MfnasError,
-  SEARCH_STATUSES,
-  narrowSpace,
-  parseSearchSpec,
-  searchSpecSchema,
-  type SearchSpec,
-  type SearchStatus,
-} from "@mfnas/core";
-import { SearchQueryRepository, type Prisma } from "@mfnas/store";
+import { JOBS, MfnasError, SEARCH_STATUSES, searchSpecSchema, type SearchStatus } from "@mfnas/core";
+import { SearchQueryRepository, submitSearch } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import { bodyObject, documented, requireName, searchSummary } from "../dto.ts";
 import { enqueueAgain } from "../jobs.ts";
@@ -25,7 +15,7 @@ import {
   responses,
   uuid,
 } from "../schemas.ts";
-import { domainValidated, underField } from "../validation.ts";
+import { domainValidated } from "../validation.ts";
 import { submitLimit, type RouteDeps } from "./deps.ts";
 
 export const searchDetail = object({
@@ -52,13 +42,6 @@ const submitted = object({
   warnings: arrayOf({ type: "string" }),
 });
 
-/** Validates a spec fully: its schema, then its space against the default space. */
-export function validateSpec(value: unknown): SearchSpec {
-  const spec = parseSearchSpec(value);
-  if (spec.space) underField("space", () => narrowSpace(DEFAULT_SEARCH_SPACE, spec.space ?? {}));
-  return spec;
-}
-
 export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const searches = new SearchQueryRepository(deps.db);
 
@@ -82,29 +65,9 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
     };
   }
 
-  /** Creates the Search row and queues search.run; if queueing fails, the row is removed again. */
-  async function submit(
-    spec: SearchSpec,
-    scheduleId: string | null = null,
-  ): Promise<{ id: string; warnings: string[] }> {
-    const { id, warnings } = await searches.submit({
-      name: spec.name,
-      spec: spec as unknown as Prisma.InputJsonObject,
-      seed: spec.seed,
-      supernetId: spec.supernet?.id ?? null,
-      checkpointStep: spec.supernet?.checkpointStep,
-      deviceClasses: spec.targets.map((t) => t.deviceClass),
-      validationSet: spec.validationSet,
-      scheduleId,
-    });
-    try {
-      await deps.jobs.enqueue(JOBS.searchRun.name, { searchId: id });
-    } catch (error) {
-      await searches.discard(id);
-      throw new MfnasError("transient", "could not queue the search; nothing was created", {}, { cause: error });
-    }
-    return { id, warnings };
-  }
+  /** Checks, stores and queues a spec through the one submission path (see submitSearch in the store). */
+  const submit = (value: unknown) =>
+    submitSearch(deps.db, value, { enqueue: (searchId) => deps.jobs.enqueue(JOBS.searchRun.name, { searchId }) });
 
   app.post(
     "/searches",
@@ -122,8 +85,7 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
       },
     },
     async (request, reply) => {
-      const spec = validateSpec(request.body);
-      const { id, warnings } = await submit(spec);
+      const { id, warnings } = await submit(request.body);
       return reply
         .code(201)
         .header("location", `/v1/searches/${id}`)
@@ -283,12 +245,11 @@ export function registerSearchRoutes(app: FastifyInstance, deps: RouteDeps): voi
       const source = await searches.spec(id);
       if (!source) throw new MfnasError("not_found", `search ${id} does not exist`, { id });
       const change = (request.body ?? {}) as { name?: string; seed?: number };
-      const spec = validateSpec({
+      const { id: newId, warnings } = await submit({
         ...bodyObject(source.spec),
         ...(change.name !== undefined ? { name: requireName(change.name) } : {}),
         ...(change.seed !== undefined ? { seed: change.seed } : {}),
       });
-      const { id: newId, warnings } = await submit(spec);
       return reply
         .code(201)
         .header("location", `/v1/searches/${newId}`)

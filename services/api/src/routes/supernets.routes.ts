@@ -4,6 +4,7 @@ import {
   MfnasError,
   narrowSpace,
   parseTrainingConfig,
+  underField,
   trainingConfigSchema,
 } from "@mfnas/core";
 import { SupernetQueryRepository, SupernetRepository } from "@mfnas/store";
@@ -21,7 +22,7 @@ import {
   responses,
   sha256,
 } from "../schemas.ts";
-import { domainValidated, underField } from "../validation.ts";
+import { domainValidated } from "../validation.ts";
 import { submitLimit, type RouteDeps } from "./deps.ts";
 
 const supernetDetail = object({

@@ -7,7 +7,7 @@ import {
   targetName,
   type FrontAxis,
 } from "@mfnas/core";
-import { SearchQueryRepository, type CandidateRow } from "@mfnas/store";
+import { SearchQueryRepository, type CandidateRow, type LatencyChoice } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
 import {
   artifactSummary,
@@ -18,7 +18,6 @@ import {
   toCost,
   toMeasurement,
 } from "../dto.ts";
-import type { LatencyBasis } from "../front.ts";
 import {
   anyJson,
   arrayOf,
@@ -148,7 +147,7 @@ function toCandidate(row: CandidateRow) {
   return { ...rest, genome: row.genome ?? null, cost: toCost(architecture) };
 }
 
-export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): void {
+export function registerSearchResultRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const searches = new SearchQueryRepository(deps.db);
 
   async function requireSearch(id: string) {
@@ -346,7 +345,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: RouteDeps): voi
       const { id, target } = request.params as { id: string; target: string };
       const q = request.query as {
         quality: "psnr" | "ssim";
-        latency: LatencyBasis;
+        latency: LatencyChoice;
         axis: FrontAxis;
         generation?: number;
       };
