@@ -57,6 +57,7 @@ const worker = new CatalogWorker({
       log,
       onSteps: trainerMetrics.record,
       workers,
+      datasetCacheDir: path.resolve(env.DATASET_CACHE_DIR),
     }),
   },
   log,

@@ -14,3 +14,10 @@ export type BuiltinDataset = (typeof BUILTIN_DATASETS)[number];
 export function isBuiltinDataset(value: string): value is BuiltinDataset {
   return (BUILTIN_DATASETS as readonly string[]).includes(value);
 }
+
+const DATASET_ARTIFACT = /^artifact:([0-9a-f]{64})$/;
+
+/** The sha256 of the uploaded dataset archive a dataset reference names ("artifact:<sha256>"), else undefined. */
+export function datasetArtifactSha(ref: string): string | undefined {
+  return DATASET_ARTIFACT.exec(ref)?.[1];
+}
