@@ -33,7 +33,8 @@ export async function unpackedDataset(
   load: () => Promise<Uint8Array>,
   options: DatasetCacheOptions = {},
 ): Promise<string> {
-  const target = path.join(cacheDir, sha256);
+  const root = path.resolve(cacheDir);
+  const target = path.join(root, sha256);
   if (!(await isFolder(target))) {
     let archive: DatasetArchive;
     try {
@@ -43,8 +44,8 @@ export async function unpackedDataset(
       const why = (error as Error).message;
       throw new MfnasError("invalid_input", `artifact ${sha256} is not a dataset archive: ${why}`, { sha256 });
     }
-    await mkdir(cacheDir, { recursive: true });
-    const temp = path.join(cacheDir, `.${sha256}.${randomBytes(6).toString("hex")}.tmp`);
+    await mkdir(root, { recursive: true });
+    const temp = path.join(root, `.${sha256}.${randomBytes(6).toString("hex")}.tmp`);
     try {
       for (const image of archive.images) {
         const file = path.resolve(temp, image.name);

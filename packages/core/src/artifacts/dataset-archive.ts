@@ -1,3 +1,4 @@
+import path from "node:path";
 import { gunzipSync } from "node:zlib";
 
 /** One regular file of a tar archive: its path inside the archive and its bytes (a view into the archive). */
@@ -46,8 +47,8 @@ function tarFiles(tar: Uint8Array): ArchiveFile[] {
 }
 
 /**
- * Reads a dataset archive (a tar or tar.gz of HR images): its PNG/JPEG files, every other file counted and left
- * out. Throws an Error saying what is wrong when the bytes are not such an archive, unpack past `maxBytes`
+ * Reads a dataset archive (a tar or tar.gz of HR images): its PNG/JPEG files, every other file (and macOS's
+ * "._" metadata files) counted and left out. Throws an Error saying what is wrong when the bytes are not such an archive, unpack past `maxBytes`
  * (default `DEFAULT_DATASET_UNPACKED_LIMIT`), hold an entry that would be written outside its folder (an absolute
  * path or a `..` part) or hold no image.
  */
@@ -77,7 +78,8 @@ export function readDatasetArchive(bytes: Uint8Array, options: { maxBytes?: numb
   const unsafe = files.find((f) => f.name.startsWith("/") || f.name.split("/").includes(".."));
   if (unsafe !== undefined)
     throw new Error(`the entry ${JSON.stringify(unsafe.name)} would be written outside its folder`);
-  const images = files.filter((f) => IMAGE.test(f.name));
+  // macOS tar adds an AppleDouble file ("._name.png", metadata, not an image) beside each file it archives.
+  const images = files.filter((f) => IMAGE.test(f.name) && !path.posix.basename(f.name).startsWith("._"));
   if (images.length === 0) throw new Error(`the archive holds ${files.length} files and no PNG or JPEG image`);
   return { gzipped, images, files: files.length };
 }
