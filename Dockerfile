@@ -93,7 +93,7 @@ FROM node AS runtime
 ENV NODE_ENV=production NODE_OPTIONS=--conditions=mfnas-dist
 WORKDIR /app
 RUN useradd --system --uid 10001 --gid 0 --home-dir /var/lib/mfnas/home mfnas \
-  && mkdir -p /var/lib/mfnas/artifacts /var/lib/mfnas/home/.android && chown -R 10001:0 /var/lib/mfnas \
+  && mkdir -p /var/lib/mfnas/artifacts /var/lib/mfnas/datasets /var/lib/mfnas/home/.android && chown -R 10001:0 /var/lib/mfnas \
   && chmod 0700 /var/lib/mfnas/home/.android
 ENV HOME=/var/lib/mfnas/home
 USER 10001
@@ -176,7 +176,7 @@ COPY --from=node /usr/local/bin/node /usr/local/bin/node
 ENV NODE_ENV=production NODE_OPTIONS=--conditions=mfnas-dist REQUIRE_GPU=1
 WORKDIR /app
 RUN useradd --system --uid 10001 --gid 0 --home-dir /var/lib/mfnas/home mfnas \
-  && mkdir -p /var/lib/mfnas/artifacts /var/lib/mfnas/home /app/node_modules/@tensorflow \
+  && mkdir -p /var/lib/mfnas/artifacts /var/lib/mfnas/datasets /var/lib/mfnas/home /app/node_modules/@tensorflow \
   && chown -R 10001:0 /var/lib/mfnas \
   && ln -s /opt/mfnas-gpu/node_modules/@tensorflow/tfjs-node-gpu /app/node_modules/@tensorflow/tfjs-node-gpu
 ENV HOME=/var/lib/mfnas/home
@@ -209,7 +209,7 @@ ENV NODE_ENV=production NODE_OPTIONS=--conditions=mfnas-dist REQUIRE_GPU=1 \
   EVALUATOR_PATH=onnxruntime EVALUATOR_ORT_PROVIDER=cuda METRICS_PORT=9463
 WORKDIR /app
 RUN useradd --system --uid 10001 --gid 0 --home-dir /var/lib/mfnas/home mfnas \
-  && mkdir -p /var/lib/mfnas/artifacts /var/lib/mfnas/home && chown -R 10001:0 /var/lib/mfnas
+  && mkdir -p /var/lib/mfnas/artifacts /var/lib/mfnas/datasets /var/lib/mfnas/home && chown -R 10001:0 /var/lib/mfnas
 ENV HOME=/var/lib/mfnas/home
 USER 10001
 EXPOSE 9463

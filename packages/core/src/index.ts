@@ -12,5 +12,6 @@ export * from "./training/teachers.ts";
 export * from "./canonical-json.ts";
 export * from "./evolution/index.ts";
 export * from "./report/index.ts";
+export * from "./artifacts/dataset-archive.ts";
 export * from "./artifacts/uploads.ts";
 export * from "./api/api-types.ts";

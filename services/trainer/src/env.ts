@@ -11,6 +11,11 @@ const schema = z.object({
   QUEUE_PREFIX: envVar.queuePrefix().default("mfnas"),
   /** Root of the content-addressed artifact store (teacher weights in, checkpoints out). Relative = to the cwd. */
   ARTIFACT_DIR: z.string().min(1).default(".mfnas/artifacts"),
+  /**
+   * Where uploaded dataset archives (config data "artifact:<sha256>") are unpacked, once each, into a folder named
+   * by the archive's sha256. Relative = to the cwd. Needs room for the unpacked images (as large as the archives).
+   */
+  DATASET_CACHE_DIR: z.string().min(1).default(".mfnas/datasets"),
   /** Supernets trained at once by this process. Default 1: one job per GPU, a second would only share it. */
   TRAINER_CONCURRENCY: envVar.positiveInt().default(1),
   /**

@@ -46,6 +46,7 @@ await runWorkerService({
           log,
           onSteps: trainerMetrics.record,
           workers,
+          datasetCacheDir: path.resolve(env.DATASET_CACHE_DIR),
         }),
       },
       log,

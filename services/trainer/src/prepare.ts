@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import {
   DEFAULT_SEARCH_SPACE,
   canonicalJson,
+  datasetArtifactSha,
   MfnasError,
   errorMessage,
   narrowSpace,
@@ -22,6 +23,7 @@ import {
   type SrTeacher,
   type Tf,
 } from "@mfnas/model";
+import { unpackedDataset } from "./dataset-cache.ts";
 import type { ArtifactPort } from "./trainer-store.ts";
 
 export interface PreparedRun {
@@ -43,9 +45,40 @@ function at(field: string, error: unknown): never {
   throw new MfnasError(code, `${field}: ${errorMessage(error)}`, { path: field }, { cause: error });
 }
 
-/** Opens a configured dataset (built-in name, "bundled" or a folder); every image must hold one training patch. */
-async function openData(field: "data.train" | "data.val", ref: string, config: TrainingConfig): Promise<SrDataset> {
-  const name = ref === "bundled" ? (field === "data.train" ? "sample-train" : "sample-val") : ref;
+/** Options of `prepareRun`. */
+export interface PrepareOptions {
+  /**
+   * Folder uploaded dataset archives ("artifact:<sha256>" datasets) are unpacked into, one subfolder per archive.
+   * Unset: a config naming such a dataset fails, naming the field.
+   */
+  readonly datasetCacheDir?: string;
+}
+
+/**
+ * Opens a configured dataset (built-in name, "bundled", a folder or an uploaded archive, unpacked into the dataset
+ * cache); every image must hold one training patch.
+ */
+async function openData(
+  field: "data.train" | "data.val",
+  ref: string,
+  config: TrainingConfig,
+  artifacts: ArtifactPort,
+  options: PrepareOptions,
+): Promise<SrDataset> {
+  let name = ref === "bundled" ? (field === "data.train" ? "sample-train" : "sample-val") : ref;
+  const archive = datasetArtifactSha(ref);
+  if (archive !== undefined) {
+    if (options.datasetCacheDir === undefined) {
+      at(field, "uploaded datasets need a dataset cache folder, and this trainer has none");
+    }
+    try {
+      name = await unpackedDataset(options.datasetCacheDir, archive, () => artifacts.get(archive));
+    } catch (error) {
+      const permanent = ["not_found", "conflict", "invalid_input"];
+      if (error instanceof MfnasError && permanent.includes(error.code)) at(field, error);
+      throw error; // a disk hiccup is transient
+    }
+  }
   try {
     return await openDataset(name, { scale: config.scale, minSide: field === "data.train" ? config.patchSize : 0 });
   } catch (error) {
@@ -62,7 +95,12 @@ async function loadArtifact(field: string, artifacts: ArtifactPort, sha256: stri
   }
 }
 
-export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: ArtifactPort): Promise<PreparedRun> {
+export async function prepareRun(
+  tf: Tf,
+  rawConfig: unknown,
+  artifacts: ArtifactPort,
+  options: PrepareOptions = {},
+): Promise<PreparedRun> {
   const config = parseTrainingConfig(rawConfig);
   let space: SearchSpace;
   try {
@@ -74,8 +112,8 @@ export async function prepareRun(tf: Tf, rawConfig: unknown, artifacts: Artifact
     at("scale", `${config.scale} is not a scale of the space (${space.scales.join(", ")})`);
   }
   const [train, val] = [
-    await openData("data.train", config.data.train, config),
-    await openData("data.val", config.data.val, config),
+    await openData("data.train", config.data.train, config, artifacts, options),
+    await openData("data.val", config.data.val, config, artifacts, options),
   ];
   const vggBytes = config.vggWeights ? await loadArtifact("vggWeights", artifacts, config.vggWeights) : undefined;
   const teacher = await loadConfiguredTeacher(tf, config, (sha) => artifacts.get(sha));

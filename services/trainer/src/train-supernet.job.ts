@@ -45,6 +45,8 @@ export interface TrainSupernetResources {
    * under another count goes on with the recorded one, so its losses stay those of an uninterrupted run.
    */
   readonly workers?: number;
+  /** Folder uploaded dataset archives are unpacked into (see `PrepareOptions`). Unset: such configs fail. */
+  readonly datasetCacheDir?: string;
 }
 
 export interface TrainingWindow {
@@ -78,7 +80,12 @@ export function createTrainSupernetHandler(resources: TrainSupernetResources) {
     }
     let run: PreparedRun;
     try {
-      run = await prepareRun(tf, row.trainingConfig, artifacts);
+      run = await prepareRun(
+        tf,
+        row.trainingConfig,
+        artifacts,
+        resources.datasetCacheDir !== undefined ? { datasetCacheDir: resources.datasetCacheDir } : {},
+      );
     } catch (error) {
       if (isPermanent(error)) await store.finish(supernetId, { status: "failed", error: errorMessage(error) });
       throw error;

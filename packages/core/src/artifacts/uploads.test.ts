@@ -77,6 +77,11 @@ describe("inspectUpload", () => {
     expect(inspectUpload("dataset", gzipSync(archive))).toMatchObject({ mediaType: "application/gzip" });
     expect(() => inspectUpload("dataset", tar([["../etc/a.png", "x"]]))).toThrow(/outside its folder/);
     expect(() => inspectUpload("dataset", tar([["notes.txt", "x"]]))).toThrow(/no PNG or JPEG image/);
+    const mac = tar([
+      ["set/._a.png", "AppleDouble"],
+      ["set/a.png", "x"],
+    ]);
+    expect(inspectUpload("dataset", mac).metadata).toMatchObject({ images: 1, files: 2 });
     const cut = tar([["a.png", "y".repeat(2_000)]]).subarray(0, 1_024);
     expect(() => inspectUpload("dataset", cut)).toThrow(/truncated/);
   });

@@ -1,5 +1,5 @@
-import { gunzipSync } from "node:zlib";
 import { MfnasError } from "../errors.ts";
+import { readDatasetArchive, type DatasetArchive } from "./dataset-archive.ts";
 
 /**
  * What a person may put into the artifact store, and how each kind is recognised before it is stored:
@@ -36,7 +36,6 @@ export interface InspectedUpload {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
-const IMAGE = /\.(png|jpe?g)$/i;
 
 function refuse(kind: UploadKind, why: string): never {
   throw new MfnasError("invalid_input", `body: not a ${kind} upload: ${why}`, { fields: [`body: ${why}`] });
@@ -130,45 +129,17 @@ function inspectModelJson(bytes: Uint8Array): InspectedUpload {
   return { artifactKind: "tfjs", mediaType: "application/json", metadata: { upload: kind }, references };
 }
 
-/** Entry names of a ustar archive (regular files only); throws when the bytes are not one. */
-function tarEntries(tar: Uint8Array): string[] {
-  const names: string[] = [];
-  const text = new TextDecoder();
-  let offset = 0;
-  while (offset + 512 <= tar.byteLength) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every((b) => b === 0)) return names;
-    if (text.decode(header.subarray(257, 262)) !== "ustar") throw new Error(`no ustar header at byte ${offset}`);
-    const field = (start: number, length: number) =>
-      text.decode(header.subarray(start, start + length)).replace(/\0.*$/s, "");
-    const name = [field(345, 155), field(0, 100)].filter((s) => s !== "").join("/");
-    const size = parseInt(field(124, 12).trim() || "0", 8);
-    if (!Number.isFinite(size)) throw new Error(`entry ${name} has no readable size`);
-    const type = field(156, 1);
-    if (type === "0" || type === "") names.push(name);
-    offset += 512 + Math.ceil(size / 512) * 512;
-  }
-  if (offset > tar.byteLength) throw new Error("the archive ends inside an entry (truncated)");
-  return names;
-}
-
 function inspectDataset(bytes: Uint8Array): Omit<InspectedUpload, "references"> {
-  const kind = "dataset";
-  const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
-  let names: string[];
+  let archive: DatasetArchive;
   try {
-    names = tarEntries(gzipped ? new Uint8Array(gunzipSync(bytes)) : bytes);
+    archive = readDatasetArchive(bytes);
   } catch (error) {
-    refuse(kind, `not a tar or tar.gz archive of images (${(error as Error).message})`);
+    refuse("dataset", (error as Error).message);
   }
-  const unsafe = names.find((n) => n.startsWith("/") || n.split("/").includes(".."));
-  if (unsafe !== undefined) refuse(kind, `the entry ${JSON.stringify(unsafe)} would be written outside its folder`);
-  const images = names.filter((n) => IMAGE.test(n)).length;
-  if (images === 0) refuse(kind, `the archive holds ${names.length} files and no PNG or JPEG image`);
   return {
     artifactKind: "dataset",
-    mediaType: gzipped ? "application/gzip" : "application/x-tar",
-    metadata: { upload: kind, images, files: names.length },
+    mediaType: archive.gzipped ? "application/gzip" : "application/x-tar",
+    metadata: { upload: "dataset", images: archive.images.length, files: archive.files },
   };
 }
 

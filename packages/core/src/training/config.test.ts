@@ -21,6 +21,11 @@ describe("training config", () => {
     expect(c.data).toEqual({ train: "photos-train", val: "photos-val" });
     expect(parseTrainingConfig({ ...base, data: { train: "/data/DIV2K", val: "bundled" } }).data.val).toBe("bundled");
     expect(() => parseTrainingConfig({ ...base, data: { train: "photos", val: "photos-val" } })).toThrow("data.train");
+    const uploaded = `artifact:${"ab".repeat(32)}`;
+    expect(parseTrainingConfig({ ...base, data: { train: uploaded, val: "bundled" } }).data.train).toBe(uploaded);
+    expect(() => parseTrainingConfig({ ...base, data: { train: "artifact:abc", val: "bundled" } })).toThrow(
+      /data\.train: .*"artifact:<sha256>"/,
+    );
   });
 
   it("defaults the teacher to esrgan-thick at the config's scale and checks a layers teacher's scale and range", () => {

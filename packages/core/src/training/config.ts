@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { MfnasError } from "../errors.ts";
 import { issueMessages } from "../zod-issues.ts";
-import { BUILTIN_DATASETS } from "./datasets.ts";
+import { BUILTIN_DATASETS, datasetArtifactSha } from "./datasets.ts";
 import { DEFAULT_TEACHER_PACKAGE, TEACHER_PACKAGES, TEACHER_PACKAGE_NAMES } from "./teachers.ts";
 
 /**
@@ -14,8 +14,9 @@ import { DEFAULT_TEACHER_PACKAGE, TEACHER_PACKAGES, TEACHER_PACKAGE_NAMES } from
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest of an artifact");
 /**
  * A dataset: a built-in one by name (`BUILTIN_DATASETS`, e.g. "photos-train"), an absolute folder (HR images, or a
- * Set5/Set14/BSD100/Urban100/DIV2K layout with its LR files), or "bundled" (older configs: the procedural sample set,
- * its train or val half by the field).
+ * Set5/Set14/BSD100/Urban100/DIV2K layout with its LR files), an uploaded dataset archive ("artifact:<sha256>", a
+ * tar or tar.gz of images uploaded as kind dataset), or "bundled" (older configs: the procedural sample set, its
+ * train or val half by the field).
  */
 const imageFolder = z.union([
   z.literal("bundled"),
@@ -23,8 +24,9 @@ const imageFolder = z.union([
   z
     .string()
     .refine(
-      (p) => p.startsWith("/"),
-      `must be an absolute path or a built-in dataset (${BUILTIN_DATASETS.join(", ")}, bundled)`,
+      (p) => p.startsWith("/") || datasetArtifactSha(p) !== undefined,
+      `must be an absolute path, "artifact:<sha256>" of an uploaded dataset or a built-in dataset ` +
+        `(${BUILTIN_DATASETS.join(", ")}, bundled)`,
     ),
 ]);
 const weight = z.number().min(0).max(1_000);

@@ -247,3 +247,33 @@ export async function download(path, fallbackName) {
 export function sendJson(method, path, body) {
   return api(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
+
+/**
+ * The sha256 of a file as hex, computed in the browser (Web Crypto: a secure context, https or localhost).
+ * @param {Blob} file
+ * @returns {Promise<string>}
+ */
+export async function sha256Hex(file) {
+  if (!globalThis.crypto?.subtle) {
+    throw new Error("this page cannot compute a sha256: Web Crypto needs https or localhost");
+  }
+  const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Uploads a file's bytes as an artifact of an upload kind (POST /v1/artifacts), with the sha256 computed here so
+ * that the API refuses bytes that changed on the way.
+ * @param {string} kind
+ * @param {File} file
+ * @param {string} sha256
+ * @returns {Promise<ApiResponse<"uploadArtifact">>}
+ */
+export function uploadArtifact(kind, file, sha256) {
+  const query = new URLSearchParams({ kind, name: file.name.slice(0, 200), sha256 });
+  return api(`/v1/artifacts?${query}`, {
+    method: "POST",
+    headers: { "content-type": "application/octet-stream" },
+    body: file,
+  });
+}

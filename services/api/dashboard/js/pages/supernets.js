@@ -1,10 +1,12 @@
 // Supernets: the list with a form that starts a training (its config checked against the API's schema as you
-// type), and one supernet's page with its loss and image-rate curves over steps, its checkpoints and a cancel.
+// type) and one that uploads a teacher or a dataset, and one supernet's page with its loss and image-rate curves
+// over steps, its checkpoints and a cancel.
 import { allPages, api, eventStream, sendJson } from "../api.js";
 import { badge, fixed, h, progressBar, replace, table, when } from "../dom.js";
 import { jsonEditor, sendWhenValid, showProblem } from "../editor.js";
 import { linesChart } from "../plot.js";
 import { actionButton, submitButton } from "../session.js";
+import { uploadForm } from "../upload-form.js";
 
 /**
  * @typedef {{ id: string; name: string; status: string; step: number; error: string | null; createdAt: string;
@@ -63,6 +65,11 @@ export function supernetsPage(root) {
     h("div", { class: "page-head" }, h("h1", {}, "Supernets")),
     list,
     h("section", {}, h("details", { class: "new-supernet" }, h("summary", {}, "Train a new supernet"), form), outcome),
+    h(
+      "section",
+      {},
+      h("details", { class: "upload-artifact" }, h("summary", {}, "Upload a teacher or a dataset"), uploadForm()),
+    ),
   );
 
   const load = async () => {
