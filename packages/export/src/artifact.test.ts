@@ -5,7 +5,8 @@ import path from "node:path";
 import { DEFAULT_SEARCH_SPACE, createRng, encodeGenome, genomeHash, sampleGenome, type Genome } from "@mfnas/core";
 import { describe, expect, it } from "vitest";
 import { EXPORTER_VERSION, EXPORT_FORMATS, exportGenerator, saveArtifact, type ExportPrecision } from "./index.ts";
-import { randomWeights, tempDir } from "./test-support.ts";
+import { randomWeights } from "../../../tests/support/random-weights.ts";
+import { tempDir } from "./test-support.ts";
 
 const INPUT = { height: 16, width: 12 };
 const PRECISIONS: ExportPrecision[] = ["float32", "float16"];

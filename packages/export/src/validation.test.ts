@@ -15,7 +15,8 @@ import {
   exportToDirectory,
   type ExportGraph,
 } from "./index.ts";
-import { randomWeights, tempDir } from "./test-support.ts";
+import { randomWeights } from "../../../tests/support/random-weights.ts";
+import { tempDir } from "./test-support.ts";
 import type { WeightTensor } from "./weights.ts";
 
 const GENOME: Genome = {
