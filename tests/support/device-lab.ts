@@ -86,7 +86,7 @@ export const SMALL_RUN: RuntimeConfig = {
   runs: 5,
 };
 
-export const quietLog: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const quietLog: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** An in-process agent on the given adb server, with settings sized for tests. */
 export function startAgent(options: {

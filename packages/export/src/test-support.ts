@@ -17,7 +17,7 @@ const run = promisify(execFile);
 const TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../tools");
 
 /** Debian's interpreter: python3-pyarmnn and python3-onnx are Debian packages, invisible to other pythons. */
-export const SYSTEM_PYTHON = "/usr/bin/python3";
+const SYSTEM_PYTHON = "/usr/bin/python3";
 
 export async function tempDir(prefix = "mfnas-export-"): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
