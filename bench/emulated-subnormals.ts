@@ -14,8 +14,7 @@ import { DEFAULT_SEARCH_SPACE, createRng, sampleGenome } from "@mfnas/core";
 import { EMULATED_RUNNER_PATH, pushArtifact, runBenchmark, startEmulatedPhones, tfliteRunner } from "@mfnas/devices";
 import { exportGenerator, exportGraph } from "@mfnas/export";
 import { kernelKey, spaceKernels } from "@mfnas/latency";
-import { kernelGraph } from "../services/searcher/src/adapters/kernel-graph.ts";
-import { probeWeights } from "../services/searcher/src/adapters/probe-weights.ts";
+import { kernelGraph, probeWeights } from "@mfnas/searcher";
 import { startAdbServer } from "../tests/support/device-lab.ts";
 import { emulatedPhoneRuntime } from "../tests/support/latency-lab.ts";
 

@@ -48,9 +48,9 @@ import {
   type QualityRequest,
   type QualitySource,
   type SearchStore,
+  ActiveLatencySource,
+  DeviceLabKernelMeasurer,
 } from "@mfnas/searcher";
-import { ActiveLatencySource } from "../services/searcher/src/adapters/active.latency-source.ts";
-import { DeviceLabKernelMeasurer } from "../services/searcher/src/adapters/kernel-measurer.ts";
 import { emulatedPhoneRuntime, startLatencyLab } from "../tests/support/latency-lab.ts";
 
 const [train = 60, heldOut = 40, generations = 6, population = 10] = process.argv.slice(2).map(Number);

@@ -40,9 +40,9 @@ import {
   type EstimateRequest,
   type GenerationWrite,
   type SearchRunResources,
+  searcherResources,
 } from "@mfnas/searcher";
 import { LocalArtifactStore, SupernetRepository, createDb, submitSearch } from "@mfnas/store";
-import { searcherResources } from "../services/searcher/src/resources.ts";
 import { ROOT, createTestDatabase, uniqueName, type TestDatabase } from "../tests/support/database.ts";
 import { SMALL_RUN, startAdbServer, stopPhones } from "../tests/support/device-lab.ts";
 import { TEST_REDIS_URL } from "../tests/support/env.ts";

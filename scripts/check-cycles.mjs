@@ -2,6 +2,9 @@
 // - No cycles between modules (files), found with Tarjan's strongly connected components.
 // - Layers: @mfnas/core imports no other workspace package; adapters (packages/*) import only core;
 //   services import packages but never another service; nobody imports another package's internals.
+// - Callers outside the workspaces (tests/, bench/) import a package by its entry (`@mfnas/<name>`) only, never a
+//   file inside packages/ or services/ by relative path; what they need is exported from the entry, and test
+//   helpers shared across packages live in tests/support.
 import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,7 +35,11 @@ for (const kind of ["packages", "services"]) {
   }
 }
 
-const files = [...workspaces.values()].flatMap((w) => walk(path.join(w.dir, "src")));
+const CALLERS = ["tests", "bench"]; // outside every workspace: entry points only
+const files = [
+  ...[...workspaces.values()].flatMap((w) => walk(path.join(w.dir, "src"))),
+  ...CALLERS.flatMap((dir) => walk(path.join(root, dir))),
+];
 const owner = (file) => [...workspaces.entries()].find(([, w]) => file.startsWith(w.dir + path.sep));
 const IMPORT =
   /(?:^|[^\w.])(?:import|export)\s+(?:type\s+)?(?:[^"'`;]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
@@ -50,7 +57,7 @@ for (const file of files) {
     if (spec.startsWith(".")) {
       const target = path.resolve(path.dirname(file), spec);
       const [toName] = owner(target) ?? [];
-      if (toName && fromName && toName !== fromName) {
+      if (toName && toName !== fromName) {
         problems.push(`${path.relative(root, file)} reaches into ${toName} by relative path (${spec})`);
       }
       if (existsSync(target) && !target.includes(`${path.sep}generated${path.sep}`)) edges.push(target);
@@ -111,4 +118,6 @@ if (problems.length > 0) {
   console.error(`\n${problems.length} import problem(s)`);
   process.exit(1);
 }
-console.log(`import check: ${graph.size} modules in ${workspaces.size} workspaces, no cycles, layers respected`);
+console.log(
+  `import check: ${graph.size} modules in ${workspaces.size} workspaces and ${CALLERS.join(", ")}, no cycles, layers respected`,
+);

@@ -19,7 +19,7 @@ import {
 import { exportGenerator } from "@mfnas/export";
 import { createImage, encodePng, imresize, sideBySide } from "@mfnas/model";
 import { DeviceLabRepository, SearchRepository } from "@mfnas/store";
-import { probeWeights } from "../services/searcher/src/adapters/probe-weights.ts";
+import { probeWeights } from "@mfnas/searcher";
 import { listenLocally, startTestApi, type TestApi } from "./support/api.ts";
 import { seedSearchResults } from "./support/api-seed.ts";
 import { chromiumAvailable, openDashboard, type DashboardBrowser } from "./support/browser.ts";

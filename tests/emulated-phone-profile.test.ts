@@ -14,7 +14,7 @@ import {
   type RunningEmulatedPhone,
 } from "@mfnas/devices";
 import { exportGenerator } from "@mfnas/export";
-import { randomWeights } from "../packages/export/src/test-support.ts";
+import { randomWeights } from "./support/random-weights.ts";
 import { startAdbServer } from "./support/device-lab.ts";
 
 const run = promisify(execFile);

@@ -9,7 +9,7 @@ import { JOBS, QUEUES, type JobName, type PayloadOf } from "@mfnas/core";
 import { startEmulatedPhones, type RunningEmulatedPhone } from "@mfnas/devices";
 import { JobProducer, createRedis, startMetricsServer } from "@mfnas/queue";
 import { LocalArtifactStore, SearchRepository, SupernetRepository } from "@mfnas/store";
-import { TEACHER_FIXTURE, tinyConfig } from "../services/trainer/src/test-support.ts";
+import { TEACHER_FIXTURE, tinyConfig } from "./support/tiny-teacher.ts";
 import { startTestApi } from "./support/api.ts";
 import { createTestDatabase, uniqueName, type TestDatabase } from "./support/database.ts";
 import { startAdbServer } from "./support/device-lab.ts";

@@ -11,7 +11,7 @@ import { createTestDatabase, uniqueName, type TestDatabase } from "./support/dat
 import { TEST_REDIS_URL } from "./support/env.ts";
 import { eventually, startService, type ServiceProcess } from "./support/processes.ts";
 import { expectCheckpointsStored, lossCurve, lossCurveDifference } from "./support/training-run.ts";
-import { TEACHER_FIXTURE, tinyConfig } from "../services/trainer/src/test-support.ts";
+import { TEACHER_FIXTURE, tinyConfig } from "./support/tiny-teacher.ts";
 
 const STEPS = 40;
 

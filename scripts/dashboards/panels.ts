@@ -7,7 +7,7 @@ import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 
 /** Datasources as ops/grafana/provisioning/datasources/mfnas.yaml provisions them (fixed uids). */
-export const PROMETHEUS: common.DataSourceRef = { type: "prometheus", uid: "mfnas-prometheus" };
+const PROMETHEUS: common.DataSourceRef = { type: "prometheus", uid: "mfnas-prometheus" };
 export const POSTGRES: common.DataSourceRef = { type: "grafana-postgresql-datasource", uid: "mfnas-postgres" };
 
 /** A PromQL target; `legend` is Grafana's legend template ({{label}}). */

@@ -36,7 +36,7 @@ import {
   type Tf,
 } from "@mfnas/model";
 import { LocalArtifactStore } from "@mfnas/store";
-import { TEACHER_FIXTURE, TINY_TEACHER, teacherBytes } from "../../services/trainer/src/test-support.ts";
+import { TEACHER_FIXTURE, TINY_TEACHER, teacherBytes } from "../support/tiny-teacher.ts";
 import { startTestApi, type TestApi } from "../support/api.ts";
 
 /** Runs `fn`; a thrown error must be an MfnasError with one of `codes`. Returns the value or undefined. */

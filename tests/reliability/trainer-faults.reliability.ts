@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOBS } from "@mfnas/core";
 import { JobProducer, createRedis } from "@mfnas/queue";
 import { LocalArtifactStore, SupernetRepository, applyMigrations, createDb, type Db } from "@mfnas/store";
-import { TEACHER_FIXTURE, tinyConfig } from "../../services/trainer/src/test-support.ts";
+import { TEACHER_FIXTURE, tinyConfig } from "../support/tiny-teacher.ts";
 import { MIGRATIONS_DIR } from "../support/database.ts";
 import { eventually, startService, type ServiceProcess } from "../support/processes.ts";
 import { expectCheckpointsStored, lossCurve, lossCurveDifference } from "../support/training-run.ts";

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 
-export const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = "/usr/bin/chromium";
 const required = process.env["MFNAS_REQUIRE_RUNTIMES"] !== undefined && process.env["MFNAS_REQUIRE_RUNTIMES"] !== "";
 /** Whether the browser tests can run here (they fail instead of skipping when MFNAS_REQUIRE_RUNTIMES is set). */
 export const chromiumAvailable = existsSync(CHROMIUM);

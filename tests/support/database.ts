@@ -19,7 +19,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export function schemaUrl(schema: string): string {
+function schemaUrl(schema: string): string {
   const url = new URL(TEST_DATABASE_URL);
   url.searchParams.set("schema", schema);
   return url.toString();

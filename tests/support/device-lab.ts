@@ -26,7 +26,7 @@ import {
 import { exportGenerator } from "@mfnas/export";
 import { JobProducer, createRedis, type WorkerLog } from "@mfnas/queue";
 import { DeviceLabRepository, LocalArtifactStore, type Db } from "@mfnas/store";
-import { randomWeights } from "../../packages/export/src/test-support.ts";
+import { randomWeights } from "./random-weights.ts";
 import { createTestDatabase, uniqueName } from "./database.ts";
 import { TEST_REDIS_URL } from "./env.ts";
 
@@ -86,7 +86,7 @@ export const SMALL_RUN: RuntimeConfig = {
   runs: 5,
 };
 
-export const quietLog: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const quietLog: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** An in-process agent on the given adb server, with settings sized for tests. */
 export function startAgent(options: {

@@ -6,13 +6,13 @@ import { HOST_CPU_DEVICE_CLASS, startEmulatedPhones } from "@mfnas/devices";
 import type { GenomeSample, KernelSample, LatencyPredictor } from "@mfnas/latency";
 import { JobProducer, createRedis } from "@mfnas/queue";
 import { LocalArtifactStore, SearchRepository } from "@mfnas/store";
-import { DeviceLabLatencySource } from "../../services/searcher/src/adapters/device-lab.latency-source.ts";
-import { DeviceLabKernelMeasurer } from "../../services/searcher/src/adapters/kernel-measurer.ts";
 import {
+  DeviceLabLatencySource,
+  DeviceLabKernelMeasurer,
   putAccuracyReport,
   putPredictorModel,
   type PutReport,
-} from "../../services/searcher/src/adapters/stored-predictor-book.ts";
+} from "@mfnas/searcher";
 import { createTestDatabase, uniqueName } from "./database.ts";
 import { startAdbServer, startAgent, teardownLab } from "./device-lab.ts";
 import { TEST_REDIS_URL } from "./env.ts";

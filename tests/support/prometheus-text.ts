@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
  * histogram has ascending buckets ending in +Inf whose counts never decrease and equal _count.
  */
 
-export type MetricType = "counter" | "gauge" | "histogram" | "summary" | "untyped";
+type MetricType = "counter" | "gauge" | "histogram" | "summary" | "untyped";
 
 export interface Sample {
   readonly name: string;

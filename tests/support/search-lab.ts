@@ -10,7 +10,7 @@ import { MfaSupernet, encodeSupernetCheckpoint, selectBackend, supernetCheckpoin
 import { LocalArtifactStore, SupernetRepository, type Db } from "@mfnas/store";
 
 /** The step the seeded checkpoint is stored at. */
-export const SEEDED_CHECKPOINT_STEP = 10;
+const SEEDED_CHECKPOINT_STEP = 10;
 
 /**
  * A Supernet row over `space` with one checkpoint as the trainer stores one (untrained, seeded weights: they

@@ -13,7 +13,8 @@ import {
 } from "@mfnas/core";
 import { describe, expect, it } from "vitest";
 import { EXPORTER_VERSION, exportGenerator, saveArtifact, type ExportPrecision } from "./index.ts";
-import { randomWeights, tempDir } from "./test-support.ts";
+import { randomWeights } from "../../../tests/support/random-weights.ts";
+import { tempDir } from "./test-support.ts";
 
 const INPUT = { height: 16, width: 12 };
 const PRECISIONS: ExportPrecision[] = ["float32", "float16"];

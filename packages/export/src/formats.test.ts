@@ -8,7 +8,7 @@ import type { Genome } from "@mfnas/core";
 import { describe, expect, it } from "vitest";
 import { EXPORTER_VERSION, buildExportGraph, exportGenerator, writeTflite } from "./index.ts";
 import { ProtoWriter } from "./protobuf.ts";
-import { randomWeights } from "./test-support.ts";
+import { randomWeights } from "../../../tests/support/random-weights.ts";
 import { BuiltinOperator, Padding, Schema, TensorType } from "./tflite-schema.ts";
 
 const GENOME: Genome = {

@@ -51,7 +51,7 @@ function inputShape(node: ExportNode, index: number, shapes: ReadonlyMap<string,
 }
 
 /** The NHWC output shape of `node` from its input shapes; throws for unsupported ops or attributes. */
-export function nodeOutputShape(node: ExportNode, shapes: ReadonlyMap<string, Nhwc>, graph: ExportGraph): Nhwc {
+function nodeOutputShape(node: ExportNode, shapes: ReadonlyMap<string, Nhwc>, graph: ExportGraph): Nhwc {
   const [n, h, w, c] = inputShape(node, 0, shapes);
   switch (node.op) {
     case "conv2d": {

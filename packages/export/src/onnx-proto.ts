@@ -6,7 +6,7 @@
 import { ProtoWriter } from "./protobuf.ts";
 
 /** IR version 8: ONNX 1.10+, required for opset 17's operators to be read as such. */
-export const ONNX_IR_VERSION = 8;
+const ONNX_IR_VERSION = 8;
 
 /** `TensorProto.DataType` values used here. */
 export const OnnxDataType = { FLOAT: 1, INT64: 7, FLOAT16: 10 } as const;
@@ -40,7 +40,7 @@ const F = {
 } as const;
 
 /** An attribute value: a number is INT unless `float` is set; arrays are INTS. */
-export type OnnxAttribute =
+type OnnxAttribute =
   | { readonly name: string; readonly int: number }
   | { readonly name: string; readonly float: number }
   | { readonly name: string; readonly string: string }
@@ -63,7 +63,7 @@ export interface OnnxInitializer {
   readonly raw: Uint8Array;
 }
 
-export interface OnnxValueInfo {
+interface OnnxValueInfo {
   readonly name: string;
   readonly elemType: number;
   readonly dims: readonly number[];

@@ -8,12 +8,12 @@ import { symmetricPadIndices } from "@mfnas/core";
 import type { Nhwc } from "./export-graph.ts";
 
 /** A piece of one padded axis: the input's row/column `index`, or (index undefined) the whole input. */
-export interface PadPiece {
+interface PadPiece {
   readonly index?: number;
 }
 
 /** The pieces, in order, that make an axis of `length` padded by `pad` on both sides. */
-export function symmetricPadPieces(length: number, pad: number): PadPiece[] {
+function symmetricPadPieces(length: number, pad: number): PadPiece[] {
   const indices = symmetricPadIndices(length, pad);
   const rows = (list: number[]) => list.map((index) => ({ index }));
   return [...rows(indices.slice(0, pad)), {}, ...rows(indices.slice(pad + length))];

@@ -1,5 +1,5 @@
 /**
- * Helpers for this package's tests (not part of the public API): seeded random weights, the real runtimes that
+ * Helpers for this package's tests (not part of the public API): the real runtimes that
  * verify exported files (ONNX Runtime in-process; Arm NN's TfLite parser, LiteRT.js and the ONNX checker as child
  * processes, fed raw float32 files), and small array utilities.
  */
@@ -11,16 +11,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { createRng, type Genome } from "@mfnas/core";
 import * as ort from "onnxruntime-node";
-import { convLayerSpecs } from "@mfnas/core";
-import type { WeightTensor } from "./weights.ts";
 
 const run = promisify(execFile);
 const TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../tools");
 
 /** Debian's interpreter: python3-pyarmnn and python3-onnx are Debian packages, invisible to other pythons. */
-export const SYSTEM_PYTHON = "/usr/bin/python3";
+const SYSTEM_PYTHON = "/usr/bin/python3";
 
 export async function tempDir(prefix = "mfnas-export-"): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
@@ -35,19 +32,6 @@ export async function pythonHas(module: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Uniform(-scale, scale) weights for every conv of `genome`, seeded: for tests that need no reference output. */
-export function randomWeights(genome: Genome, seed: number, scale = 0.5): Map<string, WeightTensor> {
-  const rng = createRng(seed);
-  const fill = (n: number) => Float32Array.from({ length: n }, () => (rng.nextFloat() * 2 - 1) * scale);
-  const weights = new Map<string, WeightTensor>();
-  for (const s of convLayerSpecs(genome)) {
-    const shape = [s.kernel, s.kernel, s.cin, s.cout];
-    weights.set(`${s.name}.weight`, { shape, data: fill(s.kernel * s.kernel * s.cin * s.cout) });
-    weights.set(`${s.name}.bias`, { shape: [s.cout], data: fill(s.cout) });
-  }
-  return weights;
 }
 
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {

@@ -8,7 +8,8 @@ import path from "node:path";
 import { EXPORT_FORMATS, MfnasError, convLayerSpecs, type Genome } from "@mfnas/core";
 import { describe, expect, it } from "vitest";
 import { buildExportGraph, exportGenerator, exportGraph, exportToDirectory, type ExportGraph } from "./index.ts";
-import { randomWeights, tempDir } from "./test-support.ts";
+import { randomWeights } from "../../../tests/support/random-weights.ts";
+import { tempDir } from "./test-support.ts";
 import type { WeightTensor } from "./weights.ts";
 
 const GENOME: Genome = {

@@ -6,7 +6,7 @@ import { MfnasError } from "@mfnas/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 /** The dashboard's files (plain ES modules, CSS, SVG): services/api/dashboard. */
-export const DASHBOARD_DIR = fileURLToPath(new URL("../dashboard/", import.meta.url));
+const DASHBOARD_DIR = fileURLToPath(new URL("../dashboard/", import.meta.url));
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",

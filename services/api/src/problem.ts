@@ -4,7 +4,7 @@ import type { FastifyError, FastifyRequest } from "fastify";
 import { BODY_MEDIA_TYPES } from "./validation.ts";
 
 /** Failures that only exist at the HTTP layer (framework and plugin errors), next to MfnasError's codes. */
-export type HttpProblemCode =
+type HttpProblemCode =
   | "payload_too_large"
   | "uri_too_long"
   | "headers_too_large"

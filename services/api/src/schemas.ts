@@ -10,7 +10,6 @@ export const sha256 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
 export const dateTime = { type: "string", format: "date-time" } as const;
 /** Any JSON value (stored documents: specs, genomes, metrics, conditions). */
 export const anyJson = {} as const;
-export const jsonObject = { type: "object", additionalProperties: true } as const;
 
 export function nullable(schema: JsonSchema): JsonSchema {
   const type = schema["type"];
@@ -37,7 +36,7 @@ export function pageOf(item: JsonSchema): JsonSchema {
   return object({ items: arrayOf(item), nextCursor: nullable({ type: "string" }) });
 }
 
-export const MAX_PAGE = 200;
+const MAX_PAGE = 200;
 
 /** Query fields of every paginated list. */
 export function pageQuery(maxLimit = MAX_PAGE): Record<string, JsonSchema> {
@@ -48,7 +47,7 @@ export function pageQuery(maxLimit = MAX_PAGE): Record<string, JsonSchema> {
 }
 
 /** RFC 9457 problem document. */
-export const problem = object(
+const problem = object(
   {
     type: { type: "string" },
     title: { type: "string" },
@@ -75,5 +74,3 @@ export function responses(ok: Record<number, JsonSchema>): Record<string, JsonSc
 }
 
 export const idParams = object({ id: uuid });
-
-export const noContent = { type: "null", description: "no content" } as const;

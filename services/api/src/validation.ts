@@ -14,7 +14,7 @@ export const BODY_MEDIA_TYPES = ["application/json", ...YAML_MEDIA_TYPES] as con
  * Marks a body schema as documentation only: the handler validates the body itself with the domain parser
  * (a search spec, a training config), whose errors name the field in the domain's own terms.
  */
-export const VALIDATED_BY_DOMAIN = "x-mfnas-validated-by";
+const VALIDATED_BY_DOMAIN = "x-mfnas-validated-by";
 
 export function domainValidated(schema: JsonSchema, by: string): JsonSchema {
   return { ...schema, [VALIDATED_BY_DOMAIN]: by };

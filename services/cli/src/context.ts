@@ -4,7 +4,7 @@ import type { CliEnv } from "./env.ts";
 import { processOutput, type Output } from "./output.ts";
 
 /** Global options every command takes. */
-export interface GlobalOptions {
+interface GlobalOptions {
   readonly apiUrl?: string;
   readonly apiKey?: string;
   readonly json?: boolean;
@@ -16,7 +16,7 @@ export interface Context {
   client(): ApiClient;
 }
 
-export const DEFAULT_API_URL = "http://127.0.0.1:8080";
+const DEFAULT_API_URL = "http://127.0.0.1:8080";
 
 /** Flags win over MFNAS_API_URL / MFNAS_API_KEY; the URL defaults to the API of a single-machine install. */
 export function programContext(program: Command, env: CliEnv): Context {

@@ -421,7 +421,7 @@ export class DeviceLabAgent {
 }
 
 /** Host and port of a network phone's serial (`127.0.0.1:5555`, `phone.lan:5555`); undefined for USB serials. */
-export function networkAddress(serial: string): { host: string; port: number } | undefined {
+function networkAddress(serial: string): { host: string; port: number } | undefined {
   const m = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(serial);
   if (!m) return undefined;
   const port = Number(m[2]);

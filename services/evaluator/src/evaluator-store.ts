@@ -15,7 +15,7 @@ export interface EvaluationStore {
   recordEvaluation(result: EvaluationResult): Promise<{ created: boolean }>;
 }
 
-export interface EvaluationKey {
+interface EvaluationKey {
   readonly supernetId: string;
   readonly checkpointStep: number;
   readonly genomeHash: string;

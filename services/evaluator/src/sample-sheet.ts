@@ -28,7 +28,7 @@ import type { SampleArtifacts } from "./evaluator-store.ts";
 import type { ValidationImage } from "./validation-sets.ts";
 
 /** LR side of the window shown (128 HR pixels at x4). */
-export const SAMPLE_LR_SIDE = 32;
+const SAMPLE_LR_SIDE = 32;
 /** LR context around the window the teacher sees, so its panel has no border effects of its own. */
 const TEACHER_MARGIN = 8;
 const CACHE_VERSION = "sample-teacher/1";

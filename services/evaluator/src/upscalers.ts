@@ -31,11 +31,9 @@ export interface OnnxRuntimeOptions {
 }
 
 /** The runtime stored with ONNX Runtime evaluations: version and execution provider. */
-export function ortRuntime(provider: OrtProvider = "cpu"): string {
+function ortRuntime(provider: OrtProvider = "cpu"): string {
   return `onnxruntime-node ${ort.env.versions.common} ${provider}`;
 }
-
-export const ORT_RUNTIME = ortRuntime("cpu");
 
 /**
  * Runs a one-node ONNX graph (Identity on a 1-element tensor) on `provider`: resolves when the provider loaded and

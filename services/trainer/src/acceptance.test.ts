@@ -6,7 +6,8 @@ import { validationPsnr } from "./evaluate.ts";
 import { prepareRun } from "./prepare.ts";
 import { createTrainSupernetHandler } from "./train-supernet.job.ts";
 import { TrainingState } from "./training-state.ts";
-import { MemoryArtifacts, MemoryStore, jobContext, quiet, tinyConfig, trainingTf } from "./test-support.ts";
+import { tinyConfig } from "../../../tests/support/tiny-teacher.ts";
+import { MemoryArtifacts, MemoryStore, jobContext, quiet, trainingTf } from "./test-support.ts";
 
 /**
  * Steps of the acceptance run. The run: the pretrained esrgan-thick x4 teacher's targets on the 7 training

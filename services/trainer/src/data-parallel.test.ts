@@ -7,7 +7,8 @@ import { genomesForStep } from "./sampling.ts";
 import { shardPlan } from "./shards.ts";
 import { distilledTeacherBlocks, prepareTeacherTargets } from "./teacher-targets.ts";
 import { TrainingState, disposeGradients, type StepGradients } from "./training-state.ts";
-import { MemoryArtifacts, sha256, teacherBytes, tinyConfig, trainingTf } from "./test-support.ts";
+import { teacherBytes, tinyConfig } from "../../../tests/support/tiny-teacher.ts";
+import { MemoryArtifacts, sha256, trainingTf } from "./test-support.ts";
 
 const RATES = { g: 5e-3, d: 5e-3 };
 const closing: (() => Promise<void> | void)[] = [];

@@ -8,16 +8,8 @@ import { builtinDatasetDir } from "@mfnas/model";
 import { unpackedDataset } from "./dataset-cache.ts";
 import { prepareRun } from "./prepare.ts";
 import { createTrainSupernetHandler } from "./train-supernet.job.ts";
-import {
-  MemoryArtifacts,
-  MemoryStore,
-  jobContext,
-  quiet,
-  sha256,
-  teacherBytes,
-  tinyConfig,
-  trainingTf,
-} from "./test-support.ts";
+import { teacherBytes, tinyConfig } from "../../../tests/support/tiny-teacher.ts";
+import { MemoryArtifacts, MemoryStore, jobContext, quiet, sha256, trainingTf } from "./test-support.ts";
 
 const PHOTOS = ["brick.png", "camera.png", "coins.png"];
 let work: string;

@@ -3,7 +3,8 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { prepareRun } from "./prepare.ts";
-import { MemoryArtifacts, sha256, teacherBytes, tinyConfig, trainingTf } from "./test-support.ts";
+import { teacherBytes, tinyConfig } from "../../../tests/support/tiny-teacher.ts";
+import { MemoryArtifacts, sha256, trainingTf } from "./test-support.ts";
 
 describe("prepareRun's teacher", () => {
   it("is esrgan-thick at the config's scale when the config names none, with its block outputs", async () => {

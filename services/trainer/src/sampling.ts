@@ -11,7 +11,7 @@ import {
 } from "@mfnas/core";
 
 /** The space the sampling rule trains at `step`: the whole space, or the current progressive-shrinking phase's. */
-export function spaceAtStep(space: SearchSpace, sampling: TrainingConfig["sampling"], step: number): SearchSpace {
+function spaceAtStep(space: SearchSpace, sampling: TrainingConfig["sampling"], step: number): SearchSpace {
   if (sampling.rule === "sandwich") return space;
   const phase = sampling.phases.find((p) => step < p.untilStep) ?? sampling.phases[sampling.phases.length - 1];
   return phase ? narrowSpace(space, phase.space) : space;

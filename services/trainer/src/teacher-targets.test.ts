@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SEARCH_SPACE, narrowSpace, parseTrainingConfig } from "@mfnas/core";
 import { RrdbNet, computeTeacherTargets, loadWeights, openDataset, rrdbNetTeacher, type SrTeacher } from "@mfnas/model";
 import { distilledTeacherBlocks, prepareTeacherTargets, type TeacherTargetsProgress } from "./teacher-targets.ts";
-import { MemoryArtifacts, TINY_TEACHER, sha256, teacherBytes, tinyConfig, trainingTf } from "./test-support.ts";
+import { TINY_TEACHER, teacherBytes, tinyConfig } from "../../../tests/support/tiny-teacher.ts";
+import { MemoryArtifacts, sha256, trainingTf } from "./test-support.ts";
 
 async function countingTeacher(): Promise<{ teacher: SrTeacher; calls: () => number }> {
   const tf = await trainingTf();

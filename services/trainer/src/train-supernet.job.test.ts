@@ -4,16 +4,8 @@ import { decodeSupernetCheckpoint, readSafetensors } from "@mfnas/model";
 import type { WorkerLog } from "@mfnas/queue";
 import type { CheckpointMeta } from "./checkpoint.ts";
 import { createTrainSupernetHandler } from "./train-supernet.job.ts";
-import {
-  MemoryArtifacts,
-  MemoryStore,
-  jobContext,
-  quiet,
-  sha256,
-  teacherBytes,
-  tinyConfig,
-  trainingTf,
-} from "./test-support.ts";
+import { teacherBytes, tinyConfig } from "../../../tests/support/tiny-teacher.ts";
+import { MemoryArtifacts, MemoryStore, jobContext, quiet, sha256, trainingTf } from "./test-support.ts";
 
 async function setup(patch: Parameters<typeof tinyConfig>[1] = {}, workers = 1, log: WorkerLog = quiet) {
   const tf = await trainingTf();

@@ -2,7 +2,7 @@ import net from "node:net";
 import { A_VERSION, CMD, MessageReader, encodeMessage, type AdbMessage } from "./protocol.ts";
 
 /** Largest payload the device accepts and sends (adbd's MAX_PAYLOAD since Android N). */
-export const DEVICE_MAX_PAYLOAD = 256 * 1024;
+const DEVICE_MAX_PAYLOAD = 256 * 1024;
 
 /** One open service stream (e.g. `shell:getprop`) between the adb server and the device. */
 export interface DeviceStream {

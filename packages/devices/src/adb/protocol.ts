@@ -5,7 +5,7 @@
  * version 0x01000001 on, but it is always sent.
  */
 export const A_VERSION = 0x01000001;
-export const HEADER_BYTES = 24;
+const HEADER_BYTES = 24;
 
 function code(name: string): number {
   return Buffer.from(name, "latin1").readUInt32LE(0);
@@ -27,7 +27,7 @@ export interface AdbMessage {
   readonly data: Buffer;
 }
 
-export function checksum(data: Uint8Array): number {
+function checksum(data: Uint8Array): number {
   let sum = 0;
   for (const byte of data) sum = (sum + byte) >>> 0;
   return sum;

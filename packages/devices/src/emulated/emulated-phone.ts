@@ -11,7 +11,7 @@ import { phoneProfile, refreshHostClocks, writeProfileFiles, type EmulatedProfil
 import { serveSync } from "./sync-service.ts";
 
 /** First line of the emulated phone's runner file: executing such a file runs the LiteRT.js benchmark tool. */
-export const EMULATED_RUNNER_MARKER = "#!mfnas-emulated-benchmark_model";
+const EMULATED_RUNNER_MARKER = "#!mfnas-emulated-benchmark_model";
 /** Where the emulated phone keeps its benchmark_model-compatible runner. */
 export const EMULATED_RUNNER_PATH = "/data/local/tmp/benchmark_model";
 /** The device class of the host CPU measured through an emulated phone. */

@@ -29,7 +29,7 @@ interface AndOr {
   readonly rest: Array<{ readonly op: "&&" | "||"; readonly pipeline: Pipeline }>;
 }
 
-export class ShellSyntaxError extends Error {}
+class ShellSyntaxError extends Error {}
 
 /** Output of one command: written as it is produced. */
 export interface Sink {
@@ -81,7 +81,7 @@ function matchParen(text: string, start: number): number {
 
 type Token = { readonly kind: "word"; readonly word: Word } | { readonly kind: "op"; readonly op: string };
 
-export function tokenize(text: string): Token[] {
+function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let word: Word | undefined;
   const push = (part: WordPart) => (word ??= []).push(part);
@@ -187,7 +187,7 @@ export function tokenize(text: string): Token[] {
 }
 
 /** Parses a command line into and-or lists separated by `;`, `&` or newlines. */
-export function parse(text: string): AndOr[] {
+function parse(text: string): AndOr[] {
   const tokens = tokenize(text);
   const lists: AndOr[] = [];
   let i = 0;

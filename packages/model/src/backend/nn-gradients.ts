@@ -129,7 +129,7 @@ export function nnGradients(tf: Tf): GradConfig[] {
  * windows that overlap the padding. Scaling dy by window size / in-bounds count first corrects that; unpadded
  * pools (the MFA block's down2/down4) need no correction.
  */
-export function avgPoolGrad(tf: Tf, dy: Tensor4D, x: Tensor4D, attrs: AvgPoolAttrs): Tensor4D {
+function avgPoolGrad(tf: Tf, dy: Tensor4D, x: Tensor4D, attrs: AvgPoolAttrs): Tensor4D {
   const { filterSize, strides, pad, dimRoundingMode } = attrs;
   const info = tf.backend_util.computePool2DInfo(x.shape, filterSize, strides, 1, pad, dimRoundingMode);
   const { top, bottom, left, right } = info.padInfo;
@@ -166,7 +166,7 @@ export function nearestResizeGrad(tf: Tf, dy: Tensor4D, images: Tensor4D, attrs:
  * The inverse of depthToSpace, as one reshape-transpose-reshape (NHWC): dy [n, h*b, w*b, c] -> [n, h, w, b*b*c]
  * with channel (bh * b + bw) * c + k taken from pixel (h*b + bh, w*b + bw), the layout depthToSpace reads.
  */
-export function spaceToDepth(tf: Tf, dy: Tensor4D, blockSize: number, dataFormat: "NHWC" | "NCHW"): Tensor4D {
+function spaceToDepth(tf: Tf, dy: Tensor4D, blockSize: number, dataFormat: "NHWC" | "NCHW"): Tensor4D {
   const nhwc = dataFormat === "NCHW" ? tf.transpose(dy, TO_NHWC) : dy;
   const [n, height, width, c] = nhwc.shape;
   const h = height / blockSize;

@@ -59,7 +59,7 @@ function delegate(fallback: KernelFunc | undefined, params: KernelParams): Tenso
  * Copies x[begin : begin + size] into a new tensor. The axes after the last one that is cut are taken whole, so
  * each step copies one contiguous run (memmove via copyWithin on one heap-wide view, no per-run allocation).
  */
-export function sliceOnHeap(tf: Tf, backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+function sliceOnHeap(tf: Tf, backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
   const out = backend.makeOutput(size, x.dtype);
   if (size.some((s) => s === 0)) return out;
   // Views made after makeOutput: growing the heap there would have detached older ones.

@@ -61,7 +61,7 @@ export function upsampleNearest(tf: Tf, x: Tensor4D, factor: number): Tensor4D {
 }
 
 /** Pads H and W by `pad` on each side with MATLAB's symmetric boundary (edge repeated), for any side >= 1. */
-export function padSymmetric(tf: Tf, x: Tensor4D, pad: number): Tensor4D {
+function padSymmetric(tf: Tf, x: Tensor4D, pad: number): Tensor4D {
   const [, h, w] = x.shape;
   const rows = tf.tensor1d(symmetricPadIndices(h, pad), "int32");
   const cols = tf.tensor1d(symmetricPadIndices(w, pad), "int32");

@@ -102,7 +102,7 @@ export function mfaForward(
 }
 
 /** The `ConvSource` over a parameter store's variables. */
-export function storeSource(params: ParamStore): ConvSource {
+function storeSource(params: ParamStore): ConvSource {
   return (name) => ({
     weight: params.get(`${name}.weight`) as unknown as Tensor4D,
     bias: params.get(`${name}.bias`) as unknown as Tensor1D,

@@ -17,7 +17,7 @@ export function clearApiKey() {
   sessionStorage.removeItem(KEY);
 }
 
-export class ApiError extends Error {
+class ApiError extends Error {
   /**
    * @param {number} status
    * @param {string} message

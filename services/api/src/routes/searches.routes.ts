@@ -18,7 +18,7 @@ import {
 import { domainValidated } from "../validation.ts";
 import { submitLimit, type RouteDeps } from "./deps.ts";
 
-export const searchDetail = object({
+const searchDetail = object({
   ...(searchSummary["properties"] as Record<string, object>),
   spec: anyJson,
   supernet: nullable(object({ id: uuid, name: { type: "string" }, status: { type: "string" } })),

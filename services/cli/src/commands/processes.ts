@@ -6,13 +6,13 @@ import { CliError } from "../client.ts";
 import { childEnvironment } from "../env.ts";
 
 /** The repository root (the CLI runs from its workspace). */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
 /**
  * Runs a child with this terminal, forwarding SIGINT and SIGTERM so that it shuts down gracefully, and resolves
  * with its exit code (128 + signal number when a signal ended it).
  */
-export function runChild(command: string, args: string[], env: Record<string, string>): Promise<number> {
+function runChild(command: string, args: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env, stdio: "inherit" });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);

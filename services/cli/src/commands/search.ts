@@ -282,7 +282,7 @@ async function exportModel(
  * Quality as the front and the tables print it: PSNR to 3 decimals (0.001 dB) and SSIM to 4, enough to tell
  * apart the members of a front, which often differ in the second decimal of a dB or the third of an SSIM.
  */
-export function qualityText(metric: "psnr" | "ssim", value: number | null): string {
+function qualityText(metric: "psnr" | "ssim", value: number | null): string {
   if (value === null || !Number.isFinite(value)) return "-";
   return metric === "psnr" ? value.toFixed(3) : value.toFixed(4);
 }

@@ -19,7 +19,7 @@ import {
 } from "../ports.ts";
 
 /** A target's predictor data: the profiled kernels and the SubGenerators measured so far. */
-export interface PredictorData {
+interface PredictorData {
   readonly kernels: readonly KernelSample[];
   readonly samples: readonly GenomeSample[];
 }
@@ -44,7 +44,7 @@ interface ScopeState {
   known: Set<string>;
 }
 
-export function scopeOf(target: SearchTarget): PredictorScope {
+function scopeOf(target: SearchTarget): PredictorScope {
   return {
     deviceClass: target.deviceClass,
     runtimeConfig: target.runtimeConfig,

@@ -7,7 +7,7 @@ import type { CandidateGenome, Latency, LatencyRequest, LatencySource } from "..
 import { probeWeights } from "./probe-weights.ts";
 
 /** What the device-lab source needs from the results store and the artifact store. */
-export interface DeviceLabStore {
+interface DeviceLabStore {
   /** Stored measurements by request key. */
   measurementsByRequestKey(keys: readonly string[]): Promise<Map<string, Latency>>;
   putArtifact(artifact: { bytes: Uint8Array; kind: "tflite"; mediaType: string; metadata: object }): Promise<string>;

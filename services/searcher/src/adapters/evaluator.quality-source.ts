@@ -4,7 +4,7 @@ import { awaitResults, failedJobs } from "../await-results.ts";
 import type { Quality, QualityRequest, QualitySource } from "../ports.ts";
 
 /** What the evaluator source reads from the results store. */
-export interface EvaluationStore {
+interface EvaluationStore {
   /** Stored evaluations of genomes (by genome hash) for one supernet checkpoint and validation set. */
   evaluations(
     key: { supernetId: string; checkpointStep: number; validationSet: string },

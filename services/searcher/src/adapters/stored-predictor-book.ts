@@ -11,7 +11,7 @@ import type { Db } from "@mfnas/store";
 import type { PredictorBook } from "./active.latency-source.ts";
 import { latencyMs } from "../ports.ts";
 
-export type ReportValue = string | number | boolean | null | { readonly [key: string]: ReportValue };
+type ReportValue = string | number | boolean | null | { readonly [key: string]: ReportValue };
 /** Stores a JSON report artifact with its metadata; returns its sha256. */
 export type PutReport = (bytes: Uint8Array, metadata: Record<string, ReportValue>) => Promise<{ sha256: string }>;
 

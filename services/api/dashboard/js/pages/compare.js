@@ -15,7 +15,7 @@ const COLORS = ["#0969da", "#d97706"];
  * @param {FrontPoint[]} a
  * @param {FrontPoint[]} b
  */
-export function coverage(a, b) {
+function coverage(a, b) {
   if (b.length === 0) return null;
   const covered = b.filter((q) => a.some((p) => p.quality >= q.quality && p.latencyMs <= q.latencyMs));
   return covered.length / b.length;

@@ -70,7 +70,7 @@ const AXES = ["latency", ...Object.keys(COST_AXES)];
  * @param {string} basis
  * @returns {{ ms: number; basis: string } | null}
  */
-export function latencyOf(c, target, basis) {
+function latencyOf(c, target, basis) {
   const l = c.latencies.find((x) => x.target === target);
   if (!l) return null;
   if (basis !== "predicted" && l.measuredMs !== null) return { ms: l.measuredMs, basis: "measured" };
