@@ -19,6 +19,7 @@ import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
 import { SearchMetrics } from "./metrics.ts";
 import { searcherResources } from "./resources.ts";
+import { createLatencyProfileHandler } from "./latency-profile.job.ts";
 import { createSearchRunHandler } from "./search-run.job.ts";
 
 const env = loadEnv();
@@ -49,7 +50,10 @@ const worker = new CatalogWorker({
   connection: redis,
   prefix: env.QUEUE_PREFIX,
   queue: QUEUES.search,
-  handlers: { "search.run": createSearchRunHandler({ ...resources, store: searchMetrics.observe(resources.store) }) },
+  handlers: {
+    "search.run": createSearchRunHandler({ ...resources, store: searchMetrics.observe(resources.store) }),
+    "latency.profile": createLatencyProfileHandler(resources.profiling),
+  },
   log,
   name: `searcher-${process.pid}`,
   ...(env.SEARCHER_CONCURRENCY !== undefined ? { concurrency: env.SEARCHER_CONCURRENCY } : {}),

@@ -6,6 +6,7 @@ import { registerDashboardRoutes } from "./dashboard.routes.ts";
 import { registerDeviceRoutes } from "./devices.routes.ts";
 import { registerEventRoutes } from "./events.routes.ts";
 import { registerMeasurementRoutes } from "./measurements.routes.ts";
+import { registerPredictorRoutes } from "./predictors.routes.ts";
 import { registerResultRoutes } from "./results.routes.ts";
 import { registerScheduleRoutes } from "./schedules.routes.ts";
 import { registerSearchRoutes } from "./searches.routes.ts";
@@ -19,6 +20,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   registerDeviceRoutes(app, deps);
   registerMeasurementRoutes(app, deps);
   registerArtifactRoutes(app, deps);
+  registerPredictorRoutes(app, deps);
   registerScheduleRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
   registerDashboardRoutes(app, deps);
