@@ -22,6 +22,8 @@ import { CatalogWorker } from "@mfnas/queue";
 import { createLatencyProfileHandler, searcherResources, storedPredictorBook } from "@mfnas/searcher";
 import { ApiKeyRepository } from "@mfnas/store";
 import type { FastifyInstance } from "fastify";
+import { listenLocally, startTestApi, type TestApi } from "./support/api.ts";
+import { ROOT } from "./support/database.ts";
 import { openLab, quietLog, type Lab } from "./support/device-lab.ts";
 import { emulatedPhoneRuntime } from "./support/latency-lab.ts";
 
@@ -41,6 +43,71 @@ const SPACE = {
 /** The emulated phone's runtime config of the latency benches, as flags (the API check below sends it as JSON). */
 const RUNTIME_CONFIG = emulatedPhoneRuntime(3);
 const RUNTIME = ["--runtime", "tflite", "--threads", "1", "--delegate", "xnnpack", "--warmup", "2", "--runs", "3"];
+
+/** Runs the CLI in this process; returns its exit code and what it printed. */
+async function runInProcess(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (out.push(String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (err.push(String(chunk)), true));
+  try {
+    const code = await runCli(args, {}, () => undefined);
+    return { code, out: out.join(""), err: err.join("") };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+describe("mfnas latency profile --spec (the API's queue, no worker)", () => {
+  let t: TestApi;
+  let url: string;
+  beforeAll(async () => {
+    t = await startTestApi();
+    url = await listenLocally(t);
+  });
+  afterAll(() => t?.close());
+
+  it("queues the profile of the spec's target of the class, with the spec's runtime config and input", async () => {
+    const token = t.auth.submit.authorization.replace("Bearer ", "");
+    const spec = path.join(ROOT, "examples/searches/snapdragon-865.yaml");
+    const run = await runInProcess([
+      "--api-url",
+      url,
+      "--api-key",
+      token,
+      "--json",
+      "latency",
+      "profile",
+      "sm8250",
+      "--spec",
+      spec,
+    ]);
+    expect(run.code).toBe(0);
+    const { jobId } = JSON.parse(run.out) as { jobId: string };
+    const job = await t.jobs.queue(QUEUES.search.name).getJob(jobId);
+    expect(job?.name).toBe("latency.profile");
+    expect(job?.data).toEqual({
+      deviceClass: "sm8250",
+      runtimeConfig: { runtime: "tflite", threads: 4, delegate: "xnnpack", precision: "fp32", warmupRuns: 5, runs: 50 },
+      inputHeight: 64,
+      inputWidth: 64,
+    });
+    const other = await runInProcess([
+      "--api-url",
+      url,
+      "--api-key",
+      token,
+      "latency",
+      "profile",
+      "pixel-7",
+      "--spec",
+      spec,
+    ]);
+    expect(other.code).not.toBe(0);
+    expect(other.err).toContain("no target has device class pixel-7");
+  });
+});
 
 describe("latency.profile (CLI -> API -> searcher -> device lab, emulated phone)", () => {
   let lab: Lab;
@@ -84,20 +151,7 @@ describe("latency.profile (CLI -> API -> searcher -> device lab, emulated phone)
     await lab?.close();
   });
 
-  /** Runs the CLI in this process; returns its exit code and what it printed. */
-  async function cli(args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (out.push(String(chunk)), true));
-    const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (err.push(String(chunk)), true));
-    try {
-      const code = await runCli(["--api-url", apiUrl, "--api-key", token, ...args], {}, () => undefined);
-      return { code, out: out.join(""), err: err.join("") };
-    } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
-    }
-  }
+  const cli = (args: string[]) => runInProcess(["--api-url", apiUrl, "--api-key", token, ...args]);
 
   /** Waits (with a deadline) until the search-queue job finished; returns its return value. */
   async function finished(jobId: string) {
