@@ -106,6 +106,12 @@ describe("mfnas latency profile --spec (the API's queue, no worker)", () => {
     ]);
     expect(other.code).not.toBe(0);
     expect(other.err).toContain("no target has device class pixel-7");
+    const mixed = await runInProcess([
+      ...["--api-url", url, "--api-key", token, "latency", "profile", "sm8250", "--spec", spec],
+      ...["--threads", "1", "--input", "32x32"],
+    ]);
+    expect(mixed.code).not.toBe(0);
+    expect(mixed.err).toContain("--spec gives the target; leave out --threads, --input");
   });
 });
 

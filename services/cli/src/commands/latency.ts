@@ -22,6 +22,9 @@ interface ProfileOptions {
   seed?: string;
 }
 
+/** Flags a spec's target gives: refused together with --spec, never silently ignored. */
+const TARGET_FLAGS = ["runtime", "threads", "delegate", "precision", "warmup", "runs", "input", "statistic"] as const;
+
 function integer(value: string, flag: string): number {
   if (!/^\d+$/.test(value)) throw new CliError(`${flag}: ${JSON.stringify(value)} is not a whole number`);
   return Number(value);
@@ -93,7 +96,13 @@ export function latencyCommand(ctx: Context): Command {
     .addOption(new Option("--statistic <statistic>", "the figure the profile keeps").choices(LATENCY_STATISTICS))
     .option("--block-share <share>", "share of per-block kernels measured besides the extremes (default 0.25)")
     .option("--seed <n>", "seed of the per-block sample (default 1)")
-    .action(async (deviceClass: string, options: ProfileOptions) => {
+    .action(async (deviceClass: string, options: ProfileOptions, command: Command) => {
+      if (options.spec !== undefined) {
+        const given = TARGET_FLAGS.filter((flag) => command.getOptionValueSource(flag) === "cli");
+        if (given.length > 0) {
+          throw new CliError(`--spec gives the target; leave out ${given.map((f) => `--${f}`).join(", ")}`);
+        }
+      }
       const body = await profileRequest(deviceClass, options);
       const queued = await ctx.client().call("profileLatencyKernels", { params: { deviceClass }, body });
       emit(ctx.out, queued, () => `queued latency.profile for ${deviceClass} (job ${queued.jobId})`);
