@@ -10,11 +10,10 @@
  *
  * Run: npx tsx bench/emulated-subnormals.ts [MODELS=24] [RUNS=8] [LR_SIDE=32]
  */
-import { DEFAULT_SEARCH_SPACE, createRng, sampleGenome } from "@mfnas/core";
+import { DEFAULT_SEARCH_SPACE, createRng, kernelKey, sampleGenome, spaceKernels } from "@mfnas/core";
 import { EMULATED_RUNNER_PATH, pushArtifact, runBenchmark, startEmulatedPhones, tfliteRunner } from "@mfnas/devices";
-import { exportGenerator, exportGraph } from "@mfnas/export";
-import { kernelKey, spaceKernels } from "@mfnas/latency";
-import { kernelGraph, probeWeights } from "@mfnas/searcher";
+import { exportGenerator, exportGraph, kernelGraph } from "@mfnas/export";
+import { probeWeights } from "@mfnas/searcher";
 import { startAdbServer } from "../tests/support/device-lab.ts";
 import { emulatedPhoneRuntime } from "../tests/support/latency-lab.ts";
 

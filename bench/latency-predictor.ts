@@ -25,13 +25,13 @@ import {
   hypervolume,
   sampleGenome,
   type Genome,
+  kernelsOf,
   type LatencyStatistic,
 } from "@mfnas/core";
 import {
   accuracyFigures,
   fitPredictor,
   kernelSum,
-  kernelsOf,
   predictLatency,
   profileKernels,
   profilingPlan,

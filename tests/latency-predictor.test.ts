@@ -8,9 +8,10 @@ import {
   narrowSpace,
   sampleGenome,
   createRng,
+  kernelKey,
   type Genome,
 } from "@mfnas/core";
-import { fitPredictor, kernelKey, parsePredictor, predictLatency, profileKernels, profilingPlan } from "@mfnas/latency";
+import { fitPredictor, parsePredictor, predictLatency, profileKernels, profilingPlan } from "@mfnas/latency";
 import { startLatencyLab } from "./support/latency-lab.ts";
 
 /** A small space at an 8x8 input, so profiling and measuring take seconds on the host CPU. */

@@ -86,7 +86,7 @@ export const SMALL_RUN: RuntimeConfig = {
   runs: 5,
 };
 
-const quietLog: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+export const quietLog: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** An in-process agent on the given adb server, with settings sized for tests. */
 export function startAgent(options: {
@@ -187,7 +187,8 @@ export async function openLab(options: OpenLabOptions) {
     ...options.phoneOptions,
   });
   await options.prepare?.(phones);
-  const stored = await storedSubGenerator(database.db, await mkdtemp(path.join(os.tmpdir(), "mfnas-artifacts-")));
+  const artifactDir = await mkdtemp(path.join(os.tmpdir(), "mfnas-artifacts-"));
+  const stored = await storedSubGenerator(database.db, artifactDir);
   let agent: ReturnType<typeof startAgent> | undefined;
   const queue = producer.queue(measureQueue(HOST_CPU_DEVICE_CLASS).name);
 
@@ -200,6 +201,8 @@ export async function openLab(options: OpenLabOptions) {
     adb,
     phones,
     artifacts: stored.store,
+    /** Directory of the lab's artifact store (the agent reads models from it). */
+    artifactDir,
     architectureHash: stored.architectureHash,
     artifactSha256: stored.artifact.sha256,
     queue,

@@ -24,6 +24,7 @@ export {
   type InputSize,
   type Nhwc,
 } from "./export-graph.ts";
+export { KERNEL_GRAPH_VERSION, kernelGraph, kernelHash } from "./kernel-graph.ts";
 export { FLOAT16_MAX, float16Bits, float16Value, roundToFloat16, toFloat16Bits } from "./float16.ts";
 export { EXPORT_OPS, SUPPORTED_ATTRIBUTES, checkExportGraph } from "./graph-check.ts";
 export { ONNX_OPSET, writeOnnx, type OnnxWriteOptions } from "./onnx-writer.ts";

@@ -4,16 +4,6 @@
  * boosted-tree correction and its uncertainty, accuracy figures, and the active-measurement policy.
  */
 export {
-  KERNEL_KINDS,
-  kernelFigures,
-  kernelKey,
-  kernelsOf,
-  spaceKernels,
-  type KernelFigures,
-  type KernelKind,
-  type KernelSpec,
-} from "./kernels.ts";
-export {
   MIN_KERNEL_MS,
   fitKernelModel,
   fitLinear,

@@ -3,7 +3,7 @@
  * model per kernel group (kind, and branch kind or upsampler), `ms = a + b * MMACs + c * MB`, fitted by ridge least squares on the measured ones (a
  * global one for kinds without enough measurements). Latencies are never below `MIN_KERNEL_MS`.
  */
-import { kernelFigures, kernelKey, type KernelSpec } from "./kernels.ts";
+import { kernelFigures, kernelKey, type KernelSpec } from "@mfnas/core";
 
 export const MIN_KERNEL_MS = 0.001;
 

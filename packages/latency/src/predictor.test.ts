@@ -1,10 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SEARCH_SPACE, createRng, sampleGenome, type Genome, type RuntimeConfig } from "@mfnas/core";
+import {
+  DEFAULT_SEARCH_SPACE,
+  createRng,
+  sampleGenome,
+  type Genome,
+  type RuntimeConfig,
+  kernelFigures,
+  kernelKey,
+  kernelsOf,
+  spaceKernels,
+  type KernelSpec,
+} from "@mfnas/core";
 import { accuracyFigures } from "./accuracy.ts";
 import { crossValidatedAccuracy } from "./cross-validate.ts";
 import { fitBoosted, fitEnsemble, predictBoosted, predictEnsemble } from "./gbt.ts";
 import { fitKernelModel, kernelLatency, kernelSum } from "./kernel-model.ts";
-import { kernelFigures, kernelKey, kernelsOf, spaceKernels, type KernelSpec } from "./kernels.ts";
 import { fitPredictor, parsePredictor, predictLatency, serializePredictor, type PredictorScope } from "./predictor.ts";
 import { profilingPlan } from "./profiling.ts";
 

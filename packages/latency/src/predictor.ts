@@ -16,10 +16,10 @@ import {
   type Genome,
   type LatencyStatistic,
   type RuntimeConfig,
+  kernelsOf,
 } from "@mfnas/core";
 import { fitEnsemble, predictEnsemble, type BoostOptions, type Ensemble } from "./gbt.ts";
 import { fitKernelModel, kernelSum, type KernelModel, type KernelSample } from "./kernel-model.ts";
-import { kernelsOf } from "./kernels.ts";
 
 export const PREDICTOR_FORMAT = "mfnas-latency-predictor/1";
 

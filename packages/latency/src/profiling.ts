@@ -2,9 +2,16 @@
  * Kernel profiling: which kernels to measure on a device class, and the profile that results. Measuring goes
  * through a `KernelMeasurer` port (the device lab, in the services), so this module stays pure.
  */
-import { MfnasError, canonicalJson, createRng, type SearchSpace } from "@mfnas/core";
+import {
+  MfnasError,
+  canonicalJson,
+  createRng,
+  type SearchSpace,
+  kernelKey,
+  spaceKernels,
+  type KernelSpec,
+} from "@mfnas/core";
 import type { KernelSample } from "./kernel-model.ts";
-import { kernelKey, spaceKernels, type KernelSpec } from "./kernels.ts";
 import type { PredictorScope } from "./predictor.ts";
 
 export const PROFILE_FORMAT = "mfnas-kernel-profile/1";

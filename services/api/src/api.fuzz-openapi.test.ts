@@ -60,6 +60,13 @@ const EXAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/schedules": { name: "nightly", cron: "0 3 * * *", timezone: "UTC", searchSpec: SPEC },
   "PATCH /v1/schedules/{id}": { name: "renamed", cron: "5 4 * * 1", timezone: "Asia/Tokyo", enabled: true },
   "POST /v1/api-keys": { name: "k", scopes: ["read"] },
+  "POST /v1/predictors/{deviceClass}/profile": {
+    runtimeConfig: { runtime: "tflite", threads: 4, delegate: "xnnpack", precision: "fp32", warmupRuns: 5, runs: 50 },
+    inputHeight: 64,
+    inputWidth: 64,
+    statistic: "min",
+    space: { upsamplers: ["pixel-shuffle"], depth: { min: 1, max: 2 } },
+  },
 };
 
 function nested(depth: number): unknown {

@@ -70,6 +70,7 @@ describe("API routes on real Postgres and Redis", () => {
       ["GET", `/v1/artifacts/${"a".repeat(64)}/download`, "read"],
       ["GET", "/v1/predictors", "read"],
       ["GET", "/v1/predictors/pixel-7/report", "read"],
+      ["POST", "/v1/predictors/pixel-7/profile", "submit"],
       ["POST", "/v1/schedules", "admin"],
       ["GET", "/v1/schedules", "read"],
       ["GET", `/v1/schedules/${NONE}`, "read"],

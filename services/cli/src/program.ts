@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { CliError } from "./client.ts";
 import { devicesCommand } from "./commands/devices.ts";
 import { keysCommand } from "./commands/keys.ts";
+import { latencyCommand } from "./commands/latency.ts";
 import { demoCommand, labCommand } from "./commands/processes.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
 import { searchCommand } from "./commands/search.ts";
@@ -33,6 +34,7 @@ export function buildProgram(env: CliEnv, exit: (code: number) => void): Command
     uploadCommand(ctx),
     scheduleCommand(ctx),
     devicesCommand(ctx),
+    latencyCommand(ctx),
     keysCommand(ctx),
     labCommand(exit),
     demoCommand(exit),

@@ -14,6 +14,11 @@ export {
 } from "./adapters/active.latency-source.ts";
 export { DeviceLabLatencySource, type DeviceLabLatencyOptions } from "./adapters/device-lab.latency-source.ts";
 export { DeviceLabKernelMeasurer } from "./adapters/kernel-measurer.ts";
-export { kernelGraph } from "./adapters/kernel-graph.ts";
 export { probeWeights } from "./adapters/probe-weights.ts";
-export { putAccuracyReport, putPredictorModel, type PutReport } from "./adapters/stored-predictor-book.ts";
+export {
+  putAccuracyReport,
+  putPredictorModel,
+  storedPredictorBook,
+  type PutReport,
+} from "./adapters/stored-predictor-book.ts";
+export * from "./latency-profile.job.ts";

@@ -8,6 +8,7 @@ import { loadEnv } from "./env.ts";
 import { createLogger, workerLog } from "./logger.ts";
 import { SearchMetrics } from "./metrics.ts";
 import { searcherResources } from "./resources.ts";
+import { createLatencyProfileHandler } from "./latency-profile.job.ts";
 import { createSearchRunHandler } from "./search-run.job.ts";
 
 const env = loadEnv();
@@ -40,6 +41,7 @@ await runWorkerService({
       queue: QUEUES.search,
       handlers: {
         "search.run": createSearchRunHandler({ ...resources, store: searchMetrics.observe(resources.store) }),
+        "latency.profile": createLatencyProfileHandler(resources.profiling),
       },
       log,
       name: `searcher-${process.pid}`,

@@ -6,7 +6,9 @@ import { ActiveLatencySource } from "./adapters/active.latency-source.ts";
 import { DeviceLabLatencySource } from "./adapters/device-lab.latency-source.ts";
 import { EvaluatorQualitySource } from "./adapters/evaluator.quality-source.ts";
 import { SupernetExporter } from "./adapters/final-exporter.ts";
-import { storedPredictorBook } from "./adapters/stored-predictor-book.ts";
+import { DeviceLabKernelMeasurer } from "./adapters/kernel-measurer.ts";
+import { storedPredictorBook, type PutReport } from "./adapters/stored-predictor-book.ts";
+import type { LatencyProfileResources } from "./latency-profile.job.ts";
 import type { SearchRunResources } from "./search-run.job.ts";
 
 export interface SearcherWiring {
@@ -27,7 +29,9 @@ export interface SearcherWiring {
  * The searcher's resources over Postgres, Redis and the artifact store: quality from the evaluator and latency
  * from the device lab through their queues, final exports sliced from the supernet checkpoint.
  */
-export function searcherResources(wiring: SearcherWiring): SearchRunResources & { close(): Promise<void> } {
+export function searcherResources(
+  wiring: SearcherWiring,
+): SearchRunResources & { profiling: LatencyProfileResources; close(): Promise<void> } {
   const searches = new SearchRepository(wiring.db);
   const evaluations = new EvaluationRepository(wiring.db);
   const artifacts = new LocalArtifactStore(wiring.artifactDir, wiring.db);
@@ -35,6 +39,16 @@ export function searcherResources(wiring: SearcherWiring): SearchRunResources & 
   const putArtifact = async (a: { bytes: Uint8Array; kind: ExportFormat; mediaType: string; metadata: object }) =>
     (await artifacts.put({ ...a, metadata: JSON.parse(JSON.stringify(a.metadata)) as Record<string, never> })).sha256;
   const progress = wiring.onProgress;
+  const putReport: PutReport = (bytes, metadata) =>
+    artifacts.put({ bytes, kind: "report", mediaType: "application/json", metadata });
+  const deviceLab = () =>
+    new DeviceLabLatencySource({
+      producer,
+      store: { measurementsByRequestKey: (keys) => searches.measurementsByRequestKey(keys), putArtifact },
+      ...(progress
+        ? { onProgress: (target: string, done: number, total: number) => progress(`latency ${target}`, done, total) }
+        : {}),
+    });
   return {
     store: searches,
     log: wiring.log,
@@ -51,17 +65,19 @@ export function searcherResources(wiring: SearcherWiring): SearchRunResources & 
     }),
     // Measures every candidate for "measured" searches; predicts and measures actively for "predicted" ones.
     latency: new ActiveLatencySource({
-      measured: new DeviceLabLatencySource({
-        producer,
-        store: { measurementsByRequestKey: (keys) => searches.measurementsByRequestKey(keys), putArtifact },
-        ...(progress
-          ? { onProgress: (target: string, done: number, total: number) => progress(`latency ${target}`, done, total) }
-          : {}),
-      }),
-      book: storedPredictorBook(wiring.db, (bytes, metadata) =>
-        artifacts.put({ bytes, kind: "report", mediaType: "application/json", metadata }),
-      ),
+      measured: deviceLab(),
+      book: storedPredictorBook(wiring.db, putReport, wiring.log),
     }),
+    // Kernel profiling (latency.profile): each kernel exported alone and measured through the same device-lab path.
+    profiling: {
+      kernelMeasurer: (target) =>
+        new DeviceLabKernelMeasurer(target, deviceLab(), {
+          ensureArchitectures: (rows, version, input) => searches.ensureArchitectures(rows, version, input),
+          putArtifact,
+        }),
+      putReport,
+      log: wiring.log,
+    },
     exporter: new SupernetExporter(wiring.tf, {
       checkpointArtifact: async (id, step) => (await evaluations.getCheckpoint(id, step))?.artifactSha256 ?? null,
       getArtifact: (sha) => artifacts.get(sha),

@@ -6,8 +6,9 @@ import {
   narrowSpace,
   sampleGenome,
   type SearchSpaceOverride,
+  kernelFigures,
 } from "@mfnas/core";
-import { kernelFigures, profilingPlan } from "@mfnas/latency";
+import { profilingPlan } from "@mfnas/latency";
 import type { JobContext, WorkerLog } from "@mfnas/queue";
 import { ActiveLatencySource, type PredictorBook } from "./adapters/active.latency-source.ts";
 import { createSearchRunHandler, type SearchRunResources } from "./search-run.job.ts";

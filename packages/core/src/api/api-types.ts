@@ -523,6 +523,38 @@ export interface ApiOperations {
       }>;
     };
   };
+  /** Profile the latency kernels of a device class */
+  profileLatencyKernels: {
+    method: "post";
+    path: "/v1/predictors/{deviceClass}/profile";
+    params: {
+      deviceClass: string;
+    };
+    query: Record<string, never>;
+    body: {
+      runtimeConfig: {
+        runtime: "tflite";
+        threads: number;
+        delegate: "cpu" | "xnnpack" | "gpu" | "nnapi" | "hexagon";
+        precision: "fp32" | "fp16";
+        cpuAffinity?: string;
+        warmupRuns: number;
+        runs: number;
+      };
+      inputHeight: number;
+      inputWidth: number;
+      statistic?: "median" | "min";
+      space?: {
+        [key: string]: unknown;
+      };
+      blockShare?: number;
+      seed?: number;
+    };
+    response: {
+      jobId: string;
+      deviceClass: string;
+    };
+  };
   /** The latest latency-predictor report of a device class */
   getPredictorReport: {
     method: "get";
@@ -1737,6 +1769,7 @@ export const API_ROUTES = {
   listMeasurements: { method: "GET", path: "/v1/measurements" },
   getMeasurement: { method: "GET", path: "/v1/measurements/{id}" },
   listPredictors: { method: "GET", path: "/v1/predictors" },
+  profileLatencyKernels: { method: "POST", path: "/v1/predictors/{deviceClass}/profile" },
   getPredictorReport: { method: "GET", path: "/v1/predictors/{deviceClass}/report" },
   listSchedules: { method: "GET", path: "/v1/schedules" },
   createSchedule: { method: "POST", path: "/v1/schedules" },

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { canonicalJson } from "../canonical-json.ts";
 import { MfnasError } from "../errors.ts";
 import { RUNTIMES } from "../kinds.ts";
 import { issueMessages } from "../zod-issues.ts";
+import { LATENCY_STATISTICS } from "../search/latency-statistic.ts";
 import { DEVICE_CLASS_PATTERN, QUEUES, measureQueue, type QueueDefinition } from "./queues.ts";
 
 /**
@@ -120,6 +122,35 @@ export const JOBS = {
     attempts: 6,
     backoff: { type: "exponential", delayMs: 5_000 },
     timeoutMs: HOUR,
+  }),
+  latencyProfile: define({
+    name: "latency.profile",
+    description:
+      "Profile the latency kernels of a search space on a device class (each kernel exported alone and measured " +
+      "by devicelab.measure) and store the kernel profile the searcher's latency predictors start from.",
+    payload: z.strictObject({
+      deviceClass,
+      runtimeConfig: runtimeConfigSchema,
+      inputHeight: z.int().min(8).max(2_048),
+      inputWidth: z.int().min(8).max(2_048),
+      /** The figure each kernel's measurement stands for in the stored profile; absent = median. */
+      statistic: z.enum(LATENCY_STATISTICS).optional(),
+      /** A narrowing of the default search space (as in a search spec); absent = the default space. */
+      space: z.record(z.string(), z.unknown()).optional(),
+      /** Share of the per-block kernels (branches, fuses) measured besides each group's extremes; absent = 0.25. */
+      blockShare: z.number().gt(0).max(1).optional(),
+      /** Seed of the per-block sample; absent = 1. */
+      seed: z
+        .int()
+        .min(0)
+        .max(2 ** 31 - 1)
+        .optional(),
+    }),
+    queue: () => QUEUES.search,
+    jobId: (p) => `latency.profile-${digest(canonicalJson(p))}`,
+    attempts: 3,
+    backoff: { type: "exponential", delayMs: 10_000 },
+    timeoutMs: 12 * HOUR,
   }),
   scheduleFire: define({
     name: "scheduler.fire",

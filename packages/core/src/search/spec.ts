@@ -5,6 +5,7 @@ import { issueMessages } from "../zod-issues.ts";
 import { algorithmSpecSchema } from "../evolution/algorithm-spec.ts";
 import { runtimeConfigSchema } from "../jobs/catalog.ts";
 import { DEVICE_CLASS_PATTERN } from "../jobs/queues.ts";
+import { LATENCY_STATISTICS, type LatencyStatistic } from "./latency-statistic.ts";
 
 /**
  * A search spec as users submit it (YAML or JSON): the supernet whose inherited weights give quality, the space
@@ -13,9 +14,7 @@ import { DEVICE_CLASS_PATTERN } from "../jobs/queues.ts";
  * stored specs stay valid.
  */
 
-/** The figures of a device measurement a target's latency can be (see `latencyStatistic` on a target). */
-export const LATENCY_STATISTICS = ["median", "min"] as const;
-export type LatencyStatistic = (typeof LATENCY_STATISTICS)[number];
+export { LATENCY_STATISTICS, type LatencyStatistic } from "./latency-statistic.ts";
 
 const inputSize = z.strictObject({
   height: z.int().min(8).max(2_048).multipleOf(4),

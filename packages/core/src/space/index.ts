@@ -7,6 +7,7 @@ export * from "./bicubic-skip.ts";
 export * from "./cost-graph.ts";
 export * from "./cost-model.ts";
 export * from "./esrgan-cost.ts";
+export * from "./kernels.ts";
 export * from "../random.ts";
 export { expectInteger } from "./invalid.ts";
 export * from "./conv-layers.ts";

@@ -44,7 +44,7 @@ interface ScopeState {
   known: Set<string>;
 }
 
-function scopeOf(target: SearchTarget): PredictorScope {
+export function scopeOf(target: SearchTarget): PredictorScope {
   return {
     deviceClass: target.deviceClass,
     runtimeConfig: target.runtimeConfig,

@@ -1,9 +1,8 @@
-import type { SearchTarget } from "@mfnas/core";
-import { exportGraph } from "@mfnas/export";
-import { kernelFigures, kernelKey, type KernelMeasurer, type KernelSpec } from "@mfnas/latency";
+import { kernelFigures, kernelKey, type KernelSpec, type SearchTarget } from "@mfnas/core";
+import { KERNEL_GRAPH_VERSION, exportGraph, kernelGraph, kernelHash } from "@mfnas/export";
+import type { KernelMeasurer } from "@mfnas/latency";
 import { latencyMs } from "../ports.ts";
 import type { DeviceLabLatencySource } from "./device-lab.latency-source.ts";
-import { KERNEL_GRAPH_VERSION, kernelGraph, kernelHash } from "./kernel-graph.ts";
 
 /** What kernel profiling needs from the stores: an Architecture row per kernel (Measurement rows reference one). */
 export interface KernelLabStore {

@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SEARCH_SPACE, createRng, sampleGenome, type Genome } from "@mfnas/core";
-import {
-  fitPredictor,
-  kernelFigures,
-  kernelsOf,
-  profilingPlan,
-  type GenomeSample,
-  type KernelSample,
-  type PredictorScope,
-} from "@mfnas/latency";
+import { DEFAULT_SEARCH_SPACE, createRng, kernelFigures, kernelsOf, sampleGenome, type Genome } from "@mfnas/core";
+import { fitPredictor, profilingPlan, type GenomeSample, type KernelSample, type PredictorScope } from "@mfnas/latency";
 import type { Db } from "@mfnas/store";
 import { storedPredictorBook } from "./stored-predictor-book.ts";
 

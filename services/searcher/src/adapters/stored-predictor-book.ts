@@ -1,17 +1,18 @@
-import { canonicalJson, validateGenomeStructure, type Genome } from "@mfnas/core";
+import { canonicalJson, validateGenomeStructure, type Genome, type KernelSpec } from "@mfnas/core";
 import {
   crossValidatedAccuracy,
   serializePredictor,
   type GenomeSample,
   type KernelSample,
-  type KernelSpec,
   type LatencyPredictor,
 } from "@mfnas/latency";
+import { KERNEL_GRAPH_VERSION } from "@mfnas/export";
+import type { WorkerLog } from "@mfnas/queue";
 import type { Db } from "@mfnas/store";
 import type { PredictorBook } from "./active.latency-source.ts";
 import { latencyMs } from "../ports.ts";
 
-type ReportValue = string | number | boolean | null | { readonly [key: string]: ReportValue };
+export type ReportValue = string | number | boolean | null | { readonly [key: string]: ReportValue };
 /** Stores a JSON report artifact with its metadata; returns its sha256. */
 export type PutReport = (bytes: Uint8Array, metadata: Record<string, ReportValue>) => Promise<{ sha256: string }>;
 
@@ -57,18 +58,23 @@ const CV_FOLDS = 5;
 /**
  * A predictor's data from the results store: every Measurement of the scope's device class, runtime config and
  * input (its median or fastest run, as the scope's statistic says), split into profiled kernels (architecture rows
- * with a `kernel` genome) and SubGenerators. Refitted predictors are stored as `report` artifacts with metadata
+ * with a `kernel` genome of the current kernel-graph layout, as `latency.profile` measures them) and SubGenerators. Refitted predictors are stored as `report` artifacts with metadata
  * `{report: "latency-model", ...}`, and with them, as the measurements grow, an accuracy report cross-validated
  * on those measurements (`{report: "latency-predictor", ...}`, the one the API and dashboard show).
  */
-export function storedPredictorBook(db: Db, putReport: PutReport): PredictorBook {
+export function storedPredictorBook(db: Db, putReport: PutReport, log?: Pick<WorkerLog, "warn">): PredictorBook {
   /** Per scope, the measured SubGenerators behind the last accuracy report written. */
   const reported = new Map<string, number>();
   return {
     load: async (scope) => {
       const rows = await db.measurement.findMany({
         where: { deviceClass: scope.deviceClass, inputHeight: scope.input.height, inputWidth: scope.input.width },
-        select: { medianMs: true, minMs: true, runtimeConfig: true, architecture: { select: { genome: true } } },
+        select: {
+          medianMs: true,
+          minMs: true,
+          runtimeConfig: true,
+          architecture: { select: { genome: true, costModelVersion: true } },
+        },
         orderBy: { createdAt: "asc" },
       });
       const config = canonicalJson(scope.runtimeConfig);
@@ -78,8 +84,17 @@ export function storedPredictorBook(db: Db, putReport: PutReport): PredictorBook
         if (canonicalJson(r.runtimeConfig) !== config) continue;
         const genome = r.architecture.genome as { kernel?: KernelSpec } | Genome;
         const ms = latencyMs(r, { latencyStatistic: scope.statistic });
-        if ("kernel" in genome && genome.kernel) kernels.push({ kernel: genome.kernel, ms });
-        else samples.push({ genome: validateGenomeStructure(genome), ms });
+        if ("kernel" in genome && genome.kernel) {
+          // Kernels of an older kernel-graph layout measured other models: never mixed into a profile.
+          if (r.architecture.costModelVersion === KERNEL_GRAPH_VERSION) kernels.push({ kernel: genome.kernel, ms });
+        } else samples.push({ genome: validateGenomeStructure(genome), ms });
+      }
+      if (kernels.length === 0) {
+        log?.warn("no kernel profile for this device class, runtime config and input: predictions start without one", {
+          deviceClass: scope.deviceClass,
+          input: scope.input,
+          profileWith: `mfnas latency profile ${scope.deviceClass} (or queue latency.profile)`,
+        });
       }
       return { kernels, samples };
     },

@@ -11,18 +11,10 @@
  * The list follows the export graph op for op (packages/export build-graph.ts), so every op of a model belongs to
  * exactly one kernel.
  */
-import {
-  BICUBIC_SKIP_KERNEL,
-  BICUBIC_SKIP_PAD,
-  BRANCH_DOWNSCALE,
-  bicubicSkipConstants,
-  checkInputSize,
-  validateGenomeStructure,
-  type BranchKind,
-  type Genome,
-  type SearchSpace,
-  type Upsampler,
-} from "@mfnas/core";
+import { BICUBIC_SKIP_KERNEL, BICUBIC_SKIP_PAD, bicubicSkipConstants } from "./bicubic-skip.ts";
+import { BRANCH_DOWNSCALE, checkInputSize } from "./cost-model.ts";
+import { validateGenomeStructure, type Genome } from "./genome.ts";
+import type { BranchKind, SearchSpace, Upsampler } from "./search-space.ts";
 
 interface Spatial {
   /** Height and width of the kernel's input tensor. */

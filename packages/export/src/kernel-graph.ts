@@ -6,10 +6,12 @@ import {
   RESIDUAL_SCALE,
   bicubicSkipWeights,
   createRng,
+  kernelKey,
   type Genome,
+  type KernelSpec,
 } from "@mfnas/core";
-import { LEAKY_ALPHA, type ConvParams, type ExportGraph, type ExportNode, type Nhwc } from "@mfnas/export";
-import { kernelKey, type KernelSpec } from "@mfnas/latency";
+import { LEAKY_ALPHA, type ExportGraph, type ExportNode, type Nhwc } from "./export-graph.ts";
+import type { ConvParams } from "./weights.ts";
 
 /**
  * Version of the kernel models' layout; part of the kernels' architecture rows and hashes, so measurements of an
