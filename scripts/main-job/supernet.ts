@@ -96,7 +96,11 @@ export async function trainOrReuseSupernet(
         trainingConfig: config,
       })
     ).id;
-  const trainer = startService(ctx.root, "trainer", "services/trainer/src/main.ts", ctx.serviceEnv, ctx.logDir);
+  // One training worker: this recipe's 8x8 LR patches make a step mostly per-op overhead, and on this 2-core machine
+  // two workers took 152 ms a step against one's 122 ms (bench/train-workers.ts, BENCHMARKS.md); larger batches
+  // gain from the service's default of one worker per core (1.69x at batch 16, HR 64).
+  const trainerEnv = { ...ctx.serviceEnv, TRAINER_WORKERS: "1" };
+  const trainer = startService(ctx.root, "trainer", "services/trainer/src/main.ts", trainerEnv, ctx.logDir);
   const connection = ctx.redis.duplicate();
   const events = new QueueEvents(QUEUES.train.name, { connection, prefix: ctx.prefix });
   const bar = new ProgressBar("training supernet", steps);
